@@ -1,0 +1,93 @@
+/*
+ * map.h — a memory-mapped file: the object views are made from.
+ *
+ * A persisted map is an open file plus a capacity (the file is grown to the
+ * capacity when it is smaller). The map itself maps nothing: each view maps
+ * its own range (view.h), so closing a map ends no view already made from it,
+ * as in .NET; it only stops new views.
+ *
+ *   mm_map_open_file() --> mm_map --> mm_view_open() --> mm_view (owns pages)
+ *                            |
+ *                      platform file handle (platform/posix.c: open/ftruncate)
+ */
+#ifndef MM_MAP_H
+#define MM_MAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* How createFromFile treats the path (the .NET FileMode values that make sense for a map). */
+typedef enum mm_mode {
+  MM_MODE_OPEN = 0,           /* the file must exist (MM_ENOENT otherwise) */
+  MM_MODE_CREATE = 1,         /* create, or replace an existing file (needs write access) */
+  MM_MODE_CREATE_NEW = 2,     /* create; MM_EEXIST if the file exists */
+  MM_MODE_OPEN_OR_CREATE = 3, /* open if it exists, create otherwise */
+  MM_MODE__COUNT
+} mm_mode;
+
+/* Access of a map or a view (the .NET MemoryMappedFileAccess values). */
+typedef enum mm_access {
+  MM_ACCESS_READ_WRITE = 0,
+  MM_ACCESS_READ = 1,
+  MM_ACCESS_WRITE = 2,
+  MM_ACCESS_COPY_ON_WRITE = 3,
+  MM_ACCESS_READ_EXECUTE = 4,
+  MM_ACCESS_READ_WRITE_EXECUTE = 5,
+  MM_ACCESS__COUNT
+} mm_access;
+
+typedef struct mm_map mm_map;
+
+/*
+ * Opens or creates the file at `path` and returns a map of `capacity` bytes.
+ *
+ * Capacity rules (checked before anything on disk changes, where they can be):
+ *   - capacity 0 means the file's current size; an empty file with capacity 0
+ *     is MM_EINVAL (and so is MM_MODE_CREATE / MM_MODE_CREATE_NEW with 0);
+ *   - a capacity below the file's size is MM_ERANGE;
+ *   - a capacity above the file's size grows the file (sparse where the file
+ *     system allows), which needs a writable access, else MM_EACCES;
+ *   - MM_ACCESS_WRITE is MM_EINVAL for a file map (a mapping is always readable;
+ *     ask for MM_ACCESS_READ_WRITE), as in .NET.
+ * A file that this call created is removed again when the call fails, and a
+ * file it did not create keeps its size and contents.
+ *
+ * Returns 0 and sets *out, or a negative MM_E* code; *os_errno receives the OS
+ * errno of a failing system call (0 when the failure was not the OS's).
+ */
+int mm_map_open_file(const char *path, mm_mode mode, uint64_t capacity,
+                     mm_access access, mm_map **out, int *os_errno);
+
+/* The map's capacity in bytes (valid until mm_map_free). */
+uint64_t mm_map_capacity(const mm_map *map);
+
+/* The access the map was opened with. */
+mm_access mm_map_access(const mm_map *map);
+
+/* Non-zero once mm_map_close has run. */
+int mm_map_is_closed(const mm_map *map);
+
+/*
+ * Closes the map's file handle. Views made earlier stay valid. Closing twice
+ * is harmless. The map's memory stays allocated until mm_map_free.
+ */
+int mm_map_close(mm_map *map);
+
+/* Closes (if needed) and frees the map. */
+void mm_map_free(mm_map *map);
+
+/* Non-zero when a view with `view_access` may be made from a map opened with `map_access`. */
+int mm_access_allows(mm_access map_access, mm_access view_access);
+
+/* The allocation granularity: view offsets are rounded down to a multiple of it. */
+size_t mm_allocation_granularity(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MM_MAP_H */

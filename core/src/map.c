@@ -1,0 +1,152 @@
+/*
+ * map.c — the capacity and mode rules of persisted maps (see map.h), written
+ * once for every platform on top of platform.h.
+ */
+#include "mm/map.h"
+
+#include <stdlib.h>
+
+#include "mm/errors.h"
+#include "map_internal.h"
+#include "platform.h"
+
+struct mm_map {
+  intptr_t handle;
+  uint64_t capacity;
+  mm_access access;
+  int closed;
+};
+
+/*
+ * Which view accesses each map access allows. A read-only map still allows
+ * copy-on-write views: their writes stay in private pages (as Win32's
+ * FILE_MAP_COPY allows on a read-only section).
+ */
+int mm_access_allows(mm_access map_access, mm_access view_access) {
+  if ((unsigned)map_access >= MM_ACCESS__COUNT || (unsigned)view_access >= MM_ACCESS__COUNT)
+    return 0;
+  if (map_access == view_access) return 1;
+  switch (map_access) {
+    case MM_ACCESS_READ:
+    case MM_ACCESS_COPY_ON_WRITE:
+      return view_access == MM_ACCESS_READ || view_access == MM_ACCESS_COPY_ON_WRITE;
+    case MM_ACCESS_READ_EXECUTE:
+      return view_access == MM_ACCESS_READ || view_access == MM_ACCESS_COPY_ON_WRITE;
+    case MM_ACCESS_READ_WRITE:
+      return view_access == MM_ACCESS_READ || view_access == MM_ACCESS_WRITE ||
+             view_access == MM_ACCESS_COPY_ON_WRITE;
+    case MM_ACCESS_READ_WRITE_EXECUTE:
+      return 1;
+    case MM_ACCESS_WRITE:
+    default:
+      return 0;
+  }
+}
+
+static int mm__access_writes_file(mm_access access) {
+  return access == MM_ACCESS_READ_WRITE || access == MM_ACCESS_READ_WRITE_EXECUTE;
+}
+
+int mm_map_open_file(const char *path, mm_mode mode, uint64_t capacity,
+                     mm_access access, mm_map **out, int *os_errno) {
+  intptr_t handle = -1;
+  uint64_t size = 0;
+  int created = 0, flags = 0, rc;
+  mm_map *map;
+
+  *os_errno = 0;
+  *out = NULL;
+  if (path == NULL || path[0] == '\0') return MM_EINVAL;
+  if ((unsigned)mode >= MM_MODE__COUNT || (unsigned)access >= MM_ACCESS__COUNT)
+    return MM_EINVAL;
+  if (access == MM_ACCESS_WRITE) return MM_EINVAL;
+  /* A new file is empty: it needs a capacity, and write access to get it. */
+  if ((mode == MM_MODE_CREATE || mode == MM_MODE_CREATE_NEW) && capacity == 0)
+    return MM_EINVAL;
+  if ((mode == MM_MODE_CREATE || mode == MM_MODE_CREATE_NEW) && !mm__access_writes_file(access))
+    return MM_EACCES;
+
+  if (mm__access_writes_file(access)) flags |= MM__OPEN_WRITE;
+  switch (mode) {
+    case MM_MODE_OPEN: break;
+    case MM_MODE_CREATE: flags |= MM__OPEN_CREATE; break;
+    case MM_MODE_CREATE_NEW: flags |= MM__OPEN_CREATE | MM__OPEN_EXCL; break;
+    case MM_MODE_OPEN_OR_CREATE: flags |= MM__OPEN_CREATE; break;
+    default: return MM_EINVAL;
+  }
+
+  /*
+   * MM_MODE_CREATE replaces an existing file, but only once the new capacity
+   * is known to be valid; it is resized to 0 after opening rather than with
+   * O_TRUNC so that a failure before that point leaves the old file alone.
+   */
+  rc = mm__plat_open(path, flags, &handle, &created, os_errno);
+  if (rc < 0) return rc;
+
+  rc = mm__plat_size(handle, &size, os_errno);
+  if (rc < 0) goto fail;
+  if (mode == MM_MODE_CREATE && !created) {
+    /*
+     * Grow first: if the file cannot reach the capacity (EFBIG, ENOSPC) the
+     * old file is still whole. Only then empty it and size it again, which
+     * the first resize has shown to be possible.
+     */
+    if (capacity > size) {
+      rc = mm__plat_resize(handle, capacity, os_errno);
+      if (rc < 0) goto fail;
+    }
+    rc = mm__plat_resize(handle, 0, os_errno);
+    if (rc == 0) rc = mm__plat_resize(handle, capacity, os_errno);
+    if (rc < 0) goto fail;
+    size = capacity;
+  }
+
+  if (capacity == 0) {
+    if (size == 0) { rc = MM_EINVAL; goto fail; }
+    capacity = size;
+  } else if (capacity < size) {
+    rc = MM_ERANGE;
+    goto fail;
+  } else if (capacity > size) {
+    if (!mm__access_writes_file(access)) { rc = MM_EACCES; goto fail; }
+    rc = mm__plat_resize(handle, capacity, os_errno);
+    if (rc < 0) goto fail;
+  }
+
+  map = (mm_map *)calloc(1, sizeof *map);
+  if (map == NULL) { rc = MM_ENOMEM; goto fail; }
+  map->handle = handle;
+  map->capacity = capacity;
+  map->access = access;
+  *out = map;
+  return 0;
+
+fail:
+  mm__plat_close(handle);
+  if (created) mm__plat_unlink(path);
+  return rc;
+}
+
+uint64_t mm_map_capacity(const mm_map *map) { return map->capacity; }
+
+mm_access mm_map_access(const mm_map *map) { return map->access; }
+
+int mm_map_is_closed(const mm_map *map) { return map->closed; }
+
+intptr_t mm__map_handle(const mm_map *map) { return map->handle; }
+
+int mm_map_close(mm_map *map) {
+  if (map == NULL || map->closed) return 0;
+  map->closed = 1;
+  mm__plat_close(map->handle);
+  map->handle = -1;
+  return 0;
+}
+
+void mm_map_free(mm_map *map) {
+  if (map == NULL) return;
+  mm_map_close(map);
+  free(map);
+}
+
+size_t mm_allocation_granularity(void) { return mm__plat_granularity(); }

@@ -1,0 +1,60 @@
+/*
+ * platform.h — what the core needs from an operating system, implemented once
+ * per platform in src/platform/ (posix.c; stub.c elsewhere) and chosen by CMake.
+ *
+ * Every function returns 0 or a negative MM_E* code and stores the raw OS
+ * errno in *os_errno when a system call failed. A file handle is an intptr_t
+ * (a file descriptor on POSIX).
+ */
+#ifndef MM_PLATFORM_H
+#define MM_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mm/map.h"
+
+/* Flags of mm__plat_open. */
+enum {
+  MM__OPEN_WRITE = 1,  /* open for reading and writing (else read only) */
+  MM__OPEN_CREATE = 2, /* create the file when it does not exist */
+  MM__OPEN_EXCL = 4,   /* with CREATE: fail with MM_EEXIST when it exists */
+  MM__OPEN_TRUNC = 8   /* truncate an existing file to 0 bytes */
+};
+
+/*
+ * Opens `path`. *created is set to 1 when this call created the file. A
+ * directory is MM_EISDIR whatever the flags.
+ */
+int mm__plat_open(const char *path, int flags, intptr_t *handle, int *created,
+                  int *os_errno);
+
+/* The current size of the open file. */
+int mm__plat_size(intptr_t handle, uint64_t *size, int *os_errno);
+
+/* Sets the file's size (grows with zeros). */
+int mm__plat_resize(intptr_t handle, uint64_t size, int *os_errno);
+
+/* Closes the handle. */
+void mm__plat_close(intptr_t handle);
+
+/* Removes the file at `path` (used to undo a create that failed). */
+void mm__plat_unlink(const char *path);
+
+/* The allocation granularity (the page size on POSIX). */
+size_t mm__plat_granularity(void);
+
+/*
+ * Maps `length` bytes of the file from `offset` (a multiple of the
+ * granularity) with the protection and sharing that `access` implies.
+ */
+int mm__plat_map(intptr_t handle, uint64_t offset, size_t length,
+                 mm_access access, void **addr, int *os_errno);
+
+/* Writes the modified pages of [addr, addr + length) to the file, synchronously. */
+int mm__plat_sync(void *addr, size_t length, int *os_errno);
+
+/* Unmaps [addr, addr + length). */
+void mm__plat_unmap(void *addr, size_t length);
+
+#endif /* MM_PLATFORM_H */

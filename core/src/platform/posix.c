@@ -1,0 +1,158 @@
+/*
+ * posix.c — platform.h on POSIX systems: open/fstat/ftruncate for files,
+ * mmap/msync/munmap for views.
+ *
+ * Sharing and protection of a view, by access (mmap(2)):
+ *   readWrite, write      MAP_SHARED   PROT_READ|PROT_WRITE
+ *   readWriteExecute      MAP_SHARED   PROT_READ|PROT_WRITE|PROT_EXEC
+ *   readExecute           MAP_SHARED   PROT_READ|PROT_EXEC
+ *   copyOnWrite           MAP_PRIVATE  PROT_READ|PROT_WRITE  (+MAP_NORESERVE)
+ *   read                  MAP_PRIVATE  PROT_READ|PROT_WRITE  (+MAP_NORESERVE)
+ * A read view is mapped private and writable on purpose: JavaScript has no
+ * read-only ArrayBuffer, so a stray store into a read view's bytes must not
+ * kill the process with SIGSEGV. It lands in a private page that never reaches
+ * the file (the accessor API itself refuses writes with EACCES). Pages that
+ * were never written stay shared with the page cache, so writes by others stay
+ * visible. MAP_NORESERVE keeps a private mapping of a huge file from being
+ * charged in full against the commit limit (proc(5), overcommit_memory).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mm/errors.h"
+#include "platform.h"
+
+#ifndef MAP_NORESERVE
+#define MAP_NORESERVE 0
+#endif
+#ifndef O_CLOEXEC
+#define O_CLOEXEC 0
+#endif
+
+static int mm__fail(int *os_errno) {
+  *os_errno = errno;
+  return mm_err_from_errno(errno);
+}
+
+int mm__plat_open(const char *path, int flags, intptr_t *handle, int *created,
+                  int *os_errno) {
+  int oflags = O_CLOEXEC | ((flags & MM__OPEN_WRITE) ? O_RDWR : O_RDONLY);
+  int fd = -1;
+  struct stat st;
+
+  *created = 0;
+  *handle = -1;
+  if (flags & MM__OPEN_TRUNC) oflags |= O_TRUNC;
+  if (flags & MM__OPEN_CREATE) {
+    /* Try to create exclusively first, so that we know whether we made the file. */
+    do fd = open(path, oflags | O_CREAT | O_EXCL, 0666);
+    while (fd < 0 && errno == EINTR);
+    if (fd >= 0) {
+      *created = 1;
+    } else if (errno != EEXIST || (flags & MM__OPEN_EXCL)) {
+      return mm__fail(os_errno);
+    }
+  }
+  if (fd < 0) {
+    do fd = open(path, oflags);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0) return mm__fail(os_errno);
+  }
+  if (fstat(fd, &st) != 0) {
+    int rc = mm__fail(os_errno);
+    close(fd);
+    return rc;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    close(fd);
+    *os_errno = EISDIR;
+    return MM_EISDIR;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    /* FIFOs, sockets and devices: no size to map by (mmap(2) ENODEV). */
+    close(fd);
+    *os_errno = ENODEV;
+    return MM_ENODEV;
+  }
+  *handle = fd;
+  return 0;
+}
+
+int mm__plat_size(intptr_t handle, uint64_t *size, int *os_errno) {
+  struct stat st;
+  if (fstat((int)handle, &st) != 0) return mm__fail(os_errno);
+  *size = (uint64_t)st.st_size;
+  return 0;
+}
+
+int mm__plat_resize(intptr_t handle, uint64_t size, int *os_errno) {
+  int rc;
+  if (size > (uint64_t)INT64_MAX) {
+    *os_errno = EFBIG;
+    return MM_EFBIG;
+  }
+  do rc = ftruncate((int)handle, (off_t)size);
+  while (rc != 0 && errno == EINTR);
+  if (rc != 0) {
+    /* ftruncate reports a size beyond the file system's limit as EINVAL. */
+    if (errno == EINVAL) {
+      *os_errno = EFBIG;
+      return MM_EFBIG;
+    }
+    return mm__fail(os_errno);
+  }
+  return 0;
+}
+
+void mm__plat_close(intptr_t handle) {
+  if (handle >= 0) close((int)handle);
+}
+
+void mm__plat_unlink(const char *path) { unlink(path); }
+
+size_t mm__plat_granularity(void) {
+  static size_t granularity = 0;
+  if (granularity == 0) granularity = (size_t)sysconf(_SC_PAGESIZE);
+  return granularity;
+}
+
+int mm__plat_map(intptr_t handle, uint64_t offset, size_t length,
+                 mm_access access, void **addr, int *os_errno) {
+  int prot = PROT_READ, share = MAP_SHARED;
+  void *p;
+
+  switch (access) {
+    case MM_ACCESS_READ_WRITE:
+    case MM_ACCESS_WRITE:
+      prot |= PROT_WRITE;
+      break;
+    case MM_ACCESS_READ_WRITE_EXECUTE:
+      prot |= PROT_WRITE | PROT_EXEC;
+      break;
+    case MM_ACCESS_READ_EXECUTE:
+      prot |= PROT_EXEC;
+      break;
+    case MM_ACCESS_READ:
+    case MM_ACCESS_COPY_ON_WRITE:
+      prot |= PROT_WRITE;
+      share = MAP_PRIVATE | MAP_NORESERVE;
+      break;
+    default:
+      return MM_EINVAL;
+  }
+  if (offset > (uint64_t)INT64_MAX) return MM_ERANGE;
+  p = mmap(NULL, length, prot, share, (int)handle, (off_t)offset);
+  if (p == MAP_FAILED) return mm__fail(os_errno);
+  *addr = p;
+  return 0;
+}
+
+int mm__plat_sync(void *addr, size_t length, int *os_errno) {
+  if (msync(addr, length, MS_SYNC) != 0) return mm__fail(os_errno);
+  return 0;
+}
+
+void mm__plat_unmap(void *addr, size_t length) { munmap(addr, length); }

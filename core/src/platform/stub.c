@@ -1,0 +1,43 @@
+/*
+ * stub.c — platform.h for platforms without a port yet: every operation is
+ * MM_EUNSUPPORTED, so the core still compiles and says clearly what is missing.
+ */
+#include "mm/errors.h"
+#include "platform.h"
+
+int mm__plat_open(const char *path, int flags, intptr_t *handle, int *created,
+                  int *os_errno) {
+  *handle = -1;
+  *created = 0;
+  *os_errno = 0;
+  return MM_EUNSUPPORTED;
+}
+
+int mm__plat_size(intptr_t handle, uint64_t *size, int *os_errno) {
+  *os_errno = 0;
+  return MM_EUNSUPPORTED;
+}
+
+int mm__plat_resize(intptr_t handle, uint64_t size, int *os_errno) {
+  *os_errno = 0;
+  return MM_EUNSUPPORTED;
+}
+
+void mm__plat_close(intptr_t handle) {}
+
+void mm__plat_unlink(const char *path) {}
+
+size_t mm__plat_granularity(void) { return 4096; }
+
+int mm__plat_map(intptr_t handle, uint64_t offset, size_t length,
+                 mm_access access, void **addr, int *os_errno) {
+  *os_errno = 0;
+  return MM_EUNSUPPORTED;
+}
+
+int mm__plat_sync(void *addr, size_t length, int *os_errno) {
+  *os_errno = 0;
+  return MM_EUNSUPPORTED;
+}
+
+void mm__plat_unmap(void *addr, size_t length) {}

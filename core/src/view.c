@@ -1,0 +1,72 @@
+/*
+ * view.c — range and access rules of views (see view.h), for every platform.
+ */
+#include "mm/view.h"
+
+#include <string.h>
+
+#include "mm/errors.h"
+#include "map_internal.h"
+#include "platform.h"
+
+int mm_view_open(const mm_map *map, uint64_t offset, uint64_t size,
+                 mm_access access, mm_view *out, int *os_errno) {
+  uint64_t capacity, granularity, slack, length;
+  void *addr = NULL;
+  int rc;
+
+  *os_errno = 0;
+  memset(out, 0, sizeof *out);
+  out->closed = 1;
+  if (map == NULL || mm_map_is_closed(map)) return MM_ECLOSED;
+  if ((unsigned)access >= MM_ACCESS__COUNT) return MM_EINVAL;
+  capacity = mm_map_capacity(map);
+  if (offset >= capacity) return MM_ERANGE;
+  if (size == 0) size = capacity - offset;
+  if (size > capacity - offset) return MM_ERANGE;
+  if (!mm_access_allows(mm_map_access(map), access)) return MM_EACCES;
+
+  granularity = mm__plat_granularity();
+  slack = offset % granularity;
+  length = slack + size;
+  if (length < size || length > (uint64_t)SIZE_MAX) return MM_ERANGE;
+
+  rc = mm__plat_map(mm__map_handle(map), offset - slack, (size_t)length, access, &addr,
+                    os_errno);
+  if (rc < 0) return rc;
+
+  out->base = addr;
+  out->length = (size_t)length;
+  out->pointer_offset = (size_t)slack;
+  out->offset = offset;
+  out->size = size;
+  out->access = access;
+  out->closed = 0;
+  return 0;
+}
+
+uint8_t *mm_view_data(const mm_view *view) {
+  if (view->closed) return NULL;
+  return (uint8_t *)view->base + view->pointer_offset;
+}
+
+int mm_view_flush(mm_view *view, int *os_errno) {
+  *os_errno = 0;
+  if (view->closed) return MM_ECLOSED;
+  switch (view->access) {
+    case MM_ACCESS_READ_WRITE:
+    case MM_ACCESS_WRITE:
+    case MM_ACCESS_READ_WRITE_EXECUTE:
+      return mm__plat_sync(view->base, view->length, os_errno);
+    default:
+      return 0; /* read-only and copy-on-write pages never reach the file */
+  }
+}
+
+int mm_view_close(mm_view *view) {
+  if (view->closed) return 0;
+  mm__plat_unmap(view->base, view->length);
+  view->base = NULL;
+  view->closed = 1;
+  return 0;
+}

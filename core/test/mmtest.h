@@ -1,0 +1,57 @@
+/*
+ * mmtest.h — the tiny test harness of the core's C unit tests.
+ *
+ * Each test file defines `static void test_xxx(void)` functions and a main()
+ * that runs them with MM_RUN(test_xxx) and ends with `return MM_TEST_END();`.
+ * A failed check prints file:line and the expression, counts a failure and
+ * returns from the test function; the process exits 1 if any check failed, so
+ * ctest reports the file as failed.
+ */
+#ifndef MM_TEST_H
+#define MM_TEST_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int mm__test_failures = 0;
+static int mm__test_count = 0;
+
+#define MM_CHECK(expr)                                                        \
+  do {                                                                        \
+    if (!(expr)) {                                                            \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #expr); \
+      mm__test_failures++;                                                    \
+      return;                                                                 \
+    }                                                                         \
+  } while (0)
+
+/* Checks that an int expression equals an expected int, printing both. */
+#define MM_CHECK_EQ(actual, expected)                                          \
+  do {                                                                         \
+    long long mm__a = (long long)(actual), mm__e = (long long)(expected);      \
+    if (mm__a != mm__e) {                                                      \
+      fprintf(stderr, "%s:%d: %s == %lld, expected %s == %lld\n", __FILE__,    \
+              __LINE__, #actual, mm__a, #expected, mm__e);                     \
+      mm__test_failures++;                                                     \
+      return;                                                                  \
+    }                                                                          \
+  } while (0)
+
+#define MM_RUN(fn)                                   \
+  do {                                               \
+    int mm__before = mm__test_failures;              \
+    mm__test_count++;                                \
+    fn();                                            \
+    fprintf(stderr, "%s %s\n",                       \
+            mm__test_failures == mm__before ? "ok  " \
+                                            : "FAIL", \
+            #fn);                                    \
+  } while (0)
+
+#define MM_TEST_END()                                                     \
+  (fprintf(stderr, "%d tests, %d failed\n", mm__test_count,               \
+           mm__test_failures),                                            \
+   mm__test_failures ? 1 : 0)
+
+#endif /* MM_TEST_H */

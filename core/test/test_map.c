@@ -1,0 +1,185 @@
+/* test_map.c — persisted maps and views on the real platform (posix.c). */
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mm/errors.h"
+#include "mm/map.h"
+#include "mm/view.h"
+#include "mmtest.h"
+
+static char dir[256];
+
+static const char *path_of(const char *name) {
+  static char buf[512];
+  snprintf(buf, sizeof buf, "%s/%s", dir, name);
+  return buf;
+}
+
+static void write_file(const char *path, const char *data, size_t n) {
+  int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+  if (fd >= 0) {
+    if (write(fd, data, n) != (ssize_t)n) perror("write");
+    close(fd);
+  }
+}
+
+static long long file_size(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+static void test_modes(void) {
+  mm_map *m = NULL;
+  int e;
+  const char *p = path_of("modes.bin");
+  unlink(p);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_OPEN, 0, MM_ACCESS_READ_WRITE, &m, &e), MM_ENOENT);
+  MM_CHECK_EQ(e, ENOENT);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_CREATE_NEW, 0, MM_ACCESS_READ_WRITE, &m, &e), MM_EINVAL);
+  MM_CHECK_EQ(file_size(p), -1);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_CREATE_NEW, 10000, MM_ACCESS_READ_WRITE, &m, &e), 0);
+  MM_CHECK_EQ(mm_map_capacity(m), 10000);
+  MM_CHECK_EQ(file_size(p), 10000);
+  mm_map_free(m);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_CREATE_NEW, 10, MM_ACCESS_READ_WRITE, &m, &e), MM_EEXIST);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_OPEN, 0, MM_ACCESS_READ, &m, &e), 0);
+  MM_CHECK_EQ(mm_map_capacity(m), 10000);
+  mm_map_free(m);
+  /* create replaces the file: capacity 10 gives a 10-byte file */
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_CREATE, 10, MM_ACCESS_READ_WRITE, &m, &e), 0);
+  MM_CHECK_EQ(file_size(p), 10);
+  mm_map_free(m);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_OPEN_OR_CREATE, 0, MM_ACCESS_READ_WRITE, &m, &e), 0);
+  MM_CHECK_EQ(mm_map_capacity(m), 10);
+  mm_map_free(m);
+  unlink(p);
+  /* openOrCreate with capacity 0 on a missing file: error, and no file left */
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_OPEN_OR_CREATE, 0, MM_ACCESS_READ_WRITE, &m, &e), MM_EINVAL);
+  MM_CHECK_EQ(file_size(p), -1);
+}
+
+static void test_capacity_rules(void) {
+  mm_map *m = NULL;
+  int e;
+  const char *p = path_of("cap.bin");
+  write_file(p, "hello world", 11);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_OPEN, 5, MM_ACCESS_READ_WRITE, &m, &e), MM_ERANGE);
+  MM_CHECK_EQ(file_size(p), 11);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_OPEN, 100, MM_ACCESS_READ, &m, &e), MM_EACCES);
+  MM_CHECK_EQ(file_size(p), 11);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_OPEN, 0, MM_ACCESS_WRITE, &m, &e), MM_EINVAL);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_CREATE, 100, MM_ACCESS_READ, &m, &e), MM_EACCES);
+  MM_CHECK_EQ(file_size(p), 11);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_OPEN, 100, MM_ACCESS_READ_WRITE, &m, &e), 0);
+  MM_CHECK_EQ(file_size(p), 100);
+  mm_map_free(m);
+  write_file(p, "", 0);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_OPEN, 0, MM_ACCESS_READ_WRITE, &m, &e), MM_EINVAL);
+  MM_CHECK_EQ(file_size(p), 0);
+  MM_CHECK_EQ(mm_map_open_file(dir, MM_MODE_OPEN, 0, MM_ACCESS_READ, &m, &e), MM_EISDIR);
+  MM_CHECK_EQ(mm_map_open_file(dir, MM_MODE_OPEN_OR_CREATE, 10, MM_ACCESS_READ_WRITE, &m, &e), MM_EISDIR);
+  MM_CHECK_EQ(mm_map_open_file("", MM_MODE_OPEN, 0, MM_ACCESS_READ, &m, &e), MM_EINVAL);
+  MM_CHECK_EQ(mm_map_open_file(p, (mm_mode)9, 0, MM_ACCESS_READ, &m, &e), MM_EINVAL);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_OPEN, 0, (mm_access)9, &m, &e), MM_EINVAL);
+  MM_CHECK(m == NULL);
+}
+
+static void test_views(void) {
+  mm_map *m = NULL;
+  mm_view v, w, c;
+  int e, fd;
+  char buf[8] = {0};
+  const char *p = path_of("views.bin");
+  size_t g = mm_allocation_granularity();
+  unlink(p);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_CREATE_NEW, 3 * g, MM_ACCESS_READ_WRITE, &m, &e), 0);
+  MM_CHECK_EQ(mm_view_open(m, 3 * g, 0, MM_ACCESS_READ_WRITE, &v, &e), MM_ERANGE);
+  MM_CHECK_EQ(mm_view_open(m, g, 2 * g + 1, MM_ACCESS_READ_WRITE, &v, &e), MM_ERANGE);
+  MM_CHECK_EQ(mm_view_open(m, UINT64_MAX, 1, MM_ACCESS_READ_WRITE, &v, &e), MM_ERANGE);
+  MM_CHECK_EQ(mm_view_open(m, 1, UINT64_MAX, MM_ACCESS_READ_WRITE, &v, &e), MM_ERANGE);
+  MM_CHECK_EQ(mm_view_open(m, g + 5, 0, MM_ACCESS_READ_WRITE, &v, &e), 0);
+  MM_CHECK_EQ(v.pointer_offset, 5);
+  MM_CHECK_EQ(v.size, 2 * g - 5);
+  MM_CHECK_EQ(mm_view_open(m, 0, 0, MM_ACCESS_READ, &w, &e), 0);
+  MM_CHECK_EQ(mm_view_open(m, 0, 0, MM_ACCESS_COPY_ON_WRITE, &c, &e), 0);
+  memcpy(mm_view_data(&v), "abcdefg", 7);
+  /* two views of one map see each other's writes at once */
+  MM_CHECK(memcmp(mm_view_data(&w) + g + 5, "abcdefg", 7) == 0);
+  /* the file sees them (shared mapping), before and after flush */
+  MM_CHECK_EQ(mm_view_flush(&v, &e), 0);
+  fd = open(p, O_RDONLY);
+  MM_CHECK(fd >= 0);
+  MM_CHECK_EQ(pread(fd, buf, 7, (off_t)g + 5), 7);
+  MM_CHECK(memcmp(buf, "abcdefg", 7) == 0);
+  /* copy-on-write writes stay private */
+  memcpy(mm_view_data(&c) + g + 5, "XYZ", 3);
+  MM_CHECK_EQ(mm_view_flush(&c, &e), 0);
+  MM_CHECK_EQ(pread(fd, buf, 3, (off_t)g + 5), 3);
+  MM_CHECK(memcmp(buf, "abc", 3) == 0);
+  MM_CHECK(memcmp(mm_view_data(&w) + g + 5, "abc", 3) == 0);
+  /* a write through fs is visible in an open shared view at once */
+  MM_CHECK_EQ(pwrite(open(p, O_WRONLY), "Q", 1, 0), 1);
+  MM_CHECK_EQ(mm_view_data(&w)[0], 'Q');
+  close(fd);
+  /* closing the map ends no view; new views fail */
+  mm_map_close(m);
+  MM_CHECK_EQ(mm_view_open(m, 0, 0, MM_ACCESS_READ, &w, &e) , MM_ECLOSED);
+  MM_CHECK_EQ(mm_view_data(&v)[0], 'a');
+  mm_map_free(m);
+  MM_CHECK_EQ(mm_view_close(&v), 0);
+  MM_CHECK_EQ(mm_view_close(&v), 0);
+  MM_CHECK(mm_view_data(&v) == NULL);
+  MM_CHECK_EQ(mm_view_flush(&v, &e), MM_ECLOSED);
+  mm_view_close(&w);
+  mm_view_close(&c);
+}
+
+static void test_access_table(void) {
+  mm_map *m = NULL;
+  mm_view v;
+  int e;
+  const char *p = path_of("access.bin");
+  write_file(p, "0123456789", 10);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_OPEN, 0, MM_ACCESS_READ, &m, &e), 0);
+  MM_CHECK_EQ(mm_view_open(m, 0, 0, MM_ACCESS_READ_WRITE, &v, &e), MM_EACCES);
+  MM_CHECK_EQ(mm_view_open(m, 0, 0, MM_ACCESS_WRITE, &v, &e), MM_EACCES);
+  MM_CHECK_EQ(mm_view_open(m, 0, 0, MM_ACCESS_READ, &v, &e), 0);
+  /* a stray store into a read view stays private and does not fault */
+  mm_view_data(&v)[0] = 'x';
+  mm_view_close(&v);
+  MM_CHECK_EQ(mm_view_open(m, 0, 0, MM_ACCESS_COPY_ON_WRITE, &v, &e), 0);
+  MM_CHECK_EQ(mm_view_data(&v)[0], '0');
+  mm_view_close(&v);
+  mm_map_free(m);
+  MM_CHECK(mm_access_allows(MM_ACCESS_READ_WRITE_EXECUTE, MM_ACCESS_READ_EXECUTE));
+  MM_CHECK(!mm_access_allows(MM_ACCESS_READ_EXECUTE, MM_ACCESS_READ_WRITE));
+  MM_CHECK(mm_access_allows(MM_ACCESS_READ_WRITE, MM_ACCESS_WRITE));
+  MM_CHECK(!mm_access_allows(MM_ACCESS_READ_WRITE, MM_ACCESS_READ_EXECUTE));
+}
+
+static void test_errors(void) {
+  MM_CHECK(strcmp(mm_err_name(MM_ENOENT), "ENOENT") == 0);
+  MM_CHECK(strcmp(mm_err_name(MM_ECLOSED), "ECLOSED") == 0);
+  MM_CHECK(strcmp(mm_err_name(12345), "EUNKNOWN") == 0);
+  MM_CHECK(strcmp(mm_strerror(MM_EEXIST), "already exists") == 0);
+  MM_CHECK_EQ(mm_err_from_errno(ENOSPC), MM_ENOSPC);
+  MM_CHECK_EQ(mm_err_from_errno(EXDEV), MM_EIO);
+}
+
+int main(void) {
+  snprintf(dir, sizeof dir, "/tmp/mmtest-map-XXXXXX");
+  if (mkdtemp(dir) == NULL) return 2;
+  MM_RUN(test_errors);
+  MM_RUN(test_modes);
+  MM_RUN(test_capacity_rules);
+  MM_RUN(test_views);
+  MM_RUN(test_access_table);
+  {
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+  }
+  return MM_TEST_END();
+}

@@ -1,0 +1,112 @@
+/**
+ * The native backend: the addon (addon.cc) built by cmake-js into
+ * build/Release/memmap_native.node, which maps with real mmap.
+ *
+ * The addon is loaded lazily, on the first map, so that importing memmap never
+ * fails; a missing or unloadable addon is reported then as `EUNSUPPORTED` with
+ * the loader's reason.
+ *
+ * @module
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { Backend, BackendMap, BackendView } from '../src/backend.js';
+import { MemmapError, makeError } from '../src/errors.js';
+import { ACCESS_VALUES, MODE_VALUES, type FileMode, type MemoryMappedFileAccess } from '../src/types.js';
+
+interface NativeViewHandle {
+  flush(): void;
+  close(): void;
+}
+
+interface NativeMapHandle {
+  readonly capacity: number;
+  view(offset: number, size: number, access: number): [ArrayBuffer, number, number, NativeViewHandle];
+  close(): void;
+}
+
+interface Addon {
+  NativeMap: new (path: string, mode: number, capacity: number, access: number) => NativeMapHandle;
+  setErrorFactory(factory: (code: string, message: string, errno: number) => Error): void;
+  allocationGranularity: number;
+}
+
+let addon: Addon | undefined;
+let loadFailure: string | undefined;
+
+function loadAddon(): Addon {
+  if (addon) return addon;
+  if (loadFailure === undefined) {
+    const path = process.env.MEMMAP_NATIVE_ADDON ??
+      fileURLToPath(new URL('../build/Release/memmap_native.node', import.meta.url));
+    try {
+      const loaded = createRequire(import.meta.url)(path) as Addon;
+      loaded.setErrorFactory(makeError);
+      addon = loaded;
+      return loaded;
+    } catch (err) {
+      loadFailure = `the native addon could not be loaded from ${path}: ${(err as Error).message}`;
+    }
+  }
+  throw new MemmapError('EUNSUPPORTED', loadFailure as string);
+}
+
+/** Whether the addon loads on this machine. */
+export function nativeAvailable(): boolean {
+  try {
+    loadAddon();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+class NativeView implements BackendView {
+  readonly bytes: Uint8Array;
+  readonly pointerOffset: number;
+  readonly #handle: NativeViewHandle;
+
+  constructor(buffer: ArrayBuffer, pointerOffset: number, size: number, handle: NativeViewHandle) {
+    this.bytes = new Uint8Array(buffer, pointerOffset, size);
+    this.pointerOffset = pointerOffset;
+    this.#handle = handle;
+  }
+
+  flush(): void {
+    this.#handle.flush();
+  }
+
+  close(): void {
+    this.#handle.close();
+  }
+}
+
+class NativeMap implements BackendMap {
+  readonly #handle: NativeMapHandle;
+  readonly capacity: number;
+
+  constructor(handle: NativeMapHandle) {
+    this.#handle = handle;
+    this.capacity = handle.capacity;
+  }
+
+  view(offset: number, size: number, access: MemoryMappedFileAccess): BackendView {
+    const [buffer, pointerOffset, viewSize, handle] = this.#handle.view(offset, size, ACCESS_VALUES.indexOf(access));
+    return new NativeView(buffer, pointerOffset, viewSize, handle);
+  }
+
+  close(): void {
+    this.#handle.close();
+  }
+}
+
+export const nativeBackend: Backend = {
+  name: 'native',
+  get allocationGranularity(): number {
+    return loadAddon().allocationGranularity;
+  },
+  openFile(path: string, mode: FileMode, capacity: number, access: MemoryMappedFileAccess): BackendMap {
+    const { NativeMap: Ctor } = loadAddon();
+    return new NativeMap(new Ctor(path, MODE_VALUES.indexOf(mode), capacity, ACCESS_VALUES.indexOf(access)));
+  },
+};

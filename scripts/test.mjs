@@ -1,0 +1,74 @@
+// `npm test`: everything, in one command, on a fresh checkout after `npm ci`.
+//
+//   1. the C core's unit tests (ctest) built with AddressSanitizer + UBSan;
+//   2. the native addon (built if npm's install step could not) and dist/ (rollup);
+//   3. every mocha suite (test/*.test.ts) against the real backends.
+//
+// It ends by printing one line `N passed, N failed` with the totals of all
+// three, also written to build/test-summary.txt so that .ci/run can repeat it
+// as its last line.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const totals = { passed: 0, failed: 0 };
+
+function run(title, cmd, args, options = {}) {
+  console.log(`\n=== ${title}: ${cmd} ${args.join(' ')}`);
+  const result = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28, ...options });
+  process.stdout.write(result.stdout ?? '');
+  process.stderr.write(result.stderr ?? '');
+  return { status: result.status ?? 1, out: `${result.stdout ?? ''}\n${result.stderr ?? ''}` };
+}
+
+function step(title, cmd, args, options) {
+  const r = run(title, cmd, args, options);
+  if (r.status !== 0) {
+    console.error(`${title} failed (exit ${r.status})`);
+    totals.failed += 1;
+  }
+  return r.status === 0;
+}
+
+// 1. C unit tests under sanitizers.
+const ctestDir = join(root, 'build/ctest-asan');
+if (
+  step('configure core tests', 'cmake', ['-S', '.', '-B', ctestDir, '-G', 'Ninja', '-DMM_BUILD_TESTS=ON', '-DMM_SANITIZE=ON', '-DCMAKE_BUILD_TYPE=Debug']) &&
+  step('build core tests', 'cmake', ['--build', ctestDir])
+) {
+  const r = run('core unit tests (ASan+UBSan)', 'ctest', ['--test-dir', ctestDir, '--output-on-failure'], {
+    env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0', UBSAN_OPTIONS: 'print_stacktrace=1' },
+  });
+  const m = /(\d+)% tests passed, (\d+) tests failed out of (\d+)/.exec(r.out);
+  if (m) {
+    totals.failed += Number(m[2]);
+    totals.passed += Number(m[3]) - Number(m[2]);
+  } else {
+    totals.failed += 1;
+  }
+}
+
+// 2. The addon and the bundle.
+if (!existsSync(join(root, 'build/Release/memmap_native.node'))) {
+  step('build native addon', process.execPath, [join(root, 'node_modules/cmake-js/bin/cmake-js'), 'compile', '--out', 'build/Release']);
+}
+step('bundle (rollup)', process.execPath, [join(root, 'node_modules/rollup/dist/bin/rollup'), '-c']);
+
+// 3. Mocha suites.
+{
+  const r = run('mocha suites', process.execPath, [join(root, 'node_modules/mocha/bin/mocha.js')]);
+  const passing = /(\d+) passing/.exec(r.out);
+  const failing = /(\d+) failing/.exec(r.out);
+  totals.passed += passing ? Number(passing[1]) : 0;
+  totals.failed += failing ? Number(failing[1]) : 0;
+  if (!passing && !failing) totals.failed += 1;
+  if (r.status !== 0 && !failing) totals.failed += 1;
+}
+
+const line = `${totals.passed} passed, ${totals.failed} failed`;
+mkdirSync(join(root, 'build'), { recursive: true });
+writeFileSync(join(root, 'build/test-summary.txt'), line + '\n');
+console.log(`\n${line}`);
+process.exit(totals.failed === 0 ? 0 : 1);

@@ -1,0 +1,190 @@
+/**
+ * MemoryMappedFile: the entry point, as .NET's `MemoryMappedFile`. A map is
+ * made by a static factory and makes views (accessors and streams); it maps
+ * nothing itself. Closing a map ends no view already made from it (as in
+ * .NET): it only stops new views.
+ *
+ * Factories return Promises; on Node each has a synchronous `...Sync` twin.
+ *
+ * @module
+ */
+import type { Backend, BackendMap, BackendName } from './backend.js';
+import { MemmapError, closedError, rangeError, typeError } from './errors.js';
+import type { FileMode, MemoryMappedFileAccess } from './types.js';
+import { checkAccess, checkIndex, checkMode, checkObject, describe } from './validate.js';
+import { ViewAccessor } from './view-accessor.js';
+import { ViewStream } from './view-stream.js';
+
+/** Options of {@link MemoryMappedFile.createFromFile}. */
+export interface CreateFromFileOptions {
+  /** How to treat the path (default `open`). */
+  mode?: FileMode;
+  /**
+   * Bytes to map; 0 (the default) means the file's size. Above the file's size
+   * the file grows (needs a writable access); below it is `ERANGE`; 0 on an
+   * empty file is `EINVAL`.
+   */
+  capacity?: number;
+  /** The map's access (default `readWrite`). `write` alone is refused (`EINVAL`), as in .NET. */
+  access?: MemoryMappedFileAccess;
+  /**
+   * Names the map for other processes. Not supported for persisted maps on
+   * POSIX (as in .NET on Linux and macOS): `EUNSUPPORTED` unless null/undefined;
+   * processes share a persisted map by mapping the same path.
+   */
+  mapName?: string | null;
+}
+
+let defaultBackend: Backend | undefined;
+
+/** @internal Set once by the entry point of each platform. */
+export function setDefaultBackend(backend: Backend): void {
+  defaultBackend = backend;
+}
+
+function backendOrThrow(): Backend {
+  if (!defaultBackend) throw new MemmapError('EUNSUPPORTED', 'no memmap backend is available on this platform');
+  return defaultBackend;
+}
+
+function checkPath(path: unknown): string {
+  if (path instanceof URL) {
+    if (path.protocol !== 'file:') throw typeError(`path must be a file: URL, got ${path.protocol}`);
+    path = decodeURIComponent(path.pathname);
+  }
+  if (typeof path !== 'string') throw typeError(`path must be a string or a file: URL, got ${describe(path)}`);
+  if (path.length === 0) throw typeError('path must not be empty');
+  if (path.includes('\0')) throw typeError('path must not contain NUL bytes');
+  return path;
+}
+
+export class MemoryMappedFile {
+  /** The map's capacity in bytes. */
+  readonly capacity: number;
+  /** The map's access. */
+  readonly access: MemoryMappedFileAccess;
+  /** The backend that holds the map: `native` (real mmap). */
+  readonly backend: BackendName;
+  /** The map's name (`null` for a persisted map). */
+  readonly mapName: string | null;
+  /** The file's path. */
+  readonly path: string;
+
+  #map: BackendMap;
+  #granularity: number;
+  #closed = false;
+
+  private constructor(map: BackendMap, backend: Backend, path: string, access: MemoryMappedFileAccess) {
+    this.#map = map;
+    this.#granularity = backend.allocationGranularity;
+    this.capacity = map.capacity;
+    this.access = access;
+    this.backend = backend.name;
+    this.mapName = null;
+    this.path = path;
+  }
+
+  /**
+   * Maps a file on disk (a persisted map). See {@link CreateFromFileOptions}
+   * for modes and capacity rules. A file this call created is removed again
+   * when the call fails; an existing file is never changed by a failed call.
+   *
+   * Errors: `ENOENT` (mode `open`, no file), `EEXIST` (mode `createNew`, file
+   * exists), `EISDIR`, `EACCES` (permissions, or growing a read-only map),
+   * `ERANGE` (capacity below the file's size), `EINVAL` (empty file with
+   * capacity 0, `write` access), `EUNSUPPORTED` (mapName), `EFBIG`/`ENOSPC`.
+   *
+   * @example
+   * ```ts
+   * using map = await MemoryMappedFile.createFromFile('data.bin', { mode: 'openOrCreate', capacity: 1 << 20 });
+   * using view = map.createViewAccessorSync();
+   * view.writeInt32(0, 42);
+   * ```
+   */
+  static async createFromFile(path: string | URL, options?: CreateFromFileOptions): Promise<MemoryMappedFile> {
+    return MemoryMappedFile.createFromFileSync(path, options);
+  }
+
+  /** The synchronous twin of {@link MemoryMappedFile.createFromFile} (Node). */
+  static createFromFileSync(path: string | URL, options?: CreateFromFileOptions): MemoryMappedFile {
+    const file = checkPath(path);
+    const opts = checkObject(options, 'options');
+    const mode = opts.mode === undefined ? 'open' : checkMode(opts.mode);
+    const capacity = opts.capacity === undefined ? 0 : checkIndex(opts.capacity, 'capacity');
+    const access = opts.access === undefined ? 'readWrite' : checkAccess(opts.access);
+    if (opts.mapName !== undefined && opts.mapName !== null) {
+      if (typeof opts.mapName !== 'string') throw typeError(`mapName must be a string or null, got ${describe(opts.mapName)}`);
+      throw new MemmapError(
+        'EUNSUPPORTED',
+        'a persisted map cannot be named on POSIX systems (as in .NET on Linux and macOS); map the same path in each process',
+      );
+    }
+    const backend = backendOrThrow();
+    return new MemoryMappedFile(backend.openFile(file, mode, capacity, access), backend, file, access);
+  }
+
+  /** Whether close() has run. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** View offsets are mapped from a multiple of this; the rest is a view's `pointerOffset`. */
+  get allocationGranularity(): number {
+    return this.#granularity;
+  }
+
+  #resolveView(offset: unknown, size: unknown, access: unknown): [number, number, MemoryMappedFileAccess] {
+    if (this.#closed) throw closedError('memory-mapped file');
+    const off = checkIndex(offset, 'offset');
+    const len = checkIndex(size, 'size');
+    const acc = access === undefined ? this.access : checkAccess(access);
+    if (off >= this.capacity) {
+      throw rangeError(`offset ${off} is not below the map's capacity ${this.capacity}`);
+    }
+    if (len > this.capacity - off) {
+      throw rangeError(`offset ${off} + size ${len} is beyond the map's capacity ${this.capacity}`);
+    }
+    return [off, len === 0 ? this.capacity - off : len, acc];
+  }
+
+  /**
+   * Creates a random-access view of [offset, offset + size). size 0 (the
+   * default) means to the end of the map; access defaults to the map's.
+   * Errors: `ERANGE` (offset/size beyond the capacity), `EACCES` (access wider
+   * than the map's), `ECLOSED` (map closed), `ENOMEM` (no address space).
+   */
+  async createViewAccessor(offset = 0, size = 0, access?: MemoryMappedFileAccess): Promise<ViewAccessor> {
+    return this.createViewAccessorSync(offset, size, access);
+  }
+
+  /** The synchronous twin of {@link MemoryMappedFile.createViewAccessor}. */
+  createViewAccessorSync(offset = 0, size = 0, access?: MemoryMappedFileAccess): ViewAccessor {
+    const [off, len, acc] = this.#resolveView(offset, size, access);
+    return new ViewAccessor(this.#map.view(off, len, acc), off, acc);
+  }
+
+  /**
+   * Creates a sequential-access view (a fixed-length stream) of
+   * [offset, offset + size); same rules and errors as createViewAccessor.
+   */
+  async createViewStream(offset = 0, size = 0, access?: MemoryMappedFileAccess): Promise<ViewStream> {
+    return this.createViewStreamSync(offset, size, access);
+  }
+
+  /** The synchronous twin of {@link MemoryMappedFile.createViewStream}. */
+  createViewStreamSync(offset = 0, size = 0, access?: MemoryMappedFileAccess): ViewStream {
+    const [off, len, acc] = this.#resolveView(offset, size, access);
+    return new ViewStream(this.#map.view(off, len, acc), off, acc);
+  }
+
+  /** Closes the map: views already made stay valid; new ones fail. Closing twice is harmless. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#map.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

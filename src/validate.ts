@@ -1,0 +1,68 @@
+/**
+ * Argument validation, done once at the TypeScript edge (the core only asserts
+ * its preconditions). Messages name the argument and the allowed range.
+ *
+ * @module
+ */
+import { rangeError, typeError } from './errors.js';
+import { ACCESS_VALUES, MODE_VALUES, type FileMode, type MemoryMappedFileAccess } from './types.js';
+
+/** A non-negative safe integer (offsets, sizes, capacities, positions). */
+export function checkIndex(value: unknown, name: string): number {
+  if (typeof value !== 'number') {
+    throw typeError(`${name} must be a number, got ${describe(value)}`);
+  }
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw rangeError(`${name} must be a non-negative safe integer, got ${value}`);
+  }
+  return value;
+}
+
+/** A safe integer that may be negative (seek offsets). */
+export function checkSignedIndex(value: unknown, name: string): number {
+  if (typeof value !== 'number') {
+    throw typeError(`${name} must be a number, got ${describe(value)}`);
+  }
+  if (!Number.isSafeInteger(value)) {
+    throw rangeError(`${name} must be a safe integer, got ${value}`);
+  }
+  return value;
+}
+
+export function checkAccess(value: unknown, name = 'access'): MemoryMappedFileAccess {
+  if (typeof value !== 'string') {
+    throw typeError(`${name} must be one of ${ACCESS_VALUES.join(', ')}, got ${describe(value)}`);
+  }
+  if (!(ACCESS_VALUES as readonly string[]).includes(value)) {
+    throw typeError(`${name} must be one of ${ACCESS_VALUES.join(', ')}, got '${value}'`);
+  }
+  return value as MemoryMappedFileAccess;
+}
+
+export function checkMode(value: unknown): FileMode {
+  if (value === 'truncate' || value === 'append') {
+    throw typeError(
+      `mode '${value}' is not allowed for a memory-mapped file (as in .NET); use 'create' to replace a file`,
+    );
+  }
+  if (typeof value !== 'string' || !(MODE_VALUES as readonly string[]).includes(value)) {
+    throw typeError(`mode must be one of ${MODE_VALUES.join(', ')}, got ${describe(value)}`);
+  }
+  return value as FileMode;
+}
+
+export function checkObject(value: unknown, name: string): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object') {
+    throw typeError(`${name} must be an object, got ${describe(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return `'${value.length > 40 ? value.slice(0, 40) + '…' : value}'`;
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'object' || typeof value === 'function') return typeof value;
+  return String(value);
+}
