@@ -2,7 +2,7 @@
  * ViewAccessor: random access to a view with typed little-endian reads and
  * writes, bulk array copies and zero-copy byte access.
  *
- * Hot paths are one comparison and one DataView call: each width has a
+ * Hot paths are a type check, two comparisons and one DataView call: each width has a
  * precomputed limit (`capacity - width`, or -1 when the access forbids the
  * operation or the view is closed), so `position >>> 0 !== position ||
  * position > limit` rejects non-integers, negatives, out-of-range positions,
@@ -137,92 +137,136 @@ export class ViewAccessor {
   }
 
   readBoolean(position: number): boolean {
-    if (position >>> 0 !== position || position > this.#r1) this.#fail(position, 1, false);
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r1) {
+      this.#fail(position, 1, false);
+    }
     return this.#bytes[position] !== 0;
   }
   readInt8(position: number): number {
-    if (position >>> 0 !== position || position > this.#r1) this.#fail(position, 1, false);
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r1) {
+      this.#fail(position, 1, false);
+    }
     return this.#dv.getInt8(position);
   }
   readUint8(position: number): number {
-    if (position >>> 0 !== position || position > this.#r1) this.#fail(position, 1, false);
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r1) {
+      this.#fail(position, 1, false);
+    }
     return this.#bytes[position] as number;
   }
   readInt16(position: number): number {
-    if (position >>> 0 !== position || position > this.#r2) this.#fail(position, 2, false);
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r2) {
+      this.#fail(position, 2, false);
+    }
     return this.#dv.getInt16(position, true);
   }
   readUint16(position: number): number {
-    if (position >>> 0 !== position || position > this.#r2) this.#fail(position, 2, false);
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r2) {
+      this.#fail(position, 2, false);
+    }
     return this.#dv.getUint16(position, true);
   }
   readInt32(position: number): number {
-    if (position >>> 0 !== position || position > this.#r4) this.#fail(position, 4, false);
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r4) {
+      this.#fail(position, 4, false);
+    }
     return this.#dv.getInt32(position, true);
   }
   readUint32(position: number): number {
-    if (position >>> 0 !== position || position > this.#r4) this.#fail(position, 4, false);
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r4) {
+      this.#fail(position, 4, false);
+    }
     return this.#dv.getUint32(position, true);
   }
   readFloat32(position: number): number {
-    if (position >>> 0 !== position || position > this.#r4) this.#fail(position, 4, false);
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r4) {
+      this.#fail(position, 4, false);
+    }
     return this.#dv.getFloat32(position, true);
   }
   readFloat64(position: number): number {
-    if (position >>> 0 !== position || position > this.#r8) this.#fail(position, 8, false);
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r8) {
+      this.#fail(position, 8, false);
+    }
     return this.#dv.getFloat64(position, true);
   }
   readBigInt64(position: number): bigint {
-    if (position >>> 0 !== position || position > this.#r8) this.#fail(position, 8, false);
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r8) {
+      this.#fail(position, 8, false);
+    }
     return this.#dv.getBigInt64(position, true);
   }
   readBigUint64(position: number): bigint {
-    if (position >>> 0 !== position || position > this.#r8) this.#fail(position, 8, false);
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r8) {
+      this.#fail(position, 8, false);
+    }
     return this.#dv.getBigUint64(position, true);
   }
 
   writeBoolean(position: number, value: boolean): void {
-    if (position >>> 0 !== position || position > this.#w1) this.#fail(position, 1, true);
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w1) {
+      this.#fail(position, 1, true);
+    }
     this.#bytes[position] = value ? 1 : 0;
   }
   writeInt8(position: number, value: number): void {
-    if (position >>> 0 !== position || position > this.#w1) this.#fail(position, 1, true);
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w1) {
+      this.#fail(position, 1, true);
+    }
     this.#dv.setInt8(position, value);
   }
   writeUint8(position: number, value: number): void {
-    if (position >>> 0 !== position || position > this.#w1) this.#fail(position, 1, true);
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w1) {
+      this.#fail(position, 1, true);
+    }
     this.#bytes[position] = value;
   }
   writeInt16(position: number, value: number): void {
-    if (position >>> 0 !== position || position > this.#w2) this.#fail(position, 2, true);
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w2) {
+      this.#fail(position, 2, true);
+    }
     this.#dv.setInt16(position, value, true);
   }
   writeUint16(position: number, value: number): void {
-    if (position >>> 0 !== position || position > this.#w2) this.#fail(position, 2, true);
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w2) {
+      this.#fail(position, 2, true);
+    }
     this.#dv.setUint16(position, value, true);
   }
   writeInt32(position: number, value: number): void {
-    if (position >>> 0 !== position || position > this.#w4) this.#fail(position, 4, true);
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w4) {
+      this.#fail(position, 4, true);
+    }
     this.#dv.setInt32(position, value, true);
   }
   writeUint32(position: number, value: number): void {
-    if (position >>> 0 !== position || position > this.#w4) this.#fail(position, 4, true);
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w4) {
+      this.#fail(position, 4, true);
+    }
     this.#dv.setUint32(position, value, true);
   }
   writeFloat32(position: number, value: number): void {
-    if (position >>> 0 !== position || position > this.#w4) this.#fail(position, 4, true);
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w4) {
+      this.#fail(position, 4, true);
+    }
     this.#dv.setFloat32(position, value, true);
   }
   writeFloat64(position: number, value: number): void {
-    if (position >>> 0 !== position || position > this.#w8) this.#fail(position, 8, true);
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w8) {
+      this.#fail(position, 8, true);
+    }
     this.#dv.setFloat64(position, value, true);
   }
   writeBigInt64(position: number, value: bigint): void {
-    if (position >>> 0 !== position || position > this.#w8) this.#fail(position, 8, true);
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w8) {
+      this.#fail(position, 8, true);
+    }
     this.#dv.setBigInt64(position, value, true);
   }
   writeBigUint64(position: number, value: bigint): void {
-    if (position >>> 0 !== position || position > this.#w8) this.#fail(position, 8, true);
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w8) {
+      this.#fail(position, 8, true);
+    }
     this.#dv.setBigUint64(position, value, true);
   }
 
