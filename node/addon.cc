@@ -124,18 +124,28 @@ class NativeMap : public Napi::ObjectWrap<NativeMap> {
                         InstanceMethod<&NativeMap::Close>("close")});
   }
 
-  // new NativeMap(path, mode, capacity, access)
+  // new NativeMap(kind, pathOrName, mode, capacity, access)
+  //   kind 0: a persisted map of the file at path (mode: mm_mode)
+  //   kind 1: a shared map named name, or anonymous when name is null (mode: mm_shared_mode)
   explicit NativeMap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeMap>(info) {
-    std::string path = info[0].As<Napi::String>().Utf8Value();
-    if (path.find('\0') != std::string::npos)
-      ThrowCore(info.Env(), MM_EINVAL, 0, "path contains a NUL byte");
-    int mode = EnumArg(info, 1, MM_MODE__COUNT);
-    uint64_t capacity = U64Arg(info, 2);
-    int access = EnumArg(info, 3, MM_ACCESS__COUNT);
+    Napi::Env env = info.Env();
+    int kind = EnumArg(info, 0, 2);
+    bool anonymous = kind == 1 && info[1].IsNull();
+    std::string name = anonymous ? std::string() : info[1].As<Napi::String>().Utf8Value();
+    if (name.find('\0') != std::string::npos) ThrowCore(env, MM_EINVAL, 0, "name contains a NUL byte");
+    int mode = EnumArg(info, 2, kind == 0 ? static_cast<int>(MM_MODE__COUNT) : static_cast<int>(MM_SHARED__COUNT));
+    uint64_t capacity = U64Arg(info, 3);
+    mm_access access = static_cast<mm_access>(EnumArg(info, 4, MM_ACCESS__COUNT));
     int os_errno = 0;
-    int rc = mm_map_open_file(path.c_str(), static_cast<mm_mode>(mode), capacity,
-                              static_cast<mm_access>(access), &map_, &os_errno);
-    if (rc < 0) ThrowCore(info.Env(), rc, os_errno, "open '" + path + "'");
+    int rc;
+    if (kind == 0) {
+      rc = mm_map_open_file(name.c_str(), static_cast<mm_mode>(mode), capacity, access, &map_, &os_errno);
+      if (rc < 0) ThrowCore(env, rc, os_errno, "open '" + name + "'");
+    } else {
+      rc = mm_map_open_shared(anonymous ? nullptr : name.c_str(), static_cast<mm_shared_mode>(mode),
+                              capacity, access, &map_, &os_errno);
+      if (rc < 0) ThrowCore(env, rc, os_errno, anonymous ? "anonymous map" : "shared map '" + name + "'");
+    }
   }
 
   ~NativeMap() override { mm_map_free(map_); }

@@ -1,6 +1,7 @@
 /**
  * The native backend: the addon (addon.cc) built by cmake-js into
- * build/Release/memmap_native.node, which maps with real mmap.
+ * build/Release/memmap_native.node, which maps with real mmap: files, and
+ * POSIX shared-memory objects for non-persisted maps.
  *
  * The addon is loaded lazily, on the first map, so that importing memmap never
  * fails; a missing or unloadable addon is reported then as `EUNSUPPORTED` with
@@ -12,7 +13,14 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Backend, BackendMap, BackendView } from '../src/backend.js';
 import { MemmapError, makeError } from '../src/errors.js';
-import { ACCESS_VALUES, MODE_VALUES, type FileMode, type MemoryMappedFileAccess } from '../src/types.js';
+import {
+  ACCESS_VALUES,
+  MODE_VALUES,
+  SHARED_MODE_VALUES,
+  type FileMode,
+  type MemoryMappedFileAccess,
+  type SharedMode,
+} from '../src/types.js';
 
 interface NativeViewHandle {
   flush(): void;
@@ -26,7 +34,8 @@ interface NativeMapHandle {
 }
 
 interface Addon {
-  NativeMap: new (path: string, mode: number, capacity: number, access: number) => NativeMapHandle;
+  /** kind 0: persisted map of a file path; kind 1: shared map of a name (null: anonymous). */
+  NativeMap: new (kind: 0 | 1, pathOrName: string | null, mode: number, capacity: number, access: number) => NativeMapHandle;
   setErrorFactory(factory: (code: string, message: string, errno: number) => Error): void;
   allocationGranularity: number;
 }
@@ -107,6 +116,10 @@ export const nativeBackend: Backend = {
   },
   openFile(path: string, mode: FileMode, capacity: number, access: MemoryMappedFileAccess): BackendMap {
     const { NativeMap: Ctor } = loadAddon();
-    return new NativeMap(new Ctor(path, MODE_VALUES.indexOf(mode), capacity, ACCESS_VALUES.indexOf(access)));
+    return new NativeMap(new Ctor(0, path, MODE_VALUES.indexOf(mode), capacity, ACCESS_VALUES.indexOf(access)));
+  },
+  openShared(name: string | null, mode: SharedMode, capacity: number, access: MemoryMappedFileAccess): BackendMap {
+    const { NativeMap: Ctor } = loadAddon();
+    return new NativeMap(new Ctor(1, name, SHARED_MODE_VALUES.indexOf(mode), capacity, ACCESS_VALUES.indexOf(access)));
   },
 };

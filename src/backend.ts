@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { FileMode, MemoryMappedFileAccess } from './types.js';
+import type { FileMode, MemoryMappedFileAccess, SharedMode } from './types.js';
 
 /** The name of a backend, as `MemoryMappedFile.backend` reports it. */
 export type BackendName = 'native';
@@ -17,6 +17,12 @@ export interface Backend {
   readonly allocationGranularity: number;
   /** Opens a persisted map (arguments already validated; capacity 0 = file size). */
   openFile(path: string, mode: FileMode, capacity: number, access: MemoryMappedFileAccess): BackendMap;
+  /**
+   * Opens a non-persisted map: named (`name`), or anonymous (`null`, mode
+   * `createNew` only). Arguments already validated; capacity 0 = the
+   * existing map's size (openExisting).
+   */
+  openShared(name: string | null, mode: SharedMode, capacity: number, access: MemoryMappedFileAccess): BackendMap;
 }
 
 export interface BackendMap {

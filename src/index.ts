@@ -14,9 +14,9 @@ import { registerNodeStreams } from './view-stream.js';
 setDefaultBackend(nativeBackend);
 registerNodeStreams(nodeStreamFactory);
 
-export { MemoryMappedFile, type CreateFromFileOptions } from './memory-mapped-file.js';
+export { MemoryMappedFile, type CreateFromFileOptions, type SharedMapOptions } from './memory-mapped-file.js';
 export { ViewAccessor, type TypedArray } from './view-accessor.js';
 export { ViewStream, type StreamConversionOptions } from './view-stream.js';
 export { MemmapError, type MemmapErrorCode } from './errors.js';
-export type { FileMode, MemoryMappedFileAccess, SeekOrigin } from './types.js';
+export type { FileMode, MemoryMappedFileAccess, SeekOrigin, SharedMode } from './types.js';
 export type { BackendName } from './backend.js';

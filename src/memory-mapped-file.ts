@@ -1,6 +1,8 @@
 /**
  * MemoryMappedFile: the entry point, as .NET's `MemoryMappedFile`. A map is
- * made by a static factory and makes views (accessors and streams); it maps
+ * made by a static factory — `createFromFile` (persisted: a file on disk) or
+ * `createNew` / `createOrOpen` / `openExisting` (non-persisted: shared memory,
+ * named or anonymous) — and makes views (accessors and streams); it maps
  * nothing itself. Closing a map ends no view already made from it (as in
  * .NET): it only stops new views.
  *
@@ -10,8 +12,8 @@
  */
 import type { Backend, BackendMap, BackendName } from './backend.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
-import type { FileMode, MemoryMappedFileAccess } from './types.js';
-import { checkAccess, checkIndex, checkMode, checkObject, describe } from './validate.js';
+import type { FileMode, MemoryMappedFileAccess, SharedMode } from './types.js';
+import { checkAccess, checkIndex, checkMapName, checkMode, checkObject, describe } from './validate.js';
 import { ViewAccessor } from './view-accessor.js';
 import { ViewStream } from './view-stream.js';
 
@@ -33,6 +35,16 @@ export interface CreateFromFileOptions {
    * processes share a persisted map by mapping the same path.
    */
   mapName?: string | null;
+}
+
+/** Options of the non-persisted factories (`createNew`, `createOrOpen`, `openExisting`). */
+export interface SharedMapOptions {
+  /**
+   * The map's access (default `readWrite`). A `read` opener cannot write: its
+   * accessors and streams refuse writes with `EACCES`, and views wider than
+   * the map's access are `EACCES`.
+   */
+  access?: MemoryMappedFileAccess;
 }
 
 let defaultBackend: Backend | undefined;
@@ -65,22 +77,28 @@ export class MemoryMappedFile {
   readonly access: MemoryMappedFileAccess;
   /** The backend that holds the map: `native` (real mmap). */
   readonly backend: BackendName;
-  /** The map's name (`null` for a persisted map). */
+  /** The map's name (`null` for a persisted or anonymous map). */
   readonly mapName: string | null;
-  /** The file's path. */
-  readonly path: string;
+  /** The file's path (`null` for a non-persisted map). */
+  readonly path: string | null;
 
   #map: BackendMap;
   #granularity: number;
   #closed = false;
 
-  private constructor(map: BackendMap, backend: Backend, path: string, access: MemoryMappedFileAccess) {
+  private constructor(
+    map: BackendMap,
+    backend: Backend,
+    path: string | null,
+    mapName: string | null,
+    access: MemoryMappedFileAccess,
+  ) {
     this.#map = map;
     this.#granularity = backend.allocationGranularity;
     this.capacity = map.capacity;
     this.access = access;
     this.backend = backend.name;
-    this.mapName = null;
+    this.mapName = mapName;
     this.path = path;
   }
 
@@ -120,7 +138,77 @@ export class MemoryMappedFile {
       );
     }
     const backend = backendOrThrow();
-    return new MemoryMappedFile(backend.openFile(file, mode, capacity, access), backend, file, access);
+    return new MemoryMappedFile(backend.openFile(file, mode, capacity, access), backend, file, null, access);
+  }
+
+  static #openShared(mode: SharedMode, mapName: string | null, capacity: number, options: unknown): MemoryMappedFile {
+    const opts = checkObject(options, 'options');
+    const access = opts.access === undefined ? 'readWrite' : checkAccess(opts.access);
+    const backend = backendOrThrow();
+    return new MemoryMappedFile(backend.openShared(mapName, mode, capacity, access), backend, null, mapName, access);
+  }
+
+  static #checkCapacity(capacity: unknown): number {
+    const n = checkIndex(capacity, 'capacity');
+    if (n === 0) throw rangeError('capacity must be at least 1 byte');
+    return n;
+  }
+
+  /**
+   * Creates a non-persisted map of `capacity` zeroed bytes. A name makes it a
+   * named map that any process on the machine can open (native: the POSIX
+   * shared-memory object `/<mapName>`, data at offset 0, no header); `null`
+   * makes an anonymous map for this process. The data lives while any holder
+   * (in any process) has the map or one of its views open, and is gone after
+   * the last close — also when holders crash.
+   *
+   * Errors: `EEXIST` (a live map has the name), `ERANGE` (capacity 0),
+   * `ENAMETOOLONG`, `EINVAL` (bad name), `ENOSPC` (no shared memory left).
+   *
+   * @example
+   * ```ts
+   * using map = await MemoryMappedFile.createNew('jobs', 1 << 20);
+   * using view = map.createViewAccessorSync();
+   * Atomics.add(new Int32Array(view.bytes.buffer, view.bytes.byteOffset, 1), 0, 1);
+   * ```
+   */
+  static async createNew(mapName: string | null, capacity: number, options?: SharedMapOptions): Promise<MemoryMappedFile> {
+    return MemoryMappedFile.createNewSync(mapName, capacity, options);
+  }
+
+  /** The synchronous twin of {@link MemoryMappedFile.createNew} (Node). */
+  static createNewSync(mapName: string | null, capacity: number, options?: SharedMapOptions): MemoryMappedFile {
+    const name = mapName === null ? null : checkMapName(mapName);
+    return MemoryMappedFile.#openShared('createNew', name, MemoryMappedFile.#checkCapacity(capacity), options);
+  }
+
+  /**
+   * Opens the live named map `mapName`, or creates it with `capacity` zeroed
+   * bytes when there is none. An existing map smaller than `capacity` is
+   * `ERANGE`; a larger one is mapped up to `capacity`.
+   */
+  static async createOrOpen(mapName: string, capacity: number, options?: SharedMapOptions): Promise<MemoryMappedFile> {
+    return MemoryMappedFile.createOrOpenSync(mapName, capacity, options);
+  }
+
+  /** The synchronous twin of {@link MemoryMappedFile.createOrOpen} (Node). */
+  static createOrOpenSync(mapName: string, capacity: number, options?: SharedMapOptions): MemoryMappedFile {
+    const name = checkMapName(mapName);
+    return MemoryMappedFile.#openShared('createOrOpen', name, MemoryMappedFile.#checkCapacity(capacity), options);
+  }
+
+  /**
+   * Opens the live named map `mapName` with its full capacity. `ENOENT` when
+   * there is none — including when its last holders crashed (the stale object
+   * is removed then).
+   */
+  static async openExisting(mapName: string, options?: SharedMapOptions): Promise<MemoryMappedFile> {
+    return MemoryMappedFile.openExistingSync(mapName, options);
+  }
+
+  /** The synchronous twin of {@link MemoryMappedFile.openExisting} (Node). */
+  static openExistingSync(mapName: string, options?: SharedMapOptions): MemoryMappedFile {
+    return MemoryMappedFile.#openShared('openExisting', checkMapName(mapName), 0, options);
   }
 
   /** Whether close() has run. */

@@ -47,6 +47,12 @@ export type FileMode = 'open' | 'create' | 'createNew' | 'openOrCreate';
 /** The order of this list is the core's `mm_mode` enum. */
 export const MODE_VALUES: readonly FileMode[] = ['open', 'create', 'createNew', 'openOrCreate'];
 
+/** How a non-persisted map is opened: `createNew`, `createOrOpen` or `openExisting`. */
+export type SharedMode = 'createNew' | 'createOrOpen' | 'openExisting';
+
+/** The order of this list is the core's `mm_shared_mode` enum. */
+export const SHARED_MODE_VALUES: readonly SharedMode[] = ['createNew', 'createOrOpen', 'openExisting'];
+
 /** Where `seek` counts from. */
 export type SeekOrigin = 'begin' | 'current' | 'end';
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { rangeError, typeError } from './errors.js';
+import { MemmapError, rangeError, typeError } from './errors.js';
 import { ACCESS_VALUES, MODE_VALUES, type FileMode, type MemoryMappedFileAccess } from './types.js';
 
 /** A non-negative safe integer (offsets, sizes, capacities, positions). */
@@ -65,4 +65,31 @@ export function describe(value: unknown): string {
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'object' || typeof value === 'function') return typeof value;
   return String(value);
+}
+
+/**
+ * The longest map name in UTF-8 bytes: a POSIX shm object is "/<name>", and
+ * macOS limits that to 31 bytes (PSHMNAMLEN) while Linux allows a file name
+ * of 255 bytes (NAME_MAX) under /dev/shm.
+ */
+export const MAX_MAP_NAME_BYTES = typeof process !== 'undefined' && process.platform === 'darwin' ? 30 : 255;
+
+/**
+ * A map name: a non-empty string without '/' or NUL, not '.' or '..', of at
+ * most MAX_MAP_NAME_BYTES UTF-8 bytes (ENAMETOOLONG beyond).
+ */
+export function checkMapName(value: unknown): string {
+  if (typeof value !== 'string') throw typeError(`mapName must be a string, got ${describe(value)}`);
+  if (value.length === 0) throw typeError('mapName must not be empty');
+  if (value.includes('/')) throw typeError(`mapName must not contain '/', got ${describe(value)}`);
+  if (value.includes('\0')) throw typeError('mapName must not contain NUL characters');
+  if (value === '.' || value === '..') throw typeError(`mapName must not be '${value}'`);
+  const bytes = new TextEncoder().encode(value).length;
+  if (bytes > MAX_MAP_NAME_BYTES) {
+    throw new MemmapError(
+      'ENAMETOOLONG',
+      `mapName is ${bytes} bytes in UTF-8; this platform allows at most ${MAX_MAP_NAME_BYTES}`,
+    );
+  }
+  return value;
 }

@@ -1,21 +1,15 @@
 /*
- * map.c — the capacity and mode rules of persisted maps (see map.h), written
- * once for every platform on top of platform.h.
+ * map.c — the capacity and mode rules of persisted maps, and the lifetime of
+ * every map (see map.h), written once for every platform on top of platform.h.
  */
 #include "mm/map.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "mm/errors.h"
 #include "map_internal.h"
 #include "platform.h"
-
-struct mm_map {
-  intptr_t handle;
-  uint64_t capacity;
-  mm_access access;
-  int closed;
-};
 
 /*
  * Which view accesses each map access allows. A read-only map still allows
@@ -113,11 +107,8 @@ int mm_map_open_file(const char *path, mm_mode mode, uint64_t capacity,
     if (rc < 0) goto fail;
   }
 
-  map = (mm_map *)calloc(1, sizeof *map);
+  map = mm__map_new(handle, capacity, access, MM__KIND_FILE, NULL);
   if (map == NULL) { rc = MM_ENOMEM; goto fail; }
-  map->handle = handle;
-  map->capacity = capacity;
-  map->access = access;
   *out = map;
   return 0;
 
@@ -133,20 +124,67 @@ mm_access mm_map_access(const mm_map *map) { return map->access; }
 
 int mm_map_is_closed(const mm_map *map) { return map->closed; }
 
-intptr_t mm__map_handle(const mm_map *map) { return map->handle; }
+mm_map *mm__map_new(intptr_t handle, uint64_t capacity, mm_access access, mm__map_kind kind,
+                    const char *name) {
+  mm_map *map = (mm_map *)calloc(1, sizeof *map);
+  if (map == NULL) return NULL;
+  if (name != NULL) {
+    size_t n = strlen(name) + 1;
+    map->name = (char *)malloc(n);
+    if (map->name == NULL) {
+      free(map);
+      return NULL;
+    }
+    memcpy(map->name, name, n);
+  }
+  map->handle = handle;
+  map->capacity = capacity;
+  map->access = access;
+  map->kind = kind;
+  map->refs = 1;
+  return map;
+}
+
+/* Releases the object once the map is closed and no view uses it. */
+static void mm__map_maybe_release(mm_map *map) {
+  if (!map->closed || map->views > 0 || map->released) return;
+  map->released = 1;
+  if (map->kind == MM__KIND_SHARED) {
+    mm__shared_release(map);
+  } else {
+    mm__plat_close(map->handle);
+  }
+  map->handle = -1;
+}
+
+static void mm__map_unref(mm_map *map) {
+  if (--map->refs > 0) return;
+  free(map->name);
+  free(map);
+}
+
+void mm__map_view_opened(mm_map *map) {
+  map->views++;
+  map->refs++;
+}
+
+void mm__map_view_closed(mm_map *map) {
+  map->views--;
+  mm__map_maybe_release(map);
+  mm__map_unref(map);
+}
 
 int mm_map_close(mm_map *map) {
   if (map == NULL || map->closed) return 0;
   map->closed = 1;
-  mm__plat_close(map->handle);
-  map->handle = -1;
+  mm__map_maybe_release(map);
   return 0;
 }
 
 void mm_map_free(mm_map *map) {
   if (map == NULL) return;
   mm_map_close(map);
-  free(map);
+  mm__map_unref(map);
 }
 
 size_t mm_allocation_granularity(void) { return mm__plat_granularity(); }

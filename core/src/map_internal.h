@@ -1,4 +1,7 @@
-/* map_internal.h — what view.c may know of a map beyond map.h. */
+/*
+ * map_internal.h — the map structure and what the core's files share about
+ * it beyond map.h (map.c owns it; view.c and shared.c use it).
+ */
 #ifndef MM_MAP_INTERNAL_H
 #define MM_MAP_INTERNAL_H
 
@@ -6,7 +9,29 @@
 
 #include "mm/map.h"
 
-/* The platform file handle of an open map (-1 once closed). */
-intptr_t mm__map_handle(const mm_map *map);
+typedef enum mm__map_kind { MM__KIND_FILE, MM__KIND_SHARED, MM__KIND_ANONYMOUS } mm__map_kind;
+
+struct mm_map {
+  intptr_t handle;    /* platform handle; -1 once released */
+  uint64_t capacity;  /* bytes */
+  mm_access access;   /* the map's access */
+  mm__map_kind kind;
+  char *name;         /* MM__KIND_SHARED: the object's name (malloc'd), else NULL */
+  int closed;         /* mm_map_close has run: no new views */
+  int released;       /* the handle (and shared lock) have been released */
+  unsigned views;     /* open views */
+  unsigned refs;      /* the owner's reference (until mm_map_free) + one per open view */
+};
+
+/* Allocates a map over an open handle with one (the owner's) reference. NULL when out of memory. */
+mm_map *mm__map_new(intptr_t handle, uint64_t capacity, mm_access access, mm__map_kind kind,
+                    const char *name);
+
+/* A view of the map was opened / closed. */
+void mm__map_view_opened(mm_map *map);
+void mm__map_view_closed(mm_map *map);
+
+/* Releases a shared object's handle under the lifetime protocol (shared.c). */
+void mm__shared_release(mm_map *map);
 
 #endif /* MM_MAP_INTERNAL_H */

@@ -57,4 +57,38 @@ int mm__plat_sync(void *addr, size_t length, int *os_errno);
 /* Unmaps [addr, addr + length). */
 void mm__plat_unmap(void *addr, size_t length);
 
+/*
+ * Shared-memory objects. `name` is the map's name without the leading '/'.
+ * A new named object is created exclusively, read-write, mode 0600.
+ */
+int mm__plat_shm_create(const char *name, intptr_t *handle, int *os_errno);
+
+/* Opens an existing named object, read-write when `write`, else read-only. */
+int mm__plat_shm_open(const char *name, int write, intptr_t *handle, int *os_errno);
+
+/* Removes the name (the object lives on while handles and mappings remain). */
+void mm__plat_shm_unlink(const char *name);
+
+/* 1 when `name` currently names the object that `handle` refers to, else 0. */
+int mm__plat_shm_is_named(intptr_t handle, const char *name);
+
+/* A new anonymous shared-memory object of 0 bytes. */
+int mm__plat_anonymous(intptr_t *handle, int *os_errno);
+
+/*
+ * Sizes a new shared-memory object and reserves its memory where the platform
+ * can (posix_fallocate), so that running out of shared memory is MM_ENOSPC
+ * now rather than SIGBUS on first touch.
+ */
+int mm__plat_reserve(intptr_t handle, uint64_t size, int *os_errno);
+
+/* Advisory whole-object locks (flock(2)) of the shared-map lifetime protocol. */
+enum { MM__LOCK_SHARED = 1, MM__LOCK_EXCLUSIVE = 2, MM__LOCK_UNLOCK = 3 };
+
+/*
+ * Takes, converts or drops the lock. With `nonblocking`, a lock held by
+ * someone else is MM_EAGAIN; without it the call waits.
+ */
+int mm__plat_lock(intptr_t handle, int how, int nonblocking, int *os_errno);
+
 #endif /* MM_PLATFORM_H */

@@ -9,7 +9,7 @@
 #include "map_internal.h"
 #include "platform.h"
 
-int mm_view_open(const mm_map *map, uint64_t offset, uint64_t size,
+int mm_view_open(mm_map *map, uint64_t offset, uint64_t size,
                  mm_access access, mm_view *out, int *os_errno) {
   uint64_t capacity, granularity, slack, length;
   void *addr = NULL;
@@ -31,10 +31,12 @@ int mm_view_open(const mm_map *map, uint64_t offset, uint64_t size,
   length = slack + size;
   if (length < size || length > (uint64_t)SIZE_MAX) return MM_ERANGE;
 
-  rc = mm__plat_map(mm__map_handle(map), offset - slack, (size_t)length, access, &addr,
+  rc = mm__plat_map(map->handle, offset - slack, (size_t)length, access, &addr,
                     os_errno);
   if (rc < 0) return rc;
 
+  mm__map_view_opened(map);
+  out->map = map;
   out->base = addr;
   out->length = (size_t)length;
   out->pointer_offset = (size_t)slack;
@@ -68,5 +70,7 @@ int mm_view_close(mm_view *view) {
   mm__plat_unmap(view->base, view->length);
   view->base = NULL;
   view->closed = 1;
+  mm__map_view_closed(view->map);
+  view->map = NULL;
   return 0;
 }

@@ -88,8 +88,8 @@ static void test_capacity_rules(void) {
 
 static void test_views(void) {
   mm_map *m = NULL;
-  mm_view v, w, c;
-  int e, fd;
+  mm_view v, w, c, scratch;
+  int e, fd, wfd;
   char buf[8] = {0};
   const char *p = path_of("views.bin");
   size_t g = mm_allocation_granularity();
@@ -120,12 +120,14 @@ static void test_views(void) {
   MM_CHECK(memcmp(buf, "abc", 3) == 0);
   MM_CHECK(memcmp(mm_view_data(&w) + g + 5, "abc", 3) == 0);
   /* a write through fs is visible in an open shared view at once */
-  MM_CHECK_EQ(pwrite(open(p, O_WRONLY), "Q", 1, 0), 1);
+  wfd = open(p, O_WRONLY);
+  MM_CHECK_EQ(pwrite(wfd, "Q", 1, 0), 1);
+  close(wfd);
   MM_CHECK_EQ(mm_view_data(&w)[0], 'Q');
   close(fd);
   /* closing the map ends no view; new views fail */
   mm_map_close(m);
-  MM_CHECK_EQ(mm_view_open(m, 0, 0, MM_ACCESS_READ, &w, &e) , MM_ECLOSED);
+  MM_CHECK_EQ(mm_view_open(m, 0, 0, MM_ACCESS_READ, &scratch, &e), MM_ECLOSED);
   MM_CHECK_EQ(mm_view_data(&v)[0], 'a');
   mm_map_free(m);
   MM_CHECK_EQ(mm_view_close(&v), 0);

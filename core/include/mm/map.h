@@ -1,14 +1,17 @@
 /*
  * map.h — a memory-mapped file: the object views are made from.
  *
- * A persisted map is an open file plus a capacity (the file is grown to the
- * capacity when it is smaller). The map itself maps nothing: each view maps
- * its own range (view.h), so closing a map ends no view already made from it,
- * as in .NET; it only stops new views.
+ * A map is an open object plus a capacity: a file (persisted map), a named
+ * shared-memory object, or an anonymous one. The map itself maps nothing: each
+ * view maps its own range (view.h) and holds a reference on the map, so
+ * closing a map ends no view already made from it, as in .NET; it only stops
+ * new views. The object (file handle, shm object and its lock) is released
+ * when the map is closed and its last view is closed.
  *
- *   mm_map_open_file() --> mm_map --> mm_view_open() --> mm_view (owns pages)
- *                            |
- *                      platform file handle (platform/posix.c: open/ftruncate)
+ *   mm_map_open_file()   \
+ *   mm_map_open_shared()  +--> mm_map --> mm_view_open() --> mm_view (owns pages)
+ *                                |
+ *                          platform handle (platform/posix.c)
  */
 #ifndef MM_MAP_H
 #define MM_MAP_H
@@ -62,6 +65,33 @@ typedef struct mm_map mm_map;
 int mm_map_open_file(const char *path, mm_mode mode, uint64_t capacity,
                      mm_access access, mm_map **out, int *os_errno);
 
+/* How mm_map_open_shared treats the name. */
+typedef enum mm_shared_mode {
+  MM_SHARED_CREATE_NEW = 0,     /* create; MM_EEXIST if a live map has the name */
+  MM_SHARED_CREATE_OR_OPEN = 1, /* open a live map of that name, else create one */
+  MM_SHARED_OPEN_EXISTING = 2,  /* open a live map; MM_ENOENT if there is none */
+  MM_SHARED__COUNT
+} mm_shared_mode;
+
+/*
+ * Opens or creates a non-persisted map: the shared-memory object `/<name>`
+ * (data at offset 0, no header, so any program can open it by name), or an
+ * anonymous object when `name` is NULL (then `mode` must be CREATE_NEW).
+ *
+ * Lifetime (shared.c): every holder keeps a shared flock on the object; the
+ * last one to release it (the one that can take the lock exclusively) unlinks
+ * the name. An object whose name exists but has no holder was left by
+ * holders that crashed: openers treat it as stale, unlink it, and answer
+ * MM_ENOENT (open) or create it afresh (create). So the data lives while any
+ * process holds the map and is gone after the last release, crashes included.
+ *
+ * capacity: bytes of a new object (MM_EINVAL when 0 for a create); when an
+ * existing map is opened, 0 means its size and a larger capacity is MM_ERANGE.
+ * Returns 0 and sets *out, or a negative MM_E* code.
+ */
+int mm_map_open_shared(const char *name, mm_shared_mode mode, uint64_t capacity,
+                       mm_access access, mm_map **out, int *os_errno);
+
 /* The map's capacity in bytes (valid until mm_map_free). */
 uint64_t mm_map_capacity(const mm_map *map);
 
@@ -72,12 +102,12 @@ mm_access mm_map_access(const mm_map *map);
 int mm_map_is_closed(const mm_map *map);
 
 /*
- * Closes the map's file handle. Views made earlier stay valid. Closing twice
- * is harmless. The map's memory stays allocated until mm_map_free.
+ * Closes the map: no new views. Views made earlier stay valid, and the object
+ * is released when the last of them closes. Closing twice is harmless.
  */
 int mm_map_close(mm_map *map);
 
-/* Closes (if needed) and frees the map. */
+/* Closes (if needed) and drops the caller's reference; the memory is freed once no view refers to it. */
 void mm_map_free(mm_map *map);
 
 /* Non-zero when a view with `view_access` may be made from a map opened with `map_access`. */

@@ -8,8 +8,9 @@
  *   base                  base + pointer_offset             base + length
  *   |<-- pointer_offset -->|<------------ size ------------->|
  *
- * A view owns its mapping: it stays valid after its map is closed, and ends
- * with mm_view_close (which unmaps; closing twice is harmless).
+ * A view owns its mapping and a reference on its map: it stays valid after
+ * its map is closed, and ends with mm_view_close (which unmaps and drops the
+ * reference; closing twice is harmless).
  */
 #ifndef MM_VIEW_H
 #define MM_VIEW_H
@@ -24,6 +25,7 @@ extern "C" {
 #endif
 
 typedef struct mm_view {
+  mm_map *map;           /* the map this view holds a reference on, NULL once closed */
   void *base;            /* start of the mapping (granularity-aligned), NULL once closed */
   size_t length;         /* bytes mapped from base: pointer_offset + size */
   size_t pointer_offset; /* offset % granularity */
@@ -40,7 +42,7 @@ typedef struct mm_view {
  * space cannot hold), MM_EACCES (access wider than the map's), and the
  * platform's mapping errors (MM_ENOMEM, MM_ENODEV, ...).
  */
-int mm_view_open(const mm_map *map, uint64_t offset, uint64_t size,
+int mm_view_open(mm_map *map, uint64_t offset, uint64_t size,
                  mm_access access, mm_view *out, int *os_errno);
 
 /* The first byte of the view (NULL once closed). */

@@ -18,8 +18,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mm/errors.h"
@@ -156,3 +162,105 @@ int mm__plat_sync(void *addr, size_t length, int *os_errno) {
 }
 
 void mm__plat_unmap(void *addr, size_t length) { munmap(addr, length); }
+
+/* "/" + name into buf; MM_ENAMETOOLONG when it does not fit. */
+static int mm__shm_path(const char *name, char *buf, size_t size) {
+  int n = snprintf(buf, size, "/%s", name);
+  if (n < 0 || (size_t)n >= size) return MM_ENAMETOOLONG;
+  return 0;
+}
+
+int mm__plat_shm_create(const char *name, intptr_t *handle, int *os_errno) {
+  char path[NAME_MAX + 2];
+  int fd, rc = mm__shm_path(name, path, sizeof path);
+  *handle = -1;
+  *os_errno = 0;
+  if (rc < 0) return rc;
+  do fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0) return mm__fail(os_errno);
+  *handle = fd;
+  return 0;
+}
+
+int mm__plat_shm_open(const char *name, int write, intptr_t *handle, int *os_errno) {
+  char path[NAME_MAX + 2];
+  int fd, rc = mm__shm_path(name, path, sizeof path);
+  *handle = -1;
+  *os_errno = 0;
+  if (rc < 0) return rc;
+  do fd = shm_open(path, (write ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0) return mm__fail(os_errno);
+  *handle = fd;
+  return 0;
+}
+
+void mm__plat_shm_unlink(const char *name) {
+  char path[NAME_MAX + 2];
+  if (mm__shm_path(name, path, sizeof path) == 0) shm_unlink(path);
+}
+
+int mm__plat_shm_is_named(intptr_t handle, const char *name) {
+  struct stat mine, named;
+  intptr_t other;
+  int os_errno, same;
+  if (fstat((int)handle, &mine) != 0) return 0;
+  if (mm__plat_shm_open(name, 0, &other, &os_errno) != 0) return 0;
+  same = fstat((int)other, &named) == 0 && named.st_dev == mine.st_dev && named.st_ino == mine.st_ino;
+  close((int)other);
+  return same;
+}
+
+int mm__plat_anonymous(intptr_t *handle, int *os_errno) {
+  int fd;
+  *os_errno = 0;
+#if defined(__linux__)
+  fd = memfd_create("memmap", MFD_CLOEXEC);
+  if (fd < 0) return mm__fail(os_errno);
+#else
+  {
+    char name[64];
+    int tries = 0;
+    do {
+      snprintf(name, sizeof name, "/memmap-anon-%ld-%lx", (long)getpid(),
+               (unsigned long)clock() ^ (unsigned long)rand());
+      fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    } while (fd < 0 && errno == EEXIST && ++tries < 100);
+    if (fd < 0) return mm__fail(os_errno);
+    shm_unlink(name);
+  }
+#endif
+  *handle = fd;
+  return 0;
+}
+
+int mm__plat_reserve(intptr_t handle, uint64_t size, int *os_errno) {
+  int rc = mm__plat_resize(handle, size, os_errno);
+  if (rc < 0) return rc;
+#if defined(__linux__)
+  if (size > 0) {
+    int err = posix_fallocate((int)handle, 0, (off_t)size);
+    if (err == ENOSPC || err == ENOMEM || err == EFBIG) {
+      *os_errno = err;
+      return mm_err_from_errno(err);
+    }
+    /* EOPNOTSUPP / EINVAL: the file system cannot reserve; the size stands. */
+  }
+#endif
+  return 0;
+}
+
+int mm__plat_lock(intptr_t handle, int how, int nonblocking, int *os_errno) {
+  int op = how == MM__LOCK_SHARED ? LOCK_SH : how == MM__LOCK_EXCLUSIVE ? LOCK_EX : LOCK_UN;
+  int rc;
+  *os_errno = 0;
+  if (nonblocking) op |= LOCK_NB;
+  do rc = flock((int)handle, op);
+  while (rc != 0 && errno == EINTR);
+  if (rc != 0) {
+    if (errno == EWOULDBLOCK) return MM_EAGAIN;
+    return mm__fail(os_errno);
+  }
+  return 0;
+}

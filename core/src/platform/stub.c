@@ -41,3 +41,35 @@ int mm__plat_sync(void *addr, size_t length, int *os_errno) {
 }
 
 void mm__plat_unmap(void *addr, size_t length) {}
+
+int mm__plat_shm_create(const char *name, intptr_t *handle, int *os_errno) {
+  *handle = -1;
+  *os_errno = 0;
+  return MM_EUNSUPPORTED;
+}
+
+int mm__plat_shm_open(const char *name, int write, intptr_t *handle, int *os_errno) {
+  *handle = -1;
+  *os_errno = 0;
+  return MM_EUNSUPPORTED;
+}
+
+void mm__plat_shm_unlink(const char *name) {}
+
+int mm__plat_shm_is_named(intptr_t handle, const char *name) { return 0; }
+
+int mm__plat_anonymous(intptr_t *handle, int *os_errno) {
+  *handle = -1;
+  *os_errno = 0;
+  return MM_EUNSUPPORTED;
+}
+
+int mm__plat_reserve(intptr_t handle, uint64_t size, int *os_errno) {
+  *os_errno = 0;
+  return MM_EUNSUPPORTED;
+}
+
+int mm__plat_lock(intptr_t handle, int how, int nonblocking, int *os_errno) {
+  *os_errno = 0;
+  return MM_EUNSUPPORTED;
+}

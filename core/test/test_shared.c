@@ -1,0 +1,191 @@
+/* test_shared.c — named and anonymous shared-memory maps and their crash-proof lifetime. */
+#include <signal.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "mm/errors.h"
+#include "mm/map.h"
+#include "mm/view.h"
+#include "mmtest.h"
+
+static char name[64];
+
+static int shm_exists(const char *n) {
+  char path[128];
+  struct stat st;
+  snprintf(path, sizeof path, "/dev/shm/%s", n);
+  return stat(path, &st) == 0;
+}
+
+static void test_create_open_close(void) {
+  mm_map *a = NULL, *b = NULL, *c = NULL;
+  mm_view va, vb;
+  int e;
+  MM_CHECK_EQ(mm_map_open_shared(name, MM_SHARED_OPEN_EXISTING, 0, MM_ACCESS_READ_WRITE, &a, &e), MM_ENOENT);
+  MM_CHECK_EQ(mm_map_open_shared(name, MM_SHARED_CREATE_NEW, 0, MM_ACCESS_READ_WRITE, &a, &e), MM_EINVAL);
+  MM_CHECK_EQ(mm_map_open_shared(name, MM_SHARED_CREATE_NEW, 10000, MM_ACCESS_READ_WRITE, &a, &e), 0);
+  MM_CHECK(shm_exists(name));
+  MM_CHECK_EQ(mm_map_open_shared(name, MM_SHARED_CREATE_NEW, 10000, MM_ACCESS_READ_WRITE, &c, &e), MM_EEXIST);
+  MM_CHECK_EQ(mm_map_open_shared(name, MM_SHARED_OPEN_EXISTING, 0, MM_ACCESS_READ_WRITE, &b, &e), 0);
+  MM_CHECK_EQ(mm_map_capacity(b), 10000);
+  MM_CHECK_EQ(mm_map_open_shared(name, MM_SHARED_CREATE_OR_OPEN, 20000, MM_ACCESS_READ_WRITE, &c, &e), MM_ERANGE);
+  MM_CHECK_EQ(mm_map_open_shared(name, MM_SHARED_CREATE_OR_OPEN, 5000, MM_ACCESS_READ_WRITE, &c, &e), 0);
+  MM_CHECK_EQ(mm_map_capacity(c), 5000);
+  mm_map_free(c);
+  MM_CHECK_EQ(mm_view_open(a, 0, 0, MM_ACCESS_READ_WRITE, &va, &e), 0);
+  MM_CHECK_EQ(mm_view_open(b, 0, 0, MM_ACCESS_READ_WRITE, &vb, &e), 0);
+  memcpy(mm_view_data(&va) + 9000, "shared", 6);
+  MM_CHECK(memcmp(mm_view_data(&vb) + 9000, "shared", 6) == 0);
+  /* the first holder goes: the data stays */
+  mm_view_close(&va);
+  mm_map_free(a);
+  MM_CHECK(shm_exists(name));
+  MM_CHECK(memcmp(mm_view_data(&vb) + 9000, "shared", 6) == 0);
+  /* the map is closed but its view still holds the object */
+  mm_map_free(b);
+  MM_CHECK(shm_exists(name));
+  MM_CHECK_EQ(mm_map_open_shared(name, MM_SHARED_OPEN_EXISTING, 0, MM_ACCESS_READ, &a, &e), 0);
+  mm_map_free(a);
+  mm_view_close(&vb);
+  MM_CHECK(!shm_exists(name));
+  MM_CHECK_EQ(mm_map_open_shared(name, MM_SHARED_OPEN_EXISTING, 0, MM_ACCESS_READ_WRITE, &a, &e), MM_ENOENT);
+}
+
+static void test_stale_after_crash(void) {
+  mm_map *m = NULL;
+  mm_view v;
+  int e, status;
+  pid_t pid = fork();
+  if (pid == 0) {
+    mm_map *cm;
+    mm_view cv;
+    int ce;
+    if (mm_map_open_shared(name, MM_SHARED_CREATE_NEW, 4096, MM_ACCESS_READ_WRITE, &cm, &ce) != 0) _exit(1);
+    if (mm_view_open(cm, 0, 0, MM_ACCESS_READ_WRITE, &cv, &ce) != 0) _exit(1);
+    memset(mm_view_data(&cv), 0xAB, 4096);
+    raise(SIGKILL); /* dies holding the map: no release runs */
+    _exit(2);
+  }
+  MM_CHECK(pid > 0);
+  MM_CHECK_EQ(waitpid(pid, &status, 0), pid);
+  MM_CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  MM_CHECK(shm_exists(name)); /* left behind by the crash... */
+  MM_CHECK_EQ(mm_map_open_shared(name, MM_SHARED_OPEN_EXISTING, 0, MM_ACCESS_READ_WRITE, &m, &e), MM_ENOENT);
+  MM_CHECK(!shm_exists(name)); /* ...and removed by the next opener */
+
+  pid = fork();
+  if (pid == 0) {
+    mm_map *cm;
+    int ce;
+    if (mm_map_open_shared(name, MM_SHARED_CREATE_NEW, 4096, MM_ACCESS_READ_WRITE, &cm, &ce) != 0) _exit(1);
+    raise(SIGKILL);
+    _exit(2);
+  }
+  MM_CHECK_EQ(waitpid(pid, &status, 0), pid);
+  /* createNew over a stale object creates it afresh, zero-filled */
+  MM_CHECK_EQ(mm_map_open_shared(name, MM_SHARED_CREATE_NEW, 8192, MM_ACCESS_READ_WRITE, &m, &e), 0);
+  MM_CHECK_EQ(mm_map_capacity(m), 8192);
+  MM_CHECK_EQ(mm_view_open(m, 0, 0, MM_ACCESS_READ, &v, &e), 0);
+  for (int i = 0; i < 8192; i++) MM_CHECK_EQ(mm_view_data(&v)[i], 0);
+  mm_view_close(&v);
+  mm_map_free(m);
+  MM_CHECK(!shm_exists(name));
+}
+
+static void test_access(void) {
+  mm_map *w = NULL, *r = NULL;
+  mm_view v;
+  int e;
+  MM_CHECK_EQ(mm_map_open_shared(name, MM_SHARED_CREATE_NEW, 4096, MM_ACCESS_READ_WRITE, &w, &e), 0);
+  MM_CHECK_EQ(mm_map_open_shared(name, MM_SHARED_OPEN_EXISTING, 0, MM_ACCESS_READ, &r, &e), 0);
+  MM_CHECK_EQ(mm_view_open(r, 0, 0, MM_ACCESS_READ_WRITE, &v, &e), MM_EACCES);
+  MM_CHECK_EQ(mm_view_open(r, 0, 0, MM_ACCESS_READ, &v, &e), 0);
+  mm_view_close(&v);
+  mm_map_free(r);
+  mm_map_free(w);
+  MM_CHECK(!shm_exists(name));
+}
+
+static void test_anonymous(void) {
+  mm_map *m = NULL;
+  mm_view a, b;
+  int e;
+  MM_CHECK_EQ(mm_map_open_shared(NULL, MM_SHARED_OPEN_EXISTING, 10, MM_ACCESS_READ_WRITE, &m, &e), MM_EINVAL);
+  MM_CHECK_EQ(mm_map_open_shared(NULL, MM_SHARED_CREATE_NEW, 1 << 20, MM_ACCESS_READ_WRITE, &m, &e), 0);
+  MM_CHECK_EQ(mm_view_open(m, 0, 0, MM_ACCESS_READ_WRITE, &a, &e), 0);
+  MM_CHECK_EQ(mm_view_open(m, 4096, 4096, MM_ACCESS_READ_WRITE, &b, &e), 0);
+  mm_view_data(&a)[5000] = 42;
+  MM_CHECK_EQ(mm_view_data(&b)[5000 - 4096], 42);
+  mm_map_free(m);
+  MM_CHECK_EQ(mm_view_data(&b)[5000 - 4096], 42);
+  mm_view_close(&a);
+  mm_view_close(&b);
+}
+
+/* Many processes opening and closing one name at once: no errors, and nothing left at the end. */
+static void test_churn(void) {
+  enum { PROCS = 4, ROUNDS = 300 };
+  pid_t pids[PROCS];
+  int status, failures = 0;
+  for (int p = 0; p < PROCS; p++) {
+    pids[p] = fork();
+    if (pids[p] == 0) {
+      for (int i = 0; i < ROUNDS; i++) {
+        mm_map *m;
+        mm_view v;
+        int e;
+        if (mm_map_open_shared(name, MM_SHARED_CREATE_OR_OPEN, 4096, MM_ACCESS_READ_WRITE, &m, &e) != 0) _exit(3);
+        if (mm_view_open(m, 0, 0, MM_ACCESS_READ_WRITE, &v, &e) != 0) _exit(4);
+        __atomic_fetch_add((int *)mm_view_data(&v), 1, __ATOMIC_SEQ_CST);
+        mm_view_close(&v);
+        mm_map_free(m);
+      }
+      _exit(0);
+    }
+  }
+  for (int p = 0; p < PROCS; p++) {
+    MM_CHECK_EQ(waitpid(pids[p], &status, 0), pids[p]);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) failures++;
+  }
+  MM_CHECK_EQ(failures, 0);
+  {
+    mm_map *m;
+    int e;
+    /* at most a stale object from two simultaneous last releases; the next opener removes it */
+    MM_CHECK_EQ(mm_map_open_shared(name, MM_SHARED_OPEN_EXISTING, 0, MM_ACCESS_READ, &m, &e), MM_ENOENT);
+  }
+  MM_CHECK(!shm_exists(name));
+}
+
+static void test_bad_arguments(void) {
+  mm_map *m = NULL;
+  int e;
+  MM_CHECK_EQ(mm_map_open_shared("", MM_SHARED_CREATE_NEW, 10, MM_ACCESS_READ_WRITE, &m, &e), MM_EINVAL);
+  MM_CHECK_EQ(mm_map_open_shared(name, (mm_shared_mode)7, 10, MM_ACCESS_READ_WRITE, &m, &e), MM_EINVAL);
+  MM_CHECK_EQ(mm_map_open_shared(name, MM_SHARED_CREATE_NEW, 10, (mm_access)9, &m, &e), MM_EINVAL);
+  {
+    char longname[400];
+    memset(longname, 'x', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    MM_CHECK_EQ(mm_map_open_shared(longname, MM_SHARED_CREATE_NEW, 10, MM_ACCESS_READ_WRITE, &m, &e), MM_ENAMETOOLONG);
+  }
+  MM_CHECK(m == NULL);
+}
+
+int main(void) {
+  snprintf(name, sizeof name, "mmtest-shared-%ld", (long)getpid());
+  MM_RUN(test_create_open_close);
+  MM_RUN(test_stale_after_crash);
+  MM_RUN(test_access);
+  MM_RUN(test_anonymous);
+  MM_RUN(test_churn);
+  MM_RUN(test_bad_arguments);
+  {
+    char path[128];
+    snprintf(path, sizeof path, "/dev/shm/%s", name);
+    unlink(path);
+  }
+  return MM_TEST_END();
+}
