@@ -1,0 +1,207 @@
+/*
+ * pager.h — the page cache of the emulated backend.
+ *
+ * Where there is no mmap (WASM: OPFS in the browser, node:fs in Node), a map
+ * of a file is a pager: a fixed pool of page-sized frames in (WASM) memory
+ * over a storage (storage.h), so a file far larger than memory can be mapped.
+ * The pool is allocated once when the pager opens and never grows, so WASM
+ * memory does not grow (and JS views of it are not detached) while it runs.
+ *
+ * Pages are loaded on demand, evicted by CLOCK (second chance), written back
+ * when a dirty page is evicted, on flush and on close. Callers either copy
+ * (mm_pager_read / mm_pager_write) or pin a page and use its frame in place
+ * (mm_pager_pin / mm_pager_unpin), which is how JS gets zero-copy access: it
+ * pins, computes the frame's address from the pool base and the frame index,
+ * reads and writes there, and unpins.
+ *
+ * A pager is used by one thread at a time. Offsets and sizes are bytes;
+ * pages are numbered from 0 (page n holds bytes [n * page_size, (n+1) *
+ * page_size)). Every function that can fail returns 0 (or a non-negative
+ * value where stated) or a negative MM_E* code (errors.h).
+ */
+#ifndef MM_PAGER_H
+#define MM_PAGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mm/storage.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Page sizes are powers of two in this range. */
+#define MM_PAGER_MIN_PAGE_SIZE 4096u
+#define MM_PAGER_MAX_PAGE_SIZE (1024u * 1024u)
+/* 64 KiB: the WASM page size, and large enough that the fixed cost of a call
+ * into a JS storage (about 5 us for an OPFS read) is small per byte. */
+#define MM_PAGER_DEFAULT_PAGE_SIZE 65536u
+
+/* Frame counts are in this range. The minimum leaves room to pin a value that
+ * straddles two pages while reads and writes still find free frames. */
+#define MM_PAGER_MIN_FRAMES 4u
+#define MM_PAGER_MAX_FRAMES (1u << 24)
+/* 256 frames of the default page size: a 16 MiB cache. */
+#define MM_PAGER_DEFAULT_FRAMES 256u
+
+/* Flags of mm_pager_open. */
+/* Writes are refused (MM_EACCES); the storage is never written or resized. */
+#define MM_PAGER_READONLY 1u
+/*
+ * Copy-on-write: writes go to cache frames and are never written back, so the
+ * storage is never written or resized. A private page that was written stays
+ * in the cache until the pager closes (it cannot be evicted, as nothing could
+ * bring it back), so the cache size bounds how much a private pager can
+ * change: once every frame holds a written private page or is pinned, loading
+ * another page fails with MM_ENOMEM. Flush writes nothing and returns 0.
+ */
+#define MM_PAGER_PRIVATE 2u
+/* The caller keeps the storage: close and drop do not close it. Without this
+ * flag the pager owns the storage from a successful open on. */
+#define MM_PAGER_BORROW_STORAGE 4u
+
+typedef struct mm_pager mm_pager;
+
+typedef struct mm_pager_stats {
+  uint64_t hits;            /* page requests served from the cache */
+  uint64_t misses;          /* page requests that needed a frame */
+  uint64_t evictions;       /* resident pages pushed out to make room */
+  uint64_t storage_reads;   /* read_at calls made (successful or not) */
+  uint64_t storage_writes;  /* write_at calls made (successful or not) */
+  uint64_t storage_flushes; /* flush calls made on the storage */
+  uint32_t resident;        /* frames holding a page now */
+  uint32_t dirty;           /* frames holding changes not yet written back */
+  uint32_t pinned;          /* frames pinned now */
+} mm_pager_stats;
+
+/*
+ * Opens a pager over `storage` and stores it in *out.
+ *
+ * page_size: a power of two in [MM_PAGER_MIN_PAGE_SIZE,
+ * MM_PAGER_MAX_PAGE_SIZE], or 0 for MM_PAGER_DEFAULT_PAGE_SIZE. frame_count:
+ * in [MM_PAGER_MIN_FRAMES, MM_PAGER_MAX_FRAMES], or 0 for
+ * MM_PAGER_DEFAULT_FRAMES. capacity: the logical size in bytes, the only
+ * bytes the pager reads and writes; 0 means the storage's size. A capacity
+ * below the storage's size exposes only the first `capacity` bytes and leaves
+ * the rest of the storage alone. A capacity above it grows the storage to
+ * `capacity` at open (truncate) unless the pager is MM_PAGER_READONLY or
+ * MM_PAGER_PRIVATE, which never change the storage: for them the bytes past
+ * the storage's end read as zeros. flags: MM_PAGER_READONLY, MM_PAGER_PRIVATE,
+ * MM_PAGER_BORROW_STORAGE.
+ *
+ * Returns 0; MM_EINVAL for a bad page size, frame count or flag, a storage
+ * table without read_at or size or older than version 1, or a capacity of 0
+ * over an empty storage; MM_EACCES for a writable shared pager (neither
+ * READONLY nor PRIVATE) over a storage without write_at; MM_EUNSUPPORTED when
+ * the storage must grow and has no truncate; MM_ENOMEM; or the storage's code
+ * from size or truncate. On failure the caller still owns the storage.
+ */
+int mm_pager_open(mm_storage *storage, uint32_t page_size, uint32_t frame_count,
+                  uint64_t capacity, unsigned flags, mm_pager **out);
+
+/*
+ * Copies n bytes at `offset` into buf (n may cross pages). Returns 0;
+ * MM_ERANGE when offset + n is past the capacity (nothing is copied then);
+ * MM_ENOMEM when a page must be loaded and every frame is pinned (or holds a
+ * written private page); or the storage's code (MM_EIO, ...) when loading a
+ * page or writing back the page it evicts fails. On failure a prefix of buf
+ * may have been filled; the pager stays usable.
+ */
+int mm_pager_read(mm_pager *p, uint64_t offset, void *buf, size_t n);
+
+/*
+ * Copies n bytes from buf to `offset` (n may cross pages); the pages become
+ * dirty. Returns 0; MM_ERANGE (nothing written); MM_EACCES on a read-only
+ * pager; or as mm_pager_read. On failure a prefix of the range may have been
+ * written to the cache.
+ */
+int mm_pager_write(mm_pager *p, uint64_t offset, const void *buf, size_t n);
+
+/*
+ * Makes page `page_no` resident, pins it, and returns the index of its frame
+ * (>= 0); stores the frame's address in *frame_ptr when frame_ptr is not NULL.
+ * A pinned frame keeps its page and address until the matching unpin; pins
+ * nest (pin twice, unpin twice). The frame holds page_size bytes; those past
+ * the capacity read as zeros and are never written back. With `writable`
+ * nonzero the caller may write to the frame until it unpins, and the page
+ * counts as dirty from the pin until the unpin (so a flush while it is pinned
+ * writes it back and keeps it dirty). Returns MM_ERANGE for a page at or past
+ * the capacity, MM_EACCES for `writable` on a read-only pager, or as
+ * mm_pager_read.
+ *
+ * JS keeps the translation of the page it is working on by keeping that page
+ * pinned; an unpinned frame may hold another page after any pager call.
+ */
+int mm_pager_pin(mm_pager *p, uint64_t page_no, int writable,
+                 uint8_t **frame_ptr);
+
+/*
+ * Ends one pin of frame `frame` (the index mm_pager_pin returned); `writable`
+ * must be what that pin passed. Returns 0, or MM_EINVAL (changing nothing) for
+ * an index out of range or a frame with no pin of that kind.
+ */
+int mm_pager_unpin(mm_pager *p, int frame, int writable);
+
+/*
+ * Writes back every dirty page whose bytes meet [offset, offset + n), then
+ * flushes the storage. mm_pager_flush is the whole capacity. Pages are written
+ * in ascending order. On the first failing write the flush stops and returns
+ * the storage's code; pages not written stay dirty. If the storage's flush
+ * fails, the pages this call wrote become dirty again, so the next flush
+ * writes them again (the storage may have dropped them). Pages written back
+ * earlier by eviction are not tracked: their durability is the storage's.
+ * Returns 0, MM_ERANGE for a range past the capacity, or the storage's code.
+ * On a read-only or private pager, returns 0 and does nothing.
+ */
+int mm_pager_flush(mm_pager *p);
+int mm_pager_flush_range(mm_pager *p, uint64_t offset, uint64_t n);
+
+/*
+ * Writes back and flushes like mm_pager_flush, then frees the pager and, unless
+ * it was opened with MM_PAGER_BORROW_STORAGE, closes the storage. Returns 0,
+ * or the storage's close code (the pager is freed in that case too).
+ *
+ * If writing back or flushing the storage fails, nothing is freed: close
+ * returns the storage's code and the pager stays open and usable with every
+ * page not known to be durable still dirty,
+ * so no data is lost silently; the caller may retry close, or give up with
+ * mm_pager_drop. A pager with pinned frames is not closed: MM_EBUSY.
+ */
+int mm_pager_close(mm_pager *p);
+
+/*
+ * Frees the pager without writing anything back, as if the process had
+ * crashed: dirty pages are lost, and the storage holds what was written back
+ * before. Closes the storage (without flushing it) unless it is borrowed.
+ * Pinned frames are freed too. Never fails.
+ */
+void mm_pager_drop(mm_pager *p);
+
+/* Copies the counters of the pager into *out. */
+void mm_pager_get_stats(const mm_pager *p, mm_pager_stats *out);
+
+/* Accessors for the numbers fixed at open. */
+uint32_t mm_pager_page_size(const mm_pager *p);
+uint32_t mm_pager_frame_count(const mm_pager *p);
+uint64_t mm_pager_capacity(const mm_pager *p);
+
+/*
+ * The frame pool: frame i is the page_size bytes at base + i * page_size, for
+ * i in [0, frame_count). The base is fixed for the pager's life and aligned to
+ * 64 bytes, so JS can compute frame addresses itself from a frame index.
+ */
+uint8_t *mm_pager_frame_base(const mm_pager *p);
+
+/* The address of frame `frame`, or NULL for an index out of range. */
+uint8_t *mm_pager_frame_ptr(const mm_pager *p, int frame);
+
+/* The index of the frame holding address `addr`, or MM_EINVAL if `addr` is
+ * not inside the pool. */
+int mm_pager_frame_index(const mm_pager *p, const void *addr);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MM_PAGER_H */
