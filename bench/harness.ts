@@ -1,0 +1,196 @@
+/**
+ * Shared benchmark machinery: a seeded PRNG, a timer that runs contenders
+ * interleaved over several rounds and keeps each one's median, checksum
+ * checks, and the table / JSON output.
+ *
+ * Why it is shaped this way:
+ * - These machines are noisy (two cores shared with other work), so every
+ *   figure is a ratio against a baseline measured in the same run, contenders
+ *   run interleaved (the order rotates each round so none always runs right
+ *   after a page-cache- or JIT-disturbing neighbour), and each contender's
+ *   figure is the median of its rounds.
+ * - A first, unmeasured round lets the JIT optimize every contender before
+ *   any time counts.
+ * - Every contender returns a checksum of what it read. The checksum is
+ *   compared with the one the baseline gets over the same operations, which
+ *   both keeps the JIT from dropping the reads as dead code and proves each
+ *   contender read the same bytes. A mismatch throws: the benchmark fails
+ *   loudly instead of reporting the speed of a wrong answer.
+ *
+ * @module
+ */
+
+/** A seeded 32-bit PRNG (mulberry32): same seed, same sequence, in every run. */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
+/**
+ * `count` positions drawn uniformly from [0, limit) and rounded down to a
+ * multiple of `align`. `limit` must be at most 2^32 (the positions are kept
+ * in a Uint32Array so the timed loops read small integers, not doubles).
+ */
+export function randomPositions(count: number, limit: number, align: number, seed: number): Uint32Array {
+  if (limit > 2 ** 32) throw new RangeError(`limit ${limit} does not fit in a Uint32Array`);
+  const next = mulberry32(seed);
+  const slots = Math.floor(limit / align);
+  const out = new Uint32Array(count);
+  for (let i = 0; i < count; i++) {
+    // Two draws give 53 bits, so slots above 2^32 / align stay uniform too.
+    const r = (next() * 2 ** 21 + (next() >>> 11)) / 2 ** 53;
+    out[i] = Math.floor(r * slots) * align;
+  }
+  return out;
+}
+
+/** What a figure's result is measured in. `ns/op`: lower is better; `GB/s`: higher is better. */
+export type Unit = 'ns/op' | 'GB/s';
+
+export interface Contender {
+  /** What the row is called in the table. */
+  name: string;
+  /** Operations per run (a contender much slower than the rest may do fewer). */
+  ops: number;
+  /** Bytes one operation moves; needed for `GB/s` figures. */
+  bytesPerOp?: number;
+  /** Does `ops` operations and returns a checksum of the bytes read. */
+  run: () => number;
+  /** The checksum `run` must return (from the baseline over the same operations). */
+  expected: number;
+  /** The minimum ratio against the baseline that the issue asks for; none for context rows. */
+  target?: number;
+}
+
+export interface FigureSpec {
+  /** The figure's title, e.g. "random 8-byte reads". */
+  figure: string;
+  unit: Unit;
+  /** The contender every ratio is taken against. */
+  baseline: Contender;
+  others: Contender[];
+  /** Measured rounds (after one warm-up round). */
+  rounds: number;
+}
+
+export interface Row {
+  figure: string;
+  contender: string;
+  /** Median over the rounds, in `unit`. */
+  value: number;
+  unit: Unit;
+  /** Throughput against the baseline: > 1 means faster than the baseline. */
+  ratio: number;
+  /** The minimum ratio asked for, or null for the baseline and context rows. */
+  target: number | null;
+  baseline: boolean;
+}
+
+// Checksums go here too, so no run's result is ever unused.
+let sink = 0;
+
+/** The checksum sink; printing it makes the reads observable. */
+export function sinkValue(): number {
+  return sink;
+}
+
+function timeRun(c: Contender): number {
+  const start = process.hrtime.bigint();
+  const checksum = c.run();
+  const ns = Number(process.hrtime.bigint() - start);
+  if (!Object.is(checksum, c.expected)) {
+    throw new Error(`${c.name}: checksum ${checksum} differs from the baseline's ${c.expected}: it read different bytes`);
+  }
+  sink += checksum;
+  return ns;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+function valueOf(c: Contender, ns: number, unit: Unit): number {
+  if (unit === 'ns/op') return ns / c.ops;
+  if (c.bytesPerOp === undefined) throw new Error(`${c.name}: a GB/s figure needs bytesPerOp`);
+  return (c.ops * c.bytesPerOp) / ns; // bytes per ns = GB/s (10^9 bytes)
+}
+
+/** Runs one warm-up round and `rounds` measured rounds, interleaved; returns one row per contender. */
+export function runFigure(spec: FigureSpec): Row[] {
+  const all = [spec.baseline, ...spec.others];
+  const samples: number[][] = all.map(() => []);
+  for (let round = 0; round <= spec.rounds; round++) {
+    for (let k = 0; k < all.length; k++) {
+      const i = (k + round) % all.length;
+      const ns = timeRun(all[i] as Contender);
+      if (round > 0) (samples[i] as number[]).push(ns);
+    }
+  }
+  const values = all.map((c, i) => valueOf(c, median(samples[i] as number[]), spec.unit));
+  const base = values[0] as number;
+  return all.map((c, i) => {
+    const value = values[i] as number;
+    return {
+      figure: spec.figure,
+      contender: c.name,
+      value,
+      unit: spec.unit,
+      ratio: spec.unit === 'ns/op' ? base / value : value / base,
+      target: c.target ?? null,
+      baseline: i === 0,
+    };
+  });
+}
+
+function formatValue(value: number, unit: Unit): string {
+  const digits = value >= 100 ? 0 : value >= 10 ? 1 : 2;
+  return `${value.toFixed(digits)} ${unit}`;
+}
+
+function formatRatio(ratio: number): string {
+  return `${ratio >= 10 ? ratio.toFixed(1) : ratio >= 0.1 ? ratio.toFixed(2) : ratio.toFixed(3)}×`;
+}
+
+/** Prints one figure's rows as a table block: value, ratio, target and PASS/BELOW. */
+export function printFigure(rows: readonly Row[]): void {
+  const nameWidth = Math.max(...rows.map((r) => r.contender.length));
+  const first = rows[0];
+  if (!first) return;
+  console.log(`\n${first.figure}`);
+  console.log(
+    `  ${'contender'.padEnd(nameWidth)}  ${'value'.padStart(13)}  ${'vs base'.padStart(8)}  ${'target'.padStart(7)}  verdict`,
+  );
+  for (const r of rows) {
+    const target = r.target === null ? '' : `≥ ${r.target}×`;
+    const verdict = r.baseline ? 'baseline' : r.target === null ? '' : r.ratio >= r.target ? 'PASS' : 'BELOW';
+    console.log(
+      `  ${r.contender.padEnd(nameWidth)}  ${formatValue(r.value, r.unit).padStart(13)}  ${formatRatio(r.ratio).padStart(8)}  ${target.padStart(7)}  ${verdict}`,
+    );
+  }
+}
+
+/** Prints "<a> is N× faster than <b>" from two rows of the same figure. */
+export function printSpeedup(faster: Row, slower: Row): void {
+  const times = faster.unit === 'ns/op' ? slower.value / faster.value : faster.value / slower.value;
+  console.log(`  → ${faster.contender} is ${formatRatio(times)} as fast as ${slower.contender}`);
+}
+
+/** The JSON form of the rows, as `--json` writes it. */
+export function rowsToJson(rows: readonly Row[]): object[] {
+  return rows.map((r) => ({
+    figure: r.figure,
+    contender: r.contender,
+    value: r.value,
+    unit: r.unit,
+    ratio: r.ratio,
+    target: r.target,
+  }));
+}
