@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "mm/map.h"
+#include "mm/storage.h"
 
 /* Flags of mm__plat_open. */
 enum {
@@ -56,6 +57,12 @@ int mm__plat_sync(void *addr, size_t length, int *os_errno);
 
 /* Unmaps [addr, addr + length). */
 void mm__plat_unmap(void *addr, size_t length);
+
+/*
+ * A storage (storage.h) over the open file `handle`, for the pager. The
+ * handle is borrowed: closing the storage does not close it.
+ */
+int mm__plat_storage(intptr_t handle, mm_storage **out, int *os_errno);
 
 /*
  * Shared-memory objects. `name` is the map's name without the leading '/'.

@@ -163,6 +163,11 @@ int mm__plat_sync(void *addr, size_t length, int *os_errno) {
 
 void mm__plat_unmap(void *addr, size_t length) { munmap(addr, length); }
 
+int mm__plat_storage(intptr_t handle, mm_storage **out, int *os_errno) {
+  *os_errno = 0;
+  return mm_storage_open_fd((int)handle, 0, out);
+}
+
 /* "/" + name into buf; MM_ENAMETOOLONG when it does not fit. */
 static int mm__shm_path(const char *name, char *buf, size_t size) {
   int n = snprintf(buf, size, "/%s", name);

@@ -73,3 +73,9 @@ int mm__plat_lock(intptr_t handle, int how, int nonblocking, int *os_errno) {
   *os_errno = 0;
   return MM_EUNSUPPORTED;
 }
+
+int mm__plat_storage(intptr_t handle, mm_storage **out, int *os_errno) {
+  *out = NULL;
+  *os_errno = 0;
+  return MM_EUNSUPPORTED;
+}
