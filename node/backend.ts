@@ -60,23 +60,28 @@ function loadAddon(): Addon {
   throw new MemmapError('EUNSUPPORTED', loadFailure as string);
 }
 
-/** Whether the addon loads on this machine. */
-export function nativeAvailable(): boolean {
+/** null when the addon loads on this machine, else the reason it does not. */
+export function nativeUnavailable(): string | null {
   try {
     loadAddon();
-    return true;
-  } catch {
-    return false;
+    return null;
+  } catch (err) {
+    return (err as Error).message;
   }
 }
 
 class NativeView implements BackendView {
   readonly bytes: Uint8Array;
+  readonly pages = null;
+  readonly offset: number;
+  readonly size: number;
   readonly pointerOffset: number;
   readonly #handle: NativeViewHandle;
 
-  constructor(buffer: ArrayBuffer, pointerOffset: number, size: number, handle: NativeViewHandle) {
+  constructor(buffer: ArrayBuffer, offset: number, pointerOffset: number, size: number, handle: NativeViewHandle) {
     this.bytes = new Uint8Array(buffer, pointerOffset, size);
+    this.offset = offset;
+    this.size = size;
     this.pointerOffset = pointerOffset;
     this.#handle = handle;
   }
@@ -93,15 +98,17 @@ class NativeView implements BackendView {
 class NativeMap implements BackendMap {
   readonly #handle: NativeMapHandle;
   readonly capacity: number;
+  readonly allocationGranularity: number;
 
-  constructor(handle: NativeMapHandle) {
+  constructor(handle: NativeMapHandle, granularity: number) {
     this.#handle = handle;
     this.capacity = handle.capacity;
+    this.allocationGranularity = granularity;
   }
 
   view(offset: number, size: number, access: MemoryMappedFileAccess): BackendView {
     const [buffer, pointerOffset, viewSize, handle] = this.#handle.view(offset, size, ACCESS_VALUES.indexOf(access));
-    return new NativeView(buffer, pointerOffset, viewSize, handle);
+    return new NativeView(buffer, offset, pointerOffset, viewSize, handle);
   }
 
   close(): void {
@@ -109,17 +116,21 @@ class NativeMap implements BackendMap {
   }
 }
 
+/** The native backend; pager options do not apply (the OS pages the mapping). */
 export const nativeBackend: Backend = {
   name: 'native',
-  get allocationGranularity(): number {
-    return loadAddon().allocationGranularity;
-  },
   openFile(path: string, mode: FileMode, capacity: number, access: MemoryMappedFileAccess): BackendMap {
-    const { NativeMap: Ctor } = loadAddon();
-    return new NativeMap(new Ctor(0, path, MODE_VALUES.indexOf(mode), capacity, ACCESS_VALUES.indexOf(access)));
+    const { NativeMap: Ctor, allocationGranularity } = loadAddon();
+    return new NativeMap(
+      new Ctor(0, path, MODE_VALUES.indexOf(mode), capacity, ACCESS_VALUES.indexOf(access)),
+      allocationGranularity,
+    );
   },
   openShared(name: string | null, mode: SharedMode, capacity: number, access: MemoryMappedFileAccess): BackendMap {
-    const { NativeMap: Ctor } = loadAddon();
-    return new NativeMap(new Ctor(1, name, SHARED_MODE_VALUES.indexOf(mode), capacity, ACCESS_VALUES.indexOf(access)));
+    const { NativeMap: Ctor, allocationGranularity } = loadAddon();
+    return new NativeMap(
+      new Ctor(1, name, SHARED_MODE_VALUES.indexOf(mode), capacity, ACCESS_VALUES.indexOf(access)),
+      allocationGranularity,
+    );
   },
 };

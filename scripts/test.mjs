@@ -1,8 +1,11 @@
 // `npm test`: everything, in one command, on a fresh checkout after `npm ci`.
 //
 //   1. the C core's unit tests (ctest) built with AddressSanitizer + UBSan;
-//   2. the native addon (built if npm's install step could not) and dist/ (rollup);
-//   3. every mocha suite (test/*.test.ts) against the real backends.
+//   2. the WASM module rebuilt from core/ with emscripten (when emcc is
+//      installed, as on CI: the suites then run on the rebuilt file, and the
+//      rebuilt file must equal the committed one), the native addon (built if
+//      npm's install step could not) and dist/ (rollup);
+//   3. every mocha suite (test/*.test.ts) against both backends.
 //
 // It ends by printing one line `N passed, N failed` with the totals of all
 // three, also written to build/test-summary.txt so that .ci/run can repeat it
@@ -50,7 +53,16 @@ if (
   }
 }
 
-// 2. The addon and the bundle.
+// 2. The WASM module, the addon and the bundle.
+const emcc = spawnSync('emcc', ['--version'], { env: { ...process.env, NODE_PATH: '/usr/share/nodejs' } });
+if (emcc.status === 0) {
+  step('rebuild wasm/memmap.wasm from core/ (must equal the committed file)', process.execPath, [
+    join(root, 'scripts/build-wasm.mjs'),
+    '--check',
+  ]);
+} else {
+  console.log('\n=== wasm: emcc is not installed here; the suites run on the committed wasm/memmap.wasm');
+}
 if (!existsSync(join(root, 'build/Release/memmap_native.node'))) {
   step('build native addon', process.execPath, [join(root, 'node_modules/cmake-js/bin/cmake-js'), 'compile', '--out', 'build/Release']);
 }

@@ -1,22 +1,40 @@
 /**
- * The one interface every backend implements (native addon today; the WASM
- * pager and SharedArrayBuffer maps later). The API classes in this folder hold
- * all the semantics callers see (argument rules, access checks, stream
+ * The one interface every backend implements. The API classes in this folder
+ * hold all the semantics callers see (argument rules, access checks, stream
  * positions); a backend only opens, maps, flushes and closes.
+ *
+ * A view reaches its bytes in one of two ways:
+ *   - direct: `bytes` is one zero-copy Uint8Array over the whole view (native
+ *     mmap, SharedArrayBuffer maps);
+ *   - paged: `pages` is the port of a page cache (the WASM pager), through
+ *     which JS translates a page number to the address of its frame in WASM
+ *     memory and reads and writes there (see src/paged.ts).
  *
  * @module
  */
 import type { FileMode, MemoryMappedFileAccess, SharedMode } from './types.js';
 
 /** The name of a backend, as `MemoryMappedFile.backend` reports it. */
-export type BackendName = 'native';
+export type BackendName = 'native' | 'wasm';
+
+/** Page-cache options of backends that emulate mapping with a pager (WASM). */
+export interface PagerOptions {
+  /** Bytes per page: a power of two from 4096 to 1 MiB (0 = the backend's default). */
+  pageSize: number;
+  /** Bytes of cache per map, rounded down to whole pages (0 = the backend's default). */
+  cacheSize: number;
+}
 
 export interface Backend {
   readonly name: BackendName;
-  /** View offsets are mapped from a multiple of this; the rest is `pointerOffset`. */
-  readonly allocationGranularity: number;
   /** Opens a persisted map (arguments already validated; capacity 0 = file size). */
-  openFile(path: string, mode: FileMode, capacity: number, access: MemoryMappedFileAccess): BackendMap;
+  openFile(
+    path: string,
+    mode: FileMode,
+    capacity: number,
+    access: MemoryMappedFileAccess,
+    pager: PagerOptions,
+  ): BackendMap;
   /**
    * Opens a non-persisted map: named (`name`), or anonymous (`null`, mode
    * `createNew` only). Arguments already validated; capacity 0 = the
@@ -28,6 +46,8 @@ export interface Backend {
 export interface BackendMap {
   /** The capacity in bytes, resolved (never 0). */
   readonly capacity: number;
+  /** View offsets are mapped from a multiple of this; the rest is a view's `pointerOffset`. */
+  readonly allocationGranularity: number;
   /** Maps [offset, offset + size) (size resolved, never 0) with `access`. */
   view(offset: number, size: number, access: MemoryMappedFileAccess): BackendView;
   /** Ends the map; views made from it stay valid. Idempotent. */
@@ -35,12 +55,52 @@ export interface BackendMap {
 }
 
 export interface BackendView {
-  /** The view's bytes, zero-copy; `byteLength` is the view's size. */
-  readonly bytes: Uint8Array;
+  /** The view's bytes, zero-copy, `byteLength` = the view's size; null for a paged view. */
+  readonly bytes: Uint8Array | null;
+  /** The page cache of a paged view; null for a direct view. */
+  readonly pages: PagePort | null;
+  /** The view's first byte, as an offset in the map. */
+  readonly offset: number;
+  /** The view's size in bytes. */
+  readonly size: number;
   /** offset % allocation granularity. */
   readonly pointerOffset: number;
-  /** Writes modified pages to the file and waits. */
+  /** Writes modified pages to the storage and waits. */
   flush(): void;
-  /** Unmaps; afterwards `bytes` is detached (length 0). Idempotent. */
+  /** Ends the view; a direct view's `bytes` are detached (length 0). Idempotent. */
   close(): void;
+}
+
+/** WASM memory as JS sees it; both views are replaced when the memory grows. */
+export interface MemoryRef {
+  u8: Uint8Array;
+  dv: DataView;
+}
+
+/**
+ * A paged view's port to its page cache (one per pager; the views of a map
+ * share it). Page numbers count pages of the map from its first byte.
+ */
+export interface PagePort {
+  readonly pageSize: number;
+  readonly memory: MemoryRef;
+  /**
+   * The translation cache: `tags[page & mask] === page` means that page is
+   * resident and pinned at address `frames[page & mask]` in memory, writable
+   * when `writable[page & mask]` is 1. Read directly by the accessors' fast
+   * paths; maintained by translate().
+   */
+  readonly mask: number;
+  readonly tags: Float64Array;
+  readonly frames: Uint32Array;
+  readonly writable: Uint8Array;
+  /**
+   * The address of `page`'s frame, making it resident (and writable when
+   * asked). Valid until the next call on this port.
+   */
+  translate(page: number, writable: boolean): number;
+  /** Pins `page` for longer use (withBytes); returns its frame's address. */
+  pin(page: number, writable: boolean): number;
+  /** Ends a pin() (pass the address it returned). */
+  unpin(address: number, writable: boolean): void;
 }

@@ -2,19 +2,30 @@
  * memmap — memory-mapped files and shared memory as plain bytes.
  *
  * This is the Node entry point: it registers the native backend (real mmap)
- * and the Node stream conversions, and exports the API.
+ * and, as the fallback, the wasm backend (the core compiled to WebAssembly,
+ * with a page cache over node:fs), the Node stream conversions, and exports
+ * the API.
  *
  * @module
  */
-import { nativeBackend } from '../node/backend.js';
-import { setDefaultBackend } from './memory-mapped-file.js';
+import { nativeBackend, nativeUnavailable } from '../node/backend.js';
+import { createWasmBackend } from '../wasm/backend.js';
+import { nodeWasmPlatform } from '../wasm/node-platform.js';
+import { registerBackend } from './memory-mapped-file.js';
 import { nodeStreamFactory } from './node-streams.js';
 import { registerNodeStreams } from './view-stream.js';
 
-setDefaultBackend(nativeBackend);
+const wasmBackend = createWasmBackend(nodeWasmPlatform);
+registerBackend(nativeBackend, nativeUnavailable);
+registerBackend(wasmBackend, () => wasmBackend.unavailable());
 registerNodeStreams(nodeStreamFactory);
 
-export { MemoryMappedFile, type CreateFromFileOptions, type SharedMapOptions } from './memory-mapped-file.js';
+export {
+  MemoryMappedFile,
+  type BackendChoice,
+  type CreateFromFileOptions,
+  type SharedMapOptions,
+} from './memory-mapped-file.js';
 export { ViewAccessor, type TypedArray } from './view-accessor.js';
 export { ViewStream, type StreamConversionOptions } from './view-stream.js';
 export { MemmapError, type MemmapErrorCode } from './errors.js';

@@ -10,11 +10,12 @@
  *
  * @module
  */
-import type { Backend, BackendMap, BackendName } from './backend.js';
+import type { Backend, BackendMap, BackendName, PagerOptions } from './backend.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
 import type { FileMode, MemoryMappedFileAccess, SharedMode } from './types.js';
 import { checkAccess, checkIndex, checkMapName, checkMode, checkObject, describe } from './validate.js';
-import { ViewAccessor } from './view-accessor.js';
+import { PagedViewAccessor } from './paged-accessor.js';
+import { DirectViewAccessor, type ViewAccessor } from './view-accessor.js';
 import { ViewStream } from './view-stream.js';
 
 /** Options of {@link MemoryMappedFile.createFromFile}. */
@@ -35,6 +36,19 @@ export interface CreateFromFileOptions {
    * processes share a persisted map by mapping the same path.
    */
   mapName?: string | null;
+  /** Which backend holds the map (default: see {@link BackendChoice}). */
+  backend?: BackendName;
+  /**
+   * Paged backends (wasm): bytes per page, a power of two from 4096 to 1 MiB
+   * (default 65536). Ignored by the native backend, where the OS pages.
+   */
+  pageSize?: number;
+  /**
+   * Paged backends (wasm): bytes of page cache for this map, at least 8 pages
+   * (default 16 MiB). The cache is allocated once when the map opens.
+   * Ignored by the native backend.
+   */
+  cacheSize?: number;
 }
 
 /** Options of the non-persisted factories (`createNew`, `createOrOpen`, `openExisting`). */
@@ -45,18 +59,72 @@ export interface SharedMapOptions {
    * the map's access are `EACCES`.
    */
   access?: MemoryMappedFileAccess;
+  /** Which backend holds the map (default: see {@link BackendChoice}). */
+  backend?: BackendName;
 }
 
-let defaultBackend: Backend | undefined;
+/**
+ * How a backend is chosen: the `backend` option of a factory if given, else
+ * the environment variable `MEMMAP_BACKEND` (`native` or `wasm`) if set, else
+ * the first available backend of the platform (Node: `native` when the addon
+ * loads, `wasm` otherwise).
+ */
+export type BackendChoice = BackendName | undefined;
 
-/** @internal Set once by the entry point of each platform. */
-export function setDefaultBackend(backend: Backend): void {
-  defaultBackend = backend;
+interface RegisteredBackend {
+  backend: Backend;
+  /** null when the backend can be used here, else why not. */
+  unavailable(): string | null;
 }
 
-function backendOrThrow(): Backend {
-  if (!defaultBackend) throw new MemmapError('EUNSUPPORTED', 'no memmap backend is available on this platform');
-  return defaultBackend;
+const registered: RegisteredBackend[] = [];
+
+/** @internal Called by the entry point of each platform, in order of preference. */
+export function registerBackend(backend: Backend, unavailable: () => string | null): void {
+  registered.push({ backend, unavailable });
+}
+
+function chooseBackend(requested: unknown): Backend {
+  let name = requested;
+  if (name === undefined && typeof process !== 'undefined' && process.env?.MEMMAP_BACKEND) {
+    name = process.env.MEMMAP_BACKEND;
+  }
+  if (name !== undefined) {
+    const entry = registered.find((r) => r.backend.name === name);
+    if (!entry) {
+      throw typeError(
+        `backend must be one of ${registered.map((r) => `'${r.backend.name}'`).join(', ')}, got ${describe(name)}`,
+      );
+    }
+    const why = entry.unavailable();
+    if (why !== null) throw new MemmapError('EUNSUPPORTED', `the ${entry.backend.name} backend is unavailable: ${why}`);
+    return entry.backend;
+  }
+  const reasons: string[] = [];
+  for (const entry of registered) {
+    const why = entry.unavailable();
+    if (why === null) return entry.backend;
+    reasons.push(`${entry.backend.name}: ${why}`);
+  }
+  throw new MemmapError('EUNSUPPORTED', `no memmap backend is available here (${reasons.join('; ')})`);
+}
+
+function checkPagerOptions(opts: Record<string, unknown>): PagerOptions {
+  let pageSize = 0;
+  let cacheSize = 0;
+  if (opts.pageSize !== undefined) {
+    pageSize = checkIndex(opts.pageSize, 'pageSize');
+    if (pageSize < 4096 || pageSize > 1 << 20 || (pageSize & (pageSize - 1)) !== 0) {
+      throw rangeError(`pageSize must be a power of two from 4096 to 1048576, got ${pageSize}`);
+    }
+  }
+  if (opts.cacheSize !== undefined) {
+    cacheSize = checkIndex(opts.cacheSize, 'cacheSize');
+    if (cacheSize < 8 * (pageSize || 65536)) {
+      throw rangeError(`cacheSize must hold at least 8 pages (${8 * (pageSize || 65536)} bytes), got ${cacheSize}`);
+    }
+  }
+  return { pageSize, cacheSize };
 }
 
 function checkPath(path: unknown): string {
@@ -75,7 +143,7 @@ export class MemoryMappedFile {
   readonly capacity: number;
   /** The map's access. */
   readonly access: MemoryMappedFileAccess;
-  /** The backend that holds the map: `native` (real mmap). */
+  /** The backend that holds the map: `native` (real mmap) or `wasm` (page cache / SharedArrayBuffer). */
   readonly backend: BackendName;
   /** The map's name (`null` for a persisted or anonymous map). */
   readonly mapName: string | null;
@@ -94,7 +162,7 @@ export class MemoryMappedFile {
     access: MemoryMappedFileAccess,
   ) {
     this.#map = map;
-    this.#granularity = backend.allocationGranularity;
+    this.#granularity = map.allocationGranularity;
     this.capacity = map.capacity;
     this.access = access;
     this.backend = backend.name;
@@ -137,14 +205,15 @@ export class MemoryMappedFile {
         'a persisted map cannot be named on POSIX systems (as in .NET on Linux and macOS); map the same path in each process',
       );
     }
-    const backend = backendOrThrow();
-    return new MemoryMappedFile(backend.openFile(file, mode, capacity, access), backend, file, null, access);
+    const pager = checkPagerOptions(opts);
+    const backend = chooseBackend(opts.backend);
+    return new MemoryMappedFile(backend.openFile(file, mode, capacity, access, pager), backend, file, null, access);
   }
 
   static #openShared(mode: SharedMode, mapName: string | null, capacity: number, options: unknown): MemoryMappedFile {
     const opts = checkObject(options, 'options');
     const access = opts.access === undefined ? 'readWrite' : checkAccess(opts.access);
-    const backend = backendOrThrow();
+    const backend = chooseBackend(opts.backend);
     return new MemoryMappedFile(backend.openShared(mapName, mode, capacity, access), backend, null, mapName, access);
   }
 
@@ -248,7 +317,8 @@ export class MemoryMappedFile {
   /** The synchronous twin of {@link MemoryMappedFile.createViewAccessor}. */
   createViewAccessorSync(offset = 0, size = 0, access?: MemoryMappedFileAccess): ViewAccessor {
     const [off, len, acc] = this.#resolveView(offset, size, access);
-    return new ViewAccessor(this.#map.view(off, len, acc), off, acc);
+    const view = this.#map.view(off, len, acc);
+    return view.bytes ? new DirectViewAccessor(view, off, acc) : new PagedViewAccessor(view, off, acc);
   }
 
   /**

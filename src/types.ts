@@ -66,3 +66,22 @@ export function accessCanWrite(access: MemoryMappedFileAccess): boolean {
   return access === 'readWrite' || access === 'write' || access === 'copyOnWrite' ||
     access === 'readWriteExecute';
 }
+
+/**
+ * Whether a view with `view` access may be made from a map opened with `map`
+ * access (the core's mm_access_allows, for maps that have no core object:
+ * SharedArrayBuffer maps). A read-only map still allows copy-on-write views.
+ */
+export function accessAllows(map: MemoryMappedFileAccess, view: MemoryMappedFileAccess): boolean {
+  if (map === view || map === 'readWriteExecute') return true;
+  switch (map) {
+    case 'read':
+    case 'copyOnWrite':
+    case 'readExecute':
+      return view === 'read' || view === 'copyOnWrite';
+    case 'readWrite':
+      return view === 'read' || view === 'write' || view === 'copyOnWrite';
+    default:
+      return false;
+  }
+}

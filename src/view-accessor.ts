@@ -1,7 +1,11 @@
 /**
  * ViewAccessor: random access to a view with typed little-endian reads and
- * writes, bulk array copies and zero-copy byte access.
+ * writes, bulk array copies and zero-copy byte access. `ViewAccessor` is the
+ * public type; each backend's views get the subclass that fits them:
+ * DirectViewAccessor here (one zero-copy array: native mmap,
+ * SharedArrayBuffer) or PagedViewAccessor (paged-accessor.ts: the WASM pager).
  *
+ * DirectViewAccessor:
  * Hot paths are a type check, two comparisons and one DataView call: each width has a
  * precomputed limit (`capacity - width`, or -1 when the access forbids the
  * operation or the view is closed), so `position >>> 0 !== position ||
@@ -12,6 +16,7 @@
  * @module
  */
 import type { BackendView } from './backend.js';
+import { windowOf, type ByteWindow } from './byte-window.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
 import { accessCanRead, accessCanWrite, type MemoryMappedFileAccess } from './types.js';
 import { checkIndex } from './validate.js';
@@ -49,7 +54,8 @@ export function checkArraySpan(length: number, offset: unknown, count: unknown):
   return n;
 }
 
-export class ViewAccessor {
+/** Random access to a view (made by `MemoryMappedFile.createViewAccessor`). */
+export abstract class ViewAccessor {
   /** The view's offset in the map, in bytes. */
   readonly offset: number;
   /** The view's size in bytes. */
@@ -63,10 +69,174 @@ export class ViewAccessor {
   /** Whether the accessor writes (`readWrite`, `write`, `copyOnWrite`, `readWriteExecute`). */
   readonly canWrite: boolean;
 
-  #view: BackendView;
+  protected readonly view: BackendView;
+  protected readonly window: ByteWindow;
+  protected isClosed = false;
+
+  /** @internal Made by `MemoryMappedFile.createViewAccessor`. */
+  constructor(view: BackendView, offset: number, access: MemoryMappedFileAccess) {
+    this.view = view;
+    this.window = windowOf(view);
+    this.offset = offset;
+    this.capacity = view.size;
+    this.pointerOffset = view.pointerOffset;
+    this.access = access;
+    this.canRead = accessCanRead(access);
+    this.canWrite = accessCanWrite(access);
+  }
+
+  /** Whether close() has run. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /**
+   * The view's bytes, zero-copy: writes through this array are writes to the
+   * map (for a `read` view they stay private, see {@link MemoryMappedFileAccess}).
+   * After close() the array is detached (length 0). Paged views (the WASM
+   * backend's persisted maps) have no single array: `EUNSUPPORTED`; use
+   * withBytes(), readArray() or a stream.
+   */
+  abstract get bytes(): Uint8Array;
+
+  /** A DataView over the view's bytes, zero-copy (see `bytes`). */
+  abstract get dataView(): DataView;
+
+  abstract readBoolean(position: number): boolean;
+  abstract readInt8(position: number): number;
+  abstract readUint8(position: number): number;
+  abstract readInt16(position: number): number;
+  abstract readUint16(position: number): number;
+  abstract readInt32(position: number): number;
+  abstract readUint32(position: number): number;
+  abstract readFloat32(position: number): number;
+  abstract readFloat64(position: number): number;
+  abstract readBigInt64(position: number): bigint;
+  abstract readBigUint64(position: number): bigint;
+  abstract writeBoolean(position: number, value: boolean): void;
+  abstract writeInt8(position: number, value: number): void;
+  abstract writeUint8(position: number, value: number): void;
+  abstract writeInt16(position: number, value: number): void;
+  abstract writeUint16(position: number, value: number): void;
+  abstract writeInt32(position: number, value: number): void;
+  abstract writeUint32(position: number, value: number): void;
+  abstract writeFloat32(position: number, value: number): void;
+  abstract writeFloat64(position: number, value: number): void;
+  abstract writeBigInt64(position: number, value: bigint): void;
+  abstract writeBigUint64(position: number, value: bigint): void;
+
+  /** Makes every fast-path check fail from now on (called once by close()). */
+  protected abstract invalidate(): void;
+
+  /** Works out and throws the error of a position that failed a fast-path check. */
+  protected fail(position: unknown, width: number, write: boolean): never {
+    if (this.isClosed) throw closedError('view accessor');
+    if (write && !this.canWrite) {
+      throw new MemmapError('EACCES', `cannot write through a view opened with '${this.access}' access`);
+    }
+    if (!write && !this.canRead) {
+      throw new MemmapError('EACCES', `cannot read through a view opened with '${this.access}' access`);
+    }
+    const pos = checkIndex(position, 'position');
+    throw rangeError(
+      `position ${pos} + ${width} bytes is beyond the view's capacity ${this.capacity}`,
+    );
+  }
+
+  /**
+   * Copies elements from the view at `position` into `array[offset ..]`.
+   * Reads at most `count` elements (default: to the array's end) and stops at
+   * the view's end; returns the number of elements read (0 at the end).
+   * Elements are little-endian (the byte order of every host Node runs on).
+   */
+  readArray(position: number, array: TypedArray, offset = 0, count?: number): number {
+    if (this.isClosed || !this.canRead) this.fail(position, 0, false);
+    const target = checkTypedArray(array, 'array');
+    const want = checkArraySpan(target.length, offset, count);
+    const pos = this.checkPosition(position);
+    const bpe = target.BYTES_PER_ELEMENT;
+    const n = Math.min(want, Math.floor((this.capacity - pos) / bpe));
+    if (n === 0) return 0;
+    const dst = bpe === 1 && target instanceof Uint8Array && offset === 0 && n === target.length
+      ? target
+      : new Uint8Array(target.buffer, target.byteOffset + offset * bpe, n * bpe);
+    this.window.read(pos, dst);
+    return n;
+  }
+
+  /**
+   * Copies `count` elements (default: to the array's end) of `array[offset ..]`
+   * into the view at `position` and returns `count`. Writes all or nothing: a
+   * span that does not fit in the view is a RangeError (`ERANGE`).
+   */
+  writeArray(position: number, array: TypedArray, offset = 0, count?: number): number {
+    if (this.isClosed || !this.canWrite) this.fail(position, 0, true);
+    const source = checkTypedArray(array, 'array');
+    const n = checkArraySpan(source.length, offset, count);
+    const pos = this.checkPosition(position);
+    const bpe = source.BYTES_PER_ELEMENT;
+    if (pos + n * bpe > this.capacity) {
+      throw rangeError(
+        `writing ${n} elements of ${bpe} bytes at ${pos} goes beyond the view's capacity ${this.capacity}`,
+      );
+    }
+    if (n === 0) return 0;
+    this.window.write(pos, new Uint8Array(source.buffer, source.byteOffset + offset * bpe, n * bpe));
+    return n;
+  }
+
+  /**
+   * Calls `fn` with a zero-copy Uint8Array over [position, position + length)
+   * and returns its result. The array is valid only inside `fn`. On paged views
+   * (WASM backend) it is zero-copy when the range lies in one page, and a copy
+   * (written back after `fn` on a writable view) when it spans pages.
+   */
+  withBytes<T>(position: number, length: number, fn: (bytes: Uint8Array) => T): T {
+    if (this.isClosed) throw closedError('view accessor');
+    const pos = this.checkPosition(position);
+    const len = checkIndex(length, 'length');
+    if (pos + len > this.capacity) {
+      throw rangeError(`position ${pos} + length ${len} is beyond the view's capacity ${this.capacity}`);
+    }
+    if (typeof fn !== 'function') throw typeError('fn must be a function');
+    return this.window.withBytes(pos, len, this.canWrite, fn);
+  }
+
+  protected checkPosition(position: unknown): number {
+    const pos = checkIndex(position, 'position');
+    if (pos > this.capacity) {
+      throw rangeError(`position ${pos} is beyond the view's capacity ${this.capacity}`);
+    }
+    return pos;
+  }
+
+  /**
+   * Writes the view's modified pages to the file and waits until they are
+   * written (msync, or the pager's write-back and the storage's flush). A
+   * no-op for read-only and copy-on-write views.
+   */
+  flush(): void {
+    if (this.isClosed) throw closedError('view accessor');
+    this.view.flush();
+  }
+
+  /** Ends the view (unmaps it and detaches `bytes`). Closing twice is harmless. */
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.invalidate();
+    this.view.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/** The accessor of a view with one zero-copy array (native mmap, SharedArrayBuffer). */
+export class DirectViewAccessor extends ViewAccessor {
   #bytes: Uint8Array;
   #dv: DataView;
-  #closed = false;
   // Highest valid position per width for reads (r) and writes (w); -1 = none.
   #r1: number;
   #r2: number;
@@ -77,17 +247,11 @@ export class ViewAccessor {
   #w4: number;
   #w8: number;
 
-  /** @internal Made by `MemoryMappedFile.createViewAccessor`. */
   constructor(view: BackendView, offset: number, access: MemoryMappedFileAccess) {
-    this.#view = view;
-    this.#bytes = view.bytes;
-    this.#dv = new DataView(view.bytes.buffer, view.bytes.byteOffset, view.bytes.byteLength);
-    this.offset = offset;
-    this.capacity = view.bytes.byteLength;
-    this.pointerOffset = view.pointerOffset;
-    this.access = access;
-    this.canRead = accessCanRead(access);
-    this.canWrite = accessCanWrite(access);
+    super(view, offset, access);
+    const bytes = view.bytes as Uint8Array;
+    this.#bytes = bytes;
+    this.#dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const size = this.capacity;
     const r = this.canRead ? size : -1;
     const w = this.canWrite ? size : -1;
@@ -101,262 +265,152 @@ export class ViewAccessor {
     this.#w8 = w - 8;
   }
 
-  /** Whether close() has run. */
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  /**
-   * The view's bytes, zero-copy: writes through this array are writes to the
-   * map (for a `read` view they stay private, see {@link MemoryMappedFileAccess}).
-   * After close() the array is detached (length 0).
-   */
   get bytes(): Uint8Array {
-    if (this.#closed) throw closedError('view accessor');
+    if (this.isClosed) throw closedError('view accessor');
     return this.#bytes;
   }
 
-  /** A DataView over the view's bytes, zero-copy (detached after close()). */
   get dataView(): DataView {
-    if (this.#closed) throw closedError('view accessor');
+    if (this.isClosed) throw closedError('view accessor');
     return this.#dv;
   }
 
-  #fail(position: unknown, width: number, write: boolean): never {
-    if (this.#closed) throw closedError('view accessor');
-    if (write && !this.canWrite) {
-      throw new MemmapError('EACCES', `cannot write through a view opened with '${this.access}' access`);
-    }
-    if (!write && !this.canRead) {
-      throw new MemmapError('EACCES', `cannot read through a view opened with '${this.access}' access`);
-    }
-    const pos = checkIndex(position, 'position');
-    throw rangeError(
-      `position ${pos} + ${width} bytes is beyond the view's capacity ${this.capacity}`,
-    );
+  protected invalidate(): void {
+    this.#r1 = this.#r2 = this.#r4 = this.#r8 = -1;
+    this.#w1 = this.#w2 = this.#w4 = this.#w8 = -1;
   }
 
   readBoolean(position: number): boolean {
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r1) {
-      this.#fail(position, 1, false);
+      this.fail(position, 1, false);
     }
     return this.#bytes[position] !== 0;
   }
   readInt8(position: number): number {
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r1) {
-      this.#fail(position, 1, false);
+      this.fail(position, 1, false);
     }
     return this.#dv.getInt8(position);
   }
   readUint8(position: number): number {
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r1) {
-      this.#fail(position, 1, false);
+      this.fail(position, 1, false);
     }
     return this.#bytes[position] as number;
   }
   readInt16(position: number): number {
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r2) {
-      this.#fail(position, 2, false);
+      this.fail(position, 2, false);
     }
     return this.#dv.getInt16(position, true);
   }
   readUint16(position: number): number {
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r2) {
-      this.#fail(position, 2, false);
+      this.fail(position, 2, false);
     }
     return this.#dv.getUint16(position, true);
   }
   readInt32(position: number): number {
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r4) {
-      this.#fail(position, 4, false);
+      this.fail(position, 4, false);
     }
     return this.#dv.getInt32(position, true);
   }
   readUint32(position: number): number {
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r4) {
-      this.#fail(position, 4, false);
+      this.fail(position, 4, false);
     }
     return this.#dv.getUint32(position, true);
   }
   readFloat32(position: number): number {
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r4) {
-      this.#fail(position, 4, false);
+      this.fail(position, 4, false);
     }
     return this.#dv.getFloat32(position, true);
   }
   readFloat64(position: number): number {
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r8) {
-      this.#fail(position, 8, false);
+      this.fail(position, 8, false);
     }
     return this.#dv.getFloat64(position, true);
   }
   readBigInt64(position: number): bigint {
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r8) {
-      this.#fail(position, 8, false);
+      this.fail(position, 8, false);
     }
     return this.#dv.getBigInt64(position, true);
   }
   readBigUint64(position: number): bigint {
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r8) {
-      this.#fail(position, 8, false);
+      this.fail(position, 8, false);
     }
     return this.#dv.getBigUint64(position, true);
   }
 
   writeBoolean(position: number, value: boolean): void {
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w1) {
-      this.#fail(position, 1, true);
+      this.fail(position, 1, true);
     }
     this.#bytes[position] = value ? 1 : 0;
   }
   writeInt8(position: number, value: number): void {
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w1) {
-      this.#fail(position, 1, true);
+      this.fail(position, 1, true);
     }
     this.#dv.setInt8(position, value);
   }
   writeUint8(position: number, value: number): void {
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w1) {
-      this.#fail(position, 1, true);
+      this.fail(position, 1, true);
     }
     this.#bytes[position] = value;
   }
   writeInt16(position: number, value: number): void {
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w2) {
-      this.#fail(position, 2, true);
+      this.fail(position, 2, true);
     }
     this.#dv.setInt16(position, value, true);
   }
   writeUint16(position: number, value: number): void {
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w2) {
-      this.#fail(position, 2, true);
+      this.fail(position, 2, true);
     }
     this.#dv.setUint16(position, value, true);
   }
   writeInt32(position: number, value: number): void {
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w4) {
-      this.#fail(position, 4, true);
+      this.fail(position, 4, true);
     }
     this.#dv.setInt32(position, value, true);
   }
   writeUint32(position: number, value: number): void {
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w4) {
-      this.#fail(position, 4, true);
+      this.fail(position, 4, true);
     }
     this.#dv.setUint32(position, value, true);
   }
   writeFloat32(position: number, value: number): void {
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w4) {
-      this.#fail(position, 4, true);
+      this.fail(position, 4, true);
     }
     this.#dv.setFloat32(position, value, true);
   }
   writeFloat64(position: number, value: number): void {
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w8) {
-      this.#fail(position, 8, true);
+      this.fail(position, 8, true);
     }
     this.#dv.setFloat64(position, value, true);
   }
   writeBigInt64(position: number, value: bigint): void {
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w8) {
-      this.#fail(position, 8, true);
+      this.fail(position, 8, true);
     }
     this.#dv.setBigInt64(position, value, true);
   }
   writeBigUint64(position: number, value: bigint): void {
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w8) {
-      this.#fail(position, 8, true);
+      this.fail(position, 8, true);
     }
     this.#dv.setBigUint64(position, value, true);
-  }
-
-  /**
-   * Copies elements from the view at `position` into `array[offset ..]`.
-   * Reads at most `count` elements (default: to the array's end) and stops at
-   * the view's end; returns the number of elements read (0 at the end).
-   * Elements are little-endian (the byte order of every host Node runs on).
-   */
-  readArray(position: number, array: TypedArray, offset = 0, count?: number): number {
-    if (this.#closed || !this.canRead) this.#fail(position, 0, false);
-    const target = checkTypedArray(array, 'array');
-    const want = checkArraySpan(target.length, offset, count);
-    const pos = this.#checkPosition(position);
-    const bpe = target.BYTES_PER_ELEMENT;
-    const n = Math.min(want, Math.floor((this.capacity - pos) / bpe));
-    if (n === 0) return 0;
-    const src = this.#bytes.subarray(pos, pos + n * bpe);
-    if (bpe === 1) {
-      (target as Uint8Array).set(src, offset);
-    } else {
-      new Uint8Array(target.buffer, target.byteOffset + offset * bpe, n * bpe).set(src);
-    }
-    return n;
-  }
-
-  /**
-   * Copies `count` elements (default: to the array's end) of `array[offset ..]`
-   * into the view at `position` and returns `count`. Writes all or nothing: a
-   * span that does not fit in the view is a RangeError (`ERANGE`).
-   */
-  writeArray(position: number, array: TypedArray, offset = 0, count?: number): number {
-    if (this.#closed || !this.canWrite) this.#fail(position, 0, true);
-    const source = checkTypedArray(array, 'array');
-    const n = checkArraySpan(source.length, offset, count);
-    const pos = this.#checkPosition(position);
-    const bpe = source.BYTES_PER_ELEMENT;
-    if (pos + n * bpe > this.capacity) {
-      throw rangeError(
-        `writing ${n} elements of ${bpe} bytes at ${pos} goes beyond the view's capacity ${this.capacity}`,
-      );
-    }
-    if (n === 0) return 0;
-    this.#bytes.set(new Uint8Array(source.buffer, source.byteOffset + offset * bpe, n * bpe), pos);
-    return n;
-  }
-
-  /**
-   * Calls `fn` with a zero-copy Uint8Array over [position, position + length)
-   * and returns its result. The array is valid only inside `fn` on paged
-   * backends; on the native backend it stays valid until close().
-   */
-  withBytes<T>(position: number, length: number, fn: (bytes: Uint8Array) => T): T {
-    if (this.#closed) throw closedError('view accessor');
-    const pos = this.#checkPosition(position);
-    const len = checkIndex(length, 'length');
-    if (pos + len > this.capacity) {
-      throw rangeError(`position ${pos} + length ${len} is beyond the view's capacity ${this.capacity}`);
-    }
-    if (typeof fn !== 'function') throw typeError('fn must be a function');
-    return fn(this.#bytes.subarray(pos, pos + len));
-  }
-
-  #checkPosition(position: unknown): number {
-    const pos = checkIndex(position, 'position');
-    if (pos > this.capacity) {
-      throw rangeError(`position ${pos} is beyond the view's capacity ${this.capacity}`);
-    }
-    return pos;
-  }
-
-  /**
-   * Writes the view's modified pages to the file and waits until they are
-   * written (msync). A no-op for read-only and copy-on-write views.
-   */
-  flush(): void {
-    if (this.#closed) throw closedError('view accessor');
-    this.#view.flush();
-  }
-
-  /** Unmaps the view and detaches `bytes`. Closing twice is harmless. */
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#r1 = this.#r2 = this.#r4 = this.#r8 = -1;
-    this.#w1 = this.#w2 = this.#w4 = this.#w8 = -1;
-    this.#view.close();
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
   }
 }

@@ -14,6 +14,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { BackendView } from './backend.js';
+import { windowOf, type ByteWindow } from './byte-window.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
 import { accessCanRead, accessCanWrite, type MemoryMappedFileAccess, type SeekOrigin } from './types.js';
 import { checkArraySpan } from './view-accessor.js';
@@ -66,16 +67,17 @@ export class ViewStream {
   readonly canSeek = true;
 
   #view: BackendView;
-  #bytes: Uint8Array;
+  #window: ByteWindow;
+  #one = new Uint8Array(1);
   #position = 0;
   #closed = false;
 
   /** @internal Made by `MemoryMappedFile.createViewStream`. */
   constructor(view: BackendView, offset: number, access: MemoryMappedFileAccess) {
     this.#view = view;
-    this.#bytes = view.bytes;
+    this.#window = windowOf(view);
     this.offset = offset;
-    this.length = view.bytes.byteLength;
+    this.length = view.size;
     this.pointerOffset = view.pointerOffset;
     this.access = access;
     this.canRead = accessCanRead(access);
@@ -123,7 +125,7 @@ export class ViewStream {
     const pos = this.#position;
     const n = pos >= this.length ? 0 : Math.min(want, this.length - pos);
     if (n > 0) {
-      target.set(this.#bytes.subarray(pos, pos + n), offset);
+      this.#window.read(pos, target.subarray(offset, offset + n));
       this.#position = pos + n;
     }
     return n;
@@ -134,8 +136,9 @@ export class ViewStream {
     this.#checkRead();
     const pos = this.#position;
     if (pos >= this.length) return -1;
+    this.#window.read(pos, this.#one);
     this.#position = pos + 1;
-    return this.#bytes[pos] as number;
+    return this.#one[0] as number;
   }
 
   /**
@@ -155,7 +158,7 @@ export class ViewStream {
         `a view stream has a fixed length of ${this.length} bytes: cannot write ${n} bytes at position ${pos}`,
       );
     }
-    this.#bytes.set(source.subarray(offset, offset + n), pos);
+    this.#window.write(pos, source.subarray(offset, offset + n));
     this.#position = pos + n;
   }
 
@@ -166,7 +169,8 @@ export class ViewStream {
     if (pos >= this.length) {
       throw new MemmapError('ENOSPC', `a view stream has a fixed length of ${this.length} bytes`);
     }
-    this.#bytes[pos] = value;
+    this.#one[0] = value;
+    this.#window.write(pos, this.#one);
     this.#position = pos + 1;
   }
 

@@ -100,7 +100,7 @@ const viewRows: ViewRow[] = [
   { title: 'an executable view of a map without execute access', call: (m) => m.createViewAccessorSync(0, 0, 'readExecute'), name: 'MemmapError', code: 'EACCES' },
 ];
 
-describeBackend('bad input', ({ MemoryMappedFile }) => {
+describeBackend('bad input', ({ MemoryMappedFile, name: backend }) => {
   const tmp = makeTempDir();
   after(() => tmp.cleanup());
   let counter = 0;
@@ -163,22 +163,24 @@ describeBackend('bad input', ({ MemoryMappedFile }) => {
       const open = `MemoryMappedFile.createFromFileSync(${JSON.stringify(file)}, { access: 'read' });`;
       fs.chmodSync(file, 0o200);
       const before = snapshot(file);
-      const r = runUnprivileged(open);
+      const r = runUnprivileged(open, backend);
       assert.equal(r.code, 'EACCES', r.output);
+      assert.match(r.output, new RegExp(`backend=${backend}`), 'the child ran on the backend under test');
       assert.deepEqual(snapshot(file), before);
       fs.chmodSync(file, 0o644);
-      assert.equal(runUnprivileged(open).code, null, 'the control succeeds');
+      assert.equal(runUnprivileged(open, backend).code, null, 'the control succeeds');
     });
 
     it('a file without write permission → EACCES for readWrite, while read access works', () => {
       const file = prepare('small');
       fs.chmodSync(file, 0o444);
       const before = snapshot(file);
-      const rw = runUnprivileged(`MemoryMappedFile.createFromFileSync(${JSON.stringify(file)});`);
+      const rw = runUnprivileged(`MemoryMappedFile.createFromFileSync(${JSON.stringify(file)});`, backend);
       assert.equal(rw.code, 'EACCES', rw.output);
       const ro = runUnprivileged(
         `const m = MemoryMappedFile.createFromFileSync(${JSON.stringify(file)}, { access: 'read' });\n` +
           `const v = m.createViewAccessorSync(); if (v.readUint8(4999) !== ${small[4999]}) throw new Error('bad byte');`,
+        backend,
       );
       assert.equal(ro.code, null, ro.output);
       assert.deepEqual(snapshot(file), before);
@@ -189,12 +191,14 @@ describeBackend('bad input', ({ MemoryMappedFile }) => {
       fs.chmodSync(dir, 0o555);
       const r = runUnprivileged(
         `MemoryMappedFile.createFromFileSync(${JSON.stringify(dir + '/new.bin')}, { mode: 'createNew', capacity: 10 });`,
+        backend,
       );
       assert.equal(r.code, 'EACCES', r.output);
       assert.deepEqual(fs.readdirSync(dir), []);
       fs.chmodSync(dir, 0o777);
       const ok = runUnprivileged(
         `MemoryMappedFile.createFromFileSync(${JSON.stringify(dir + '/new.bin')}, { mode: 'createNew', capacity: 10 });`,
+        backend,
       );
       assert.equal(ok.code, null, 'the control succeeds');
     });

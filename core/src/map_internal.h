@@ -23,6 +23,10 @@ struct mm_map {
   unsigned refs;      /* the owner's reference (until mm_map_free) + one per open view */
 };
 
+/* mm_map_open_file, also telling whether it created the file (*created = 1). */
+int mm__map_open_file(const char *path, mm_mode mode, uint64_t capacity, mm_access access,
+                      mm_map **out, int *os_errno, int *created);
+
 /* Allocates a map over an open handle with one (the owner's) reference. NULL when out of memory. */
 mm_map *mm__map_new(intptr_t handle, uint64_t capacity, mm_access access, mm__map_kind kind,
                     const char *name);

@@ -72,12 +72,18 @@ int mm_paged_open_file(const char *path, mm_mode mode, uint64_t capacity, mm_acc
                        uint32_t page_size, uint32_t frame_count, mm_paged_map **out,
                        int *os_errno) {
   mm_paged_map *pm;
-  int rc;
+  int rc, created = 0;
 
   *out = NULL;
+  *os_errno = 0;
+  if (page_size != 0 && (page_size < MM_PAGER_MIN_PAGE_SIZE || page_size > MM_PAGER_MAX_PAGE_SIZE ||
+                         (page_size & (page_size - 1)) != 0))
+    return MM_EINVAL;
+  if (frame_count != 0 && (frame_count < MM_PAGER_MIN_FRAMES || frame_count > MM_PAGER_MAX_FRAMES))
+    return MM_EINVAL;
   pm = (mm_paged_map *)calloc(1, sizeof *pm);
   if (pm == NULL) return MM_ENOMEM;
-  rc = mm_map_open_file(path, mode, capacity, access, &pm->map, os_errno);
+  rc = mm__map_open_file(path, mode, capacity, access, &pm->map, os_errno, &created);
   if (rc < 0) goto fail;
   rc = mm__plat_storage(pm->map->handle, &pm->storage, os_errno);
   if (rc < 0) goto fail;
@@ -93,6 +99,7 @@ int mm_paged_open_file(const char *path, mm_mode mode, uint64_t capacity, mm_acc
 fail:
   if (pm->storage != NULL) pm->storage->methods->close(pm->storage);
   mm_map_free(pm->map);
+  if (created) mm__plat_unlink(path);
   free(pm);
   return rc;
 }
@@ -143,11 +150,13 @@ int mm_paged_view_open(mm_paged_map *pm, mm_access access, mm_pager **pager) {
   return 0;
 }
 
-void mm_paged_view_close(mm_paged_map *pm, mm_pager *pager) {
+int mm_paged_view_close(mm_paged_map *pm, mm_pager *pager) {
+  int rc;
   if (pager != NULL && pager != pm->pager) mm_pager_drop(pager); /* private: nothing to keep */
   pm->views--;
-  mm__paged_maybe_release(pm);
+  rc = mm__paged_maybe_release(pm);
   mm__paged_unref(pm);
+  return rc;
 }
 
 int mm_paged_flush(mm_paged_map *pm) {

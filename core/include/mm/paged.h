@@ -33,7 +33,9 @@ typedef struct mm_paged_map mm_paged_map;
 /*
  * Opens `path` as mm_map_open_file does (same modes, capacity rules and
  * errors) and puts a pager with `page_size` and `frame_count` (0 = the
- * pager's defaults) over it. The pager is read-only for `read` and
+ * pager's defaults) over it. A bad page size or frame count is MM_EINVAL
+ * before anything on disk changes, and a file this call created is removed
+ * again if setting up the pager fails. The pager is read-only for `read` and
  * `readExecute` maps, private for `copyOnWrite` maps, shared otherwise.
  */
 int mm_paged_open_file(const char *path, mm_mode mode, uint64_t capacity, mm_access access,
@@ -53,8 +55,12 @@ mm_access mm_paged_access(const mm_paged_map *pm);
  */
 int mm_paged_view_open(mm_paged_map *pm, mm_access access, mm_pager **pager);
 
-/* Closes a view opened by mm_paged_view_open (its private pager, if any, is dropped). */
-void mm_paged_view_close(mm_paged_map *pm, mm_pager *pager);
+/*
+ * Closes a view opened by mm_paged_view_open (its private pager, if any, is
+ * dropped). When it was the last view of a closed map, the map is released
+ * as in mm_paged_close, and the write-back's error, if any, is returned.
+ */
+int mm_paged_view_close(mm_paged_map *pm, mm_pager *pager);
 
 /* Writes back the shared pager's dirty pages and flushes the storage. */
 int mm_paged_flush(mm_paged_map *pm);

@@ -1,0 +1,215 @@
+/*
+ * emulated.c — platform.h for the WASM build, where files live on the JS side.
+ *
+ *   core (map.c, paged.c, pager.c)
+ *        |  mm__plat_open / size / resize / close / unlink, mm__plat_storage
+ *        v
+ *   this file: a file handle is an integer id chosen by JS
+ *        |  imports from module "env" (mm_js_*), implemented by wasm/loader.ts
+ *        v
+ *   a FileHost in JS: node:fs in Node (wasm/node-files.ts), OPFS in a browser worker
+ *
+ * There is no mmap here: persisted maps are paged (paged.h) through a storage
+ * made by mm__plat_storage over the same imports, and non-persisted maps are
+ * SharedArrayBuffers handled in TypeScript. So mapping, msync, shared-memory
+ * objects and locks are MM_EUNSUPPORTED.
+ *
+ * The JS side reports a failure as a negative MM_E* code (it builds the codes
+ * from the table that wasm/exports.c exports, so no errno number is written
+ * twice) and keeps the JS error itself, with the OS errno and the original
+ * message, for the loader to rethrow once the call into WASM returns. That is
+ * why *os_errno is always 0 here: emscripten's errno numbers (musl/WASI
+ * numbering, ENOENT is 44) mean nothing to JS, and the real errno travels
+ * with the JS error.
+ *
+ * 64-bit offsets and sizes cross as doubles (exact up to 2^53) rather than
+ * i64, which would need BigInt on the JS side; anything larger is MM_EFBIG.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mm/errors.h"
+#include "mm/storage.h"
+#include "platform.h"
+
+#define MM__JS_IMPORT(name) __attribute__((import_module("env"), import_name(#name)))
+
+/* The largest offset or size a double holds exactly. */
+#define MM__JS_MAX_OFFSET (UINT64_C(1) << 53)
+
+/*
+ * Opens `path` (path_len bytes of UTF-8, no NUL) with MM__OPEN_* flags and the
+ * semantics of posix.c's mm__plat_open: with CREATE it first creates the file
+ * exclusively and sets *created = 1 if that worked, otherwise (the file
+ * exists and EXCL is not set) it opens the existing file; a directory is
+ * MM_EISDIR whatever the flags; anything that is not a regular file is
+ * MM_ENODEV. Returns the new handle's id (>= 0) or a negative MM_E* code.
+ */
+MM__JS_IMPORT(mm_js_open) int mm_js_open(const char *path, int path_len, int flags, int *created);
+/* The file's size in bytes (>= 0), or a negative MM_E* code. */
+MM__JS_IMPORT(mm_js_size) double mm_js_size(int id);
+/* Sets the file's size (zeros appended when it grows). 0 or a negative code. */
+MM__JS_IMPORT(mm_js_resize) int mm_js_resize(int id, double size);
+/* Closes the handle; errors are ignored, as close(2)'s are in posix.c. */
+MM__JS_IMPORT(mm_js_close) void mm_js_close(int id);
+/* Removes the file (undoing a failed create); errors are ignored. */
+MM__JS_IMPORT(mm_js_unlink) void mm_js_unlink(const char *path, int path_len);
+/* Reads up to n bytes at `offset` into buf, short only at the end of the file.
+ * Returns the count read or a negative code. */
+MM__JS_IMPORT(mm_js_read) int mm_js_read(int id, void *buf, int n, double offset);
+/* Writes all n bytes of buf at `offset`. Returns 0 or a negative code. */
+MM__JS_IMPORT(mm_js_write) int mm_js_write(int id, const void *buf, int n, double offset);
+/* Makes the file's written bytes durable (fsync). Returns 0 or a negative code. */
+MM__JS_IMPORT(mm_js_sync) int mm_js_sync(int id);
+
+int mm__plat_open(const char *path, int flags, intptr_t *handle, int *created,
+                  int *os_errno) {
+  size_t len = strlen(path);
+  int id;
+
+  *handle = -1;
+  *created = 0;
+  *os_errno = 0;
+  if (len > INT_MAX) return MM_ENAMETOOLONG;
+  id = mm_js_open(path, (int)len, flags, created);
+  if (id < 0) {
+    *created = 0;
+    return id;
+  }
+  *handle = id;
+  return 0;
+}
+
+int mm__plat_size(intptr_t handle, uint64_t *size, int *os_errno) {
+  double d = mm_js_size((int)handle);
+  *os_errno = 0;
+  if (d < 0) return (int)d;
+  *size = (uint64_t)d;
+  return 0;
+}
+
+int mm__plat_resize(intptr_t handle, uint64_t size, int *os_errno) {
+  *os_errno = 0;
+  if (size > MM__JS_MAX_OFFSET) return MM_EFBIG;
+  return mm_js_resize((int)handle, (double)size);
+}
+
+void mm__plat_close(intptr_t handle) {
+  if (handle >= 0) mm_js_close((int)handle);
+}
+
+void mm__plat_unlink(const char *path) {
+  size_t len = strlen(path);
+  if (len <= INT_MAX) mm_js_unlink(path, (int)len);
+}
+
+/*
+ * The pager chooses its page size per map (MM_PAGER_MIN_PAGE_SIZE and up), so
+ * the granularity is the smallest page, as on most POSIX systems.
+ */
+size_t mm__plat_granularity(void) { return 4096; }
+
+int mm__plat_map(intptr_t handle, uint64_t offset, size_t length,
+                 mm_access access, void **addr, int *os_errno) {
+  *os_errno = 0;
+  return MM_EUNSUPPORTED;
+}
+
+int mm__plat_sync(void *addr, size_t length, int *os_errno) {
+  *os_errno = 0;
+  return MM_EUNSUPPORTED;
+}
+
+void mm__plat_unmap(void *addr, size_t length) {}
+
+/* The storage over a JS file: the id is borrowed from the map that owns it. */
+typedef struct mm__js_storage {
+  mm_storage base; /* first member: a mm__js_storage* is a mm_storage* */
+  int id;
+} mm__js_storage;
+
+static int mm__js_range_ok(uint64_t offset, size_t n) {
+  return n <= (size_t)INT_MAX && offset <= MM__JS_MAX_OFFSET &&
+         (uint64_t)n <= MM__JS_MAX_OFFSET - offset;
+}
+
+static int mm__js_read_at(mm_storage *s, void *buf, size_t n, uint64_t offset) {
+  if (!mm__js_range_ok(offset, n)) return MM_EFBIG;
+  return mm_js_read(((mm__js_storage *)s)->id, buf, (int)n, (double)offset);
+}
+
+static int mm__js_write_at(mm_storage *s, const void *buf, size_t n, uint64_t offset) {
+  if (!mm__js_range_ok(offset, n)) return MM_EFBIG;
+  return mm_js_write(((mm__js_storage *)s)->id, buf, (int)n, (double)offset);
+}
+
+static int mm__js_size(mm_storage *s, uint64_t *out) {
+  int os_errno;
+  return mm__plat_size(((mm__js_storage *)s)->id, out, &os_errno);
+}
+
+static int mm__js_truncate(mm_storage *s, uint64_t size) {
+  int os_errno;
+  return mm__plat_resize(((mm__js_storage *)s)->id, size, &os_errno);
+}
+
+static int mm__js_flush(mm_storage *s) { return mm_js_sync(((mm__js_storage *)s)->id); }
+
+/* Frees the struct only: the handle belongs to the map and is closed with it. */
+static int mm__js_close(mm_storage *s) {
+  free(s);
+  return 0;
+}
+
+static const mm_storage_methods mm__js_methods = {
+    MM_STORAGE_VERSION, mm__js_read_at, mm__js_write_at, mm__js_size,
+    mm__js_truncate,    mm__js_flush,   mm__js_close,
+};
+
+int mm__plat_storage(intptr_t handle, mm_storage **out, int *os_errno) {
+  mm__js_storage *js;
+  *os_errno = 0;
+  *out = NULL;
+  if (handle < 0 || handle > INT_MAX) return MM_EINVAL;
+  js = (mm__js_storage *)malloc(sizeof *js);
+  if (js == NULL) return MM_ENOMEM;
+  js->base.methods = &mm__js_methods;
+  js->id = (int)handle;
+  *out = &js->base;
+  return 0;
+}
+
+/* Shared-memory objects and their locks: SharedArrayBuffers in TypeScript instead. */
+
+int mm__plat_shm_create(const char *name, intptr_t *handle, int *os_errno) {
+  *handle = -1;
+  *os_errno = 0;
+  return MM_EUNSUPPORTED;
+}
+
+int mm__plat_shm_open(const char *name, int write, intptr_t *handle, int *os_errno) {
+  *handle = -1;
+  *os_errno = 0;
+  return MM_EUNSUPPORTED;
+}
+
+void mm__plat_shm_unlink(const char *name) {}
+
+int mm__plat_shm_is_named(intptr_t handle, const char *name) { return 0; }
+
+int mm__plat_anonymous(intptr_t *handle, int *os_errno) {
+  *handle = -1;
+  *os_errno = 0;
+  return MM_EUNSUPPORTED;
+}
+
+int mm__plat_reserve(intptr_t handle, uint64_t size, int *os_errno) {
+  *os_errno = 0;
+  return MM_EUNSUPPORTED;
+}
+
+int mm__plat_lock(intptr_t handle, int how, int nonblocking, int *os_errno) {
+  *os_errno = 0;
+  return MM_EUNSUPPORTED;
+}

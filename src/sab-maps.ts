@@ -1,0 +1,142 @@
+/**
+ * Non-persisted maps over SharedArrayBuffer, for backends without POSIX
+ * shared memory (wasm on Node, the browser). A view is a window on the shared
+ * buffer, so `Atomics` work on it across threads.
+ *
+ * - anonymous (`null` name): a SharedArrayBuffer of its own;
+ * - named: a region of the agent cluster's SharedArena (shared-arena.ts),
+ *   found by name from any thread of this process (Node worker_threads; a page
+ *   and its dedicated workers). Other processes cannot see it: cross-process
+ *   named maps need the native backend.
+ *
+ * Lifetime: the map and each of its views hold the region; the last release
+ * frees it. A closed view's accessor and stream refuse every call (ECLOSED),
+ * but a SharedArrayBuffer cannot be detached, so a `bytes` array kept from
+ * before close() still shows the (possibly reused) memory.
+ * Copy-on-write views copy their range when they are made and never reach
+ * the map or its other views.
+ *
+ * @module
+ */
+import type { BackendMap, BackendView } from './backend.js';
+import { MemmapError } from './errors.js';
+import type { ArenaMap, SharedArena } from './shared-arena.js';
+import { accessAllows, type MemoryMappedFileAccess, type SharedMode } from './types.js';
+
+const GRANULARITY = 4096;
+
+class SabView implements BackendView {
+  readonly bytes: Uint8Array;
+  readonly pages = null;
+  readonly offset: number;
+  readonly size: number;
+  readonly pointerOffset: number;
+  #release: (() => void) | null;
+
+  constructor(bytes: Uint8Array, offset: number, release: () => void) {
+    this.bytes = bytes;
+    this.offset = offset;
+    this.size = bytes.length;
+    this.pointerOffset = offset % GRANULARITY;
+    this.#release = release;
+  }
+
+  flush(): void {
+    // Nothing is persisted: the bytes are the map.
+  }
+
+  close(): void {
+    const release = this.#release;
+    this.#release = null;
+    release?.();
+  }
+}
+
+class SabMap implements BackendMap {
+  readonly capacity: number;
+  readonly allocationGranularity = GRANULARITY;
+  readonly #buffer: SharedArrayBuffer;
+  readonly #base: number;
+  readonly #access: MemoryMappedFileAccess;
+  readonly #retain: () => () => void;
+  #release: (() => void) | null;
+
+  constructor(
+    buffer: SharedArrayBuffer,
+    base: number,
+    capacity: number,
+    access: MemoryMappedFileAccess,
+    retain: () => () => void,
+    release: () => void,
+  ) {
+    this.#buffer = buffer;
+    this.#access = access;
+    this.#base = base;
+    this.capacity = capacity;
+    this.#retain = retain;
+    this.#release = release;
+  }
+
+  view(offset: number, size: number, access: MemoryMappedFileAccess): BackendView {
+    if (!accessAllows(this.#access, access)) {
+      throw new MemmapError('EACCES', `a '${access}' view cannot be made from a map opened with '${this.#access}' access`);
+    }
+    const shared = new Uint8Array(this.#buffer, this.#base + offset, size);
+    const bytes = access === 'copyOnWrite' ? shared.slice() : shared;
+    return new SabView(bytes, offset, this.#retain());
+  }
+
+  close(): void {
+    const release = this.#release;
+    this.#release = null;
+    release?.();
+  }
+}
+
+/** What a named open needs besides the arena: how to tell a map of another process. */
+export interface SabMapHost {
+  arena(): SharedArena;
+  /** Whether `name` is a map of another process (a POSIX shm object), for a clear EUNSUPPORTED. */
+  existsElsewhere(name: string): boolean;
+}
+
+function anonymous(capacity: number, access: MemoryMappedFileAccess): SabMap {
+  let buffer: SharedArrayBuffer;
+  try {
+    buffer = new SharedArrayBuffer(capacity);
+  } catch (err) {
+    throw new MemmapError('ENOMEM', `cannot allocate a SharedArrayBuffer of ${capacity} bytes: ${(err as Error).message}`);
+  }
+  return new SabMap(buffer, 0, capacity, access, () => () => {}, () => {});
+}
+
+/** Opens a non-persisted map on a SharedArrayBuffer backend (arguments validated). */
+export function openSabMap(
+  host: SabMapHost,
+  name: string | null,
+  mode: SharedMode,
+  capacity: number,
+  access: MemoryMappedFileAccess,
+): BackendMap {
+  if (name === null) return anonymous(capacity, access);
+  const arena = host.arena();
+  let region: ArenaMap;
+  try {
+    region = arena.open(name, capacity, mode !== 'openExisting', mode === 'createNew');
+  } catch (err) {
+    if ((err as MemmapError).code === 'ENOENT' && host.existsElsewhere(name)) {
+      throw new MemmapError(
+        'EUNSUPPORTED',
+        `'${name}' is a shared-memory map of another process; cross-process named maps need the native backend`,
+      );
+    }
+    throw err;
+  }
+  const retain = () => {
+    arena.retain(region);
+    return () => arena.release(region);
+  };
+  return new SabMap(region.buffer, region.offset, capacity === 0 ? region.size : capacity, access, retain, () =>
+    arena.release(region),
+  );
+}

@@ -1,0 +1,59 @@
+/**
+ * The file operations under the WASM core: what a platform supplies so the
+ * pager can reach files. node:fs in Node (./node-files.ts); OPFS access
+ * handles in a browser worker (browser/).
+ *
+ * The core calls these synchronously, from inside a call into WASM, through
+ * the loader's imports (./loader.ts). A host reports failure by throwing; the
+ * loader catches the error, hands the core the code named by the error's
+ * `code` property when it is one of memmap's codes (`ENOENT`, `EEXIST`,
+ * `EACCES`, `EISDIR`, `ENOTDIR`, `ENOSPC`, `EFBIG`, `EROFS`, ...; anything
+ * else is `EIO`), and rethrows it as a `MemmapError` with that code, the
+ * original message and `errno` once the core returns. So a host throws what
+ * its platform throws, and sets `code` where the platform's errors have none
+ * (an OPFS `NotFoundError` is `ENOENT`).
+ *
+ * @module
+ */
+
+/** How to open a file; the meaning of each flag is that of posix.c's open. */
+export interface FileOpenFlags {
+  /** Open for reading and writing, else read only. */
+  readonly write: boolean;
+  /** Create the file when it does not exist. */
+  readonly create: boolean;
+  /** With `create`: fail with `EEXIST` when the file exists. */
+  readonly exclusive: boolean;
+  /** Empty an existing file. */
+  readonly truncate: boolean;
+}
+
+export interface FileHost {
+  /**
+   * Opens `path` and returns an id for the other methods (an integer in
+   * [0, 2^31)), and whether this call created the file. With `create`, a
+   * host creates the file exclusively first and reports `created: true` only
+   * when that worked; when the file exists (and `exclusive` is not set) it
+   * opens the existing one. A directory is `EISDIR` whatever the flags;
+   * anything else that is not a regular file is `ENODEV`.
+   */
+  open(path: string, flags: FileOpenFlags): { id: number; created: boolean };
+  /** The file's size in bytes. */
+  size(id: number): number;
+  /** Sets the size, appending zeros when it grows. A size the file system cannot hold is `EFBIG`. */
+  resize(id: number, size: number): void;
+  /** Closes the id. Errors are ignored by the caller. */
+  close(id: number): void;
+  /** Removes the file at `path` (to undo a failed create). Errors are ignored by the caller. */
+  unlink(path: string): void;
+  /**
+   * Reads into `dst` from byte `offset` and returns the count read: all of
+   * `dst.length` unless the file ends first. `dst` is a window on WASM
+   * memory, valid only during the call.
+   */
+  read(id: number, dst: Uint8Array, offset: number): number;
+  /** Writes all of `src` at byte `offset`, growing the file when needed. `src` is valid only during the call. */
+  write(id: number, src: Uint8Array, offset: number): void;
+  /** Makes every byte written so far durable (fsync). */
+  sync(id: number): void;
+}

@@ -1,0 +1,118 @@
+/**
+ * The Node file host of the WASM core: node:fs with the same system calls as
+ * core/src/platform/posix.c (open with O_CREAT|O_EXCL first to learn whether
+ * the file was made, fstat to refuse directories and non-regular files,
+ * ftruncate, pread/pwrite, fsync), so the WASM backend reports the same error
+ * codes as the native one, and so the pager is tested in CI on real files.
+ *
+ * Reads and writes go straight between the file and WASM memory: `dst` and
+ * `src` are windows on it, so there is no copy in between.
+ *
+ * node:fs is reached through `process.getBuiltinModule` (Node >= 20.16) rather
+ * than an import, so the loader, which browser bundles include too, can use
+ * this host as its default on Node without a static `node:` import.
+ *
+ * @module
+ */
+import type * as NodeFs from 'node:fs';
+import type { FileHost, FileOpenFlags } from './file-host.js';
+
+/** An error in the shape Node's fs errors have (code, negative errno, syscall). */
+function fsError(code: string, description: string, syscall: string, path: string | undefined, errno: number | undefined): Error {
+  const where = path === undefined ? syscall : `${syscall} '${path}'`;
+  const err = new Error(`${code}: ${description}, ${where}`) as Error & { code: string; errno?: number; syscall: string };
+  err.code = code;
+  if (errno !== undefined) err.errno = -errno;
+  err.syscall = syscall;
+  return err;
+}
+
+export class NodeFileHost implements FileHost {
+  readonly #fs: typeof NodeFs;
+  readonly #errno: Readonly<Record<string, number>>;
+
+  constructor() {
+    const getBuiltin = globalThis.process?.getBuiltinModule;
+    if (typeof getBuiltin !== 'function') {
+      throw new Error('NodeFileHost needs Node 20.16 or later (process.getBuiltinModule)');
+    }
+    this.#fs = getBuiltin('node:fs');
+    this.#errno = getBuiltin('node:os').constants.errno as Record<string, number>;
+  }
+
+  open(path: string, flags: FileOpenFlags): { id: number; created: boolean } {
+    const fs = this.#fs;
+    const { O_RDWR, O_RDONLY, O_TRUNC, O_CREAT, O_EXCL } = fs.constants;
+    const base = (flags.write ? O_RDWR : O_RDONLY) | (flags.truncate ? O_TRUNC : 0);
+    let fd = -1;
+    let created = false;
+    if (flags.create) {
+      try {
+        fd = fs.openSync(path, base | O_CREAT | O_EXCL, 0o666);
+        created = true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || flags.exclusive) throw err;
+      }
+    }
+    if (fd < 0) fd = fs.openSync(path, base);
+    try {
+      const st = fs.fstatSync(fd);
+      if (st.isDirectory()) {
+        throw fsError('EISDIR', 'illegal operation on a directory', 'open', path, this.#errno.EISDIR);
+      }
+      if (!st.isFile()) {
+        // FIFOs, sockets and devices: no size to map by (mmap(2) ENODEV).
+        throw fsError('ENODEV', 'not a regular file', 'open', path, this.#errno.ENODEV);
+      }
+    } catch (err) {
+      fs.closeSync(fd);
+      throw err;
+    }
+    return { id: fd, created };
+  }
+
+  size(id: number): number {
+    return this.#fs.fstatSync(id).size;
+  }
+
+  resize(id: number, size: number): void {
+    try {
+      this.#fs.ftruncateSync(id, size);
+    } catch (err) {
+      // ftruncate(2) reports a size beyond the file system's limit as EINVAL.
+      if ((err as NodeJS.ErrnoException).code === 'EINVAL') {
+        throw fsError('EFBIG', `file too large for size ${size}`, 'ftruncate', undefined, this.#errno.EFBIG);
+      }
+      throw err;
+    }
+  }
+
+  close(id: number): void {
+    this.#fs.closeSync(id);
+  }
+
+  unlink(path: string): void {
+    this.#fs.unlinkSync(path);
+  }
+
+  read(id: number, dst: Uint8Array, offset: number): number {
+    let done = 0;
+    while (done < dst.length) {
+      const n = this.#fs.readSync(id, dst, done, dst.length - done, offset + done);
+      if (n === 0) break; // end of file: the pager zero-fills the rest
+      done += n;
+    }
+    return done;
+  }
+
+  write(id: number, src: Uint8Array, offset: number): void {
+    let done = 0;
+    while (done < src.length) {
+      done += this.#fs.writeSync(id, src, done, src.length - done, offset + done);
+    }
+  }
+
+  sync(id: number): void {
+    this.#fs.fsyncSync(id);
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * WasmPagePort: the JS side of one pager — the translation cache that lets
+ * paged accessors read and write frames in WASM memory without calling into
+ * WASM when the page is already at hand (src/paged-accessor.ts).
+ *
+ * JS keeps up to `frameCount - 4` pages pinned, in a ring (FIFO): a pinned
+ * page cannot be evicted by the pager, so its frame address stays valid, and
+ * the direct-mapped table tags/frames/writable (indexed by page & mask) says
+ * where it is. A miss unpins the ring's oldest page and pins the new one (two
+ * calls). The pages left unpinned serve the pager's own copies and private
+ * pagers. A page pinned read-only is re-pinned writable on its first write,
+ * because a writable pin is what marks a page dirty.
+ *
+ * @module
+ */
+import type { MemoryRef, PagePort } from '../src/backend.js';
+import type { WasmCore } from './loader.js';
+
+/** Frames the pager keeps for itself (reads that straddle pages, private pagers). */
+const RESERVED_FRAMES = 4;
+/** The translation table's largest size (entries); above it, pages share slots. */
+const MAX_SLOTS = 1 << 18;
+
+function nextPowerOfTwo(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+export class WasmPagePort implements PagePort {
+  readonly pageSize: number;
+  readonly memory: MemoryRef;
+  readonly mask: number;
+  readonly tags: Float64Array;
+  readonly frames: Uint32Array;
+  readonly writable: Uint8Array;
+
+  readonly #core: WasmCore;
+  readonly #pager: number;
+  readonly #frameBase: number;
+  readonly #slotRing: Int32Array;
+  readonly #ringPage: Float64Array;
+  readonly #ringFrame: Int32Array;
+  readonly #ringWritable: Uint8Array;
+  #hand = 0;
+
+  constructor(core: WasmCore, pager: number, capacity: number, memory: MemoryRef) {
+    this.#core = core;
+    this.#pager = pager;
+    this.memory = memory;
+    this.pageSize = core.pageSize(pager);
+    this.#frameBase = core.frameBase(pager);
+    const ring = Math.max(1, core.frameCount(pager) - RESERVED_FRAMES);
+    const slots = Math.min(MAX_SLOTS, nextPowerOfTwo(Math.max(Math.ceil(capacity / this.pageSize), 2 * ring)));
+    this.mask = slots - 1;
+    this.tags = new Float64Array(slots).fill(-1);
+    this.frames = new Uint32Array(slots);
+    this.writable = new Uint8Array(slots);
+    this.#slotRing = new Int32Array(slots);
+    this.#ringPage = new Float64Array(ring).fill(-1);
+    this.#ringFrame = new Int32Array(ring);
+    this.#ringWritable = new Uint8Array(ring);
+  }
+
+  #address(frame: number): number {
+    return this.#frameBase + frame * this.pageSize;
+  }
+
+  translate(page: number, writable: boolean): number {
+    const slot = page & this.mask;
+    if (this.tags[slot] === page) {
+      if (!writable || this.writable[slot] === 1) return this.frames[slot] as number;
+      // Upgrade to a writable pin (same frame: the page is pinned), then drop the read-only one.
+      const r = this.#slotRing[slot] as number;
+      this.#core.pin(this.#pager, page, true);
+      this.#core.unpin(this.#pager, this.#ringFrame[r] as number, false);
+      this.#ringWritable[r] = 1;
+      this.writable[slot] = 1;
+      return this.frames[slot] as number;
+    }
+    const r = this.#hand;
+    this.#hand = r + 1 === this.#ringPage.length ? 0 : r + 1;
+    this.#drop(r);
+    const frame = this.#core.pin(this.#pager, page, writable);
+    this.#ringPage[r] = page;
+    this.#ringFrame[r] = frame;
+    this.#ringWritable[r] = writable ? 1 : 0;
+    const address = this.#address(frame);
+    this.tags[slot] = page;
+    this.frames[slot] = address;
+    this.writable[slot] = writable ? 1 : 0;
+    this.#slotRing[slot] = r;
+    return address;
+  }
+
+  /** Unpins ring entry r (if it holds a page) and forgets its translation. */
+  #drop(r: number): void {
+    const page = this.#ringPage[r] as number;
+    if (page < 0) return;
+    this.#ringPage[r] = -1;
+    const slot = page & this.mask;
+    if (this.tags[slot] === page && this.#slotRing[slot] === r) this.tags[slot] = -1;
+    this.#core.unpin(this.#pager, this.#ringFrame[r] as number, this.#ringWritable[r] === 1);
+  }
+
+  pin(page: number, writable: boolean): number {
+    return this.#address(this.#core.pin(this.#pager, page, writable));
+  }
+
+  unpin(address: number, writable: boolean): void {
+    this.#core.unpin(this.#pager, (address - this.#frameBase) / this.pageSize, writable);
+  }
+
+  /**
+   * Unpins the pages JS holds writable (all pages with `all`), so that a
+   * flush leaves them clean, or so that the pager can close.
+   */
+  release(all: boolean): void {
+    for (let r = 0; r < this.#ringPage.length; r++) {
+      if (all || this.#ringWritable[r] === 1) this.#drop(r);
+    }
+  }
+}
