@@ -65,8 +65,8 @@ export function nativeUnavailable(): string | null {
   try {
     loadAddon();
     return null;
-  } catch (err) {
-    return (err as Error).message;
+  } catch {
+    return loadFailure as string;
   }
 }
 

@@ -1,6 +1,7 @@
 // npm's install step: builds the native addon with cmake-js. It never fails the
-// install: when the addon cannot be built, memmap says so once here, and
-// loading the native backend later reports EUNSUPPORTED with the reason.
+// install: when the addon cannot be built, memmap says so once here and uses
+// its wasm backend (the committed wasm/memmap.wasm) instead; forcing the
+// native backend then reports EUNSUPPORTED with the reason.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,7 +29,7 @@ if (result.status !== 0 || !existsSync(join(root, 'build/Release/memmap_native.n
   const why = result.error ? result.error.message : `cmake-js exited with ${result.status}`;
   console.error(
     `memmap: the native addon could not be built (${why}). ` +
-      'Install a C/C++ compiler and CMake and run `npm rebuild memmap`; until then the native backend is unavailable.',
+      'memmap will use its wasm backend. For the native one, install a C/C++ compiler and CMake and run `npm rebuild memmap`.',
   );
 }
 process.exit(0);
