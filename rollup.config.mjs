@@ -1,9 +1,23 @@
-// Builds the TypeScript API into dist/: ESM (index.mjs), CommonJS (index.cjs)
-// and declarations (index.d.ts and friends). The addon is loaded at run time
-// from build/Release, relative to the bundle (node/backend.ts).
+// Builds the TypeScript API into dist/:
+//   Node:    ESM (index.mjs), CommonJS (index.cjs) and declarations (dist/src, dist/node, ...);
+//            the addon loads at run time from build/Release and the wasm module from
+//            wasm/memmap.wasm, both relative to the bundle.
+//   browser: ESM (browser/memmap.mjs) with memmap.wasm copied next to it, where the
+//            bundle fetches it from by default.
+import { readFileSync } from 'node:fs';
 import typescript from '@rollup/plugin-typescript';
 
 const external = [/^node:/];
+
+/** Emits wasm/memmap.wasm next to the browser bundle. */
+function wasmNextToBundle() {
+  return {
+    name: 'memmap-wasm-asset',
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: 'memmap.wasm', source: readFileSync('wasm/memmap.wasm') });
+    },
+  };
+}
 
 export default [
   {
@@ -20,6 +34,14 @@ export default [
         declarationDir: 'dist',
         outDir: 'dist',
       }),
+    ],
+  },
+  {
+    input: 'browser/index.ts',
+    output: { dir: 'dist/browser', entryFileNames: 'memmap.mjs', format: 'es', sourcemap: true },
+    plugins: [
+      typescript({ tsconfig: './tsconfig.build.json', declaration: false, outDir: 'dist/browser' }),
+      wasmNextToBundle(),
     ],
   },
 ];

@@ -8,7 +8,9 @@
  *   figure is a ratio against a baseline measured in the same run, contenders
  *   run interleaved (the order rotates each round so none always runs right
  *   after a page-cache- or JIT-disturbing neighbour), and each contender's
- *   figure is the median of its rounds.
+ *   figure is the median of its rounds. Each row also reports how far its
+ *   rounds scattered, so a noisy run shows itself instead of hiding in a
+ *   median.
  * - A first, unmeasured round lets the JIT optimize every contender before
  *   any time counts.
  * - Every contender returns a checksum of what it read. The checksum is
@@ -50,8 +52,16 @@ export function randomPositions(count: number, limit: number, align: number, see
   return out;
 }
 
-/** What a figure's result is measured in. `ns/op`: lower is better; `GB/s`: higher is better. */
-export type Unit = 'ns/op' | 'GB/s';
+/**
+ * What a figure's result is measured in. `ns/op` and `µs/op`: lower is
+ * better; `GB/s`: higher is better.
+ */
+export type Unit = 'ns/op' | 'µs/op' | 'GB/s';
+
+/** Whether lower values of `unit` are better (times per operation). */
+function lowerIsBetter(unit: Unit): boolean {
+  return unit !== 'GB/s';
+}
 
 export interface Contender {
   /** What the row is called in the table. */
@@ -68,13 +78,19 @@ export interface Contender {
   target?: number;
 }
 
-export interface FigureSpec {
+/** A contender whose operations finish asynchronously (e.g. messages to another process). */
+export interface AsyncContender extends Omit<Contender, 'run'> {
+  /** Does `ops` operations and resolves to a checksum of what was read. */
+  run: () => Promise<number>;
+}
+
+export interface FigureSpec<C = Contender> {
   /** The figure's title, e.g. "random 8-byte reads". */
   figure: string;
   unit: Unit;
   /** The contender every ratio is taken against. */
-  baseline: Contender;
-  others: Contender[];
+  baseline: C;
+  others: C[];
   /** Measured rounds (after one warm-up round). */
   rounds: number;
 }
@@ -87,6 +103,12 @@ export interface Row {
   unit: Unit;
   /** Throughput against the baseline: > 1 means faster than the baseline. */
   ratio: number;
+  /**
+   * How far the rounds scattered: (slowest − fastest) / median round time.
+   * Large spreads (say above 0.3) mean the machine was busy and the medians
+   * are less trustworthy.
+   */
+  spread: number;
   /** The minimum ratio asked for, or null for the baseline and context rows. */
   target: number | null;
   baseline: boolean;
@@ -100,14 +122,26 @@ export function sinkValue(): number {
   return sink;
 }
 
-function timeRun(c: Contender): number {
-  const start = process.hrtime.bigint();
-  const checksum = c.run();
-  const ns = Number(process.hrtime.bigint() - start);
+function checkRun(c: Omit<Contender, 'run'>, checksum: number): void {
   if (!Object.is(checksum, c.expected)) {
     throw new Error(`${c.name}: checksum ${checksum} differs from the baseline's ${c.expected}: it read different bytes`);
   }
   sink += checksum;
+}
+
+function timeRun(c: Contender): number {
+  const start = process.hrtime.bigint();
+  const checksum = c.run();
+  const ns = Number(process.hrtime.bigint() - start);
+  checkRun(c, checksum);
+  return ns;
+}
+
+async function timeRunAsync(c: AsyncContender): Promise<number> {
+  const start = process.hrtime.bigint();
+  const checksum = await c.run();
+  const ns = Number(process.hrtime.bigint() - start);
+  checkRun(c, checksum);
   return ns;
 }
 
@@ -117,10 +151,37 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-function valueOf(c: Contender, ns: number, unit: Unit): number {
+function valueOf(c: Omit<Contender, 'run'>, ns: number, unit: Unit): number {
   if (unit === 'ns/op') return ns / c.ops;
+  if (unit === 'µs/op') return ns / 1000 / c.ops;
   if (c.bytesPerOp === undefined) throw new Error(`${c.name}: a GB/s figure needs bytesPerOp`);
   return (c.ops * c.bytesPerOp) / ns; // bytes per ns = GB/s (10^9 bytes)
+}
+
+/** The order contenders run in, in a round: rotated by one each round. */
+function roundOrder(count: number, round: number): number[] {
+  return Array.from({ length: count }, (_, k) => (k + round) % count);
+}
+
+/** One row per contender from each one's round times (in ns). */
+function rowsOf<C extends Omit<Contender, 'run'>>(spec: FigureSpec<C>, samples: readonly number[][]): Row[] {
+  const all = [spec.baseline, ...spec.others];
+  const values = all.map((c, i) => valueOf(c, median(samples[i] as number[]), spec.unit));
+  const base = values[0] as number;
+  return all.map((c, i) => {
+    const value = values[i] as number;
+    const ns = samples[i] as number[];
+    return {
+      figure: spec.figure,
+      contender: c.name,
+      value,
+      unit: spec.unit,
+      ratio: lowerIsBetter(spec.unit) ? base / value : value / base,
+      spread: (Math.max(...ns) - Math.min(...ns)) / median(ns),
+      target: c.target ?? null,
+      baseline: i === 0,
+    };
+  });
 }
 
 /** Runs one warm-up round and `rounds` measured rounds, interleaved; returns one row per contender. */
@@ -128,26 +189,25 @@ export function runFigure(spec: FigureSpec): Row[] {
   const all = [spec.baseline, ...spec.others];
   const samples: number[][] = all.map(() => []);
   for (let round = 0; round <= spec.rounds; round++) {
-    for (let k = 0; k < all.length; k++) {
-      const i = (k + round) % all.length;
+    for (const i of roundOrder(all.length, round)) {
       const ns = timeRun(all[i] as Contender);
       if (round > 0) (samples[i] as number[]).push(ns);
     }
   }
-  const values = all.map((c, i) => valueOf(c, median(samples[i] as number[]), spec.unit));
-  const base = values[0] as number;
-  return all.map((c, i) => {
-    const value = values[i] as number;
-    return {
-      figure: spec.figure,
-      contender: c.name,
-      value,
-      unit: spec.unit,
-      ratio: spec.unit === 'ns/op' ? base / value : value / base,
-      target: c.target ?? null,
-      baseline: i === 0,
-    };
-  });
+  return rowsOf(spec, samples);
+}
+
+/** {@link runFigure} for contenders whose runs are asynchronous; each run is awaited before the next starts. */
+export async function runFigureAsync(spec: FigureSpec<AsyncContender>): Promise<Row[]> {
+  const all = [spec.baseline, ...spec.others];
+  const samples: number[][] = all.map(() => []);
+  for (let round = 0; round <= spec.rounds; round++) {
+    for (const i of roundOrder(all.length, round)) {
+      const ns = await timeRunAsync(all[i] as AsyncContender);
+      if (round > 0) (samples[i] as number[]).push(ns);
+    }
+  }
+  return rowsOf(spec, samples);
 }
 
 function formatValue(value: number, unit: Unit): string {
@@ -159,27 +219,31 @@ function formatRatio(ratio: number): string {
   return `${ratio >= 10 ? ratio.toFixed(1) : ratio >= 0.1 ? ratio.toFixed(2) : ratio.toFixed(3)}×`;
 }
 
-/** Prints one figure's rows as a table block: value, ratio, target and PASS/BELOW. */
+/**
+ * Prints one figure's rows as a table block: value, the rounds' spread, ratio,
+ * target and PASS/BELOW.
+ */
 export function printFigure(rows: readonly Row[]): void {
   const nameWidth = Math.max(...rows.map((r) => r.contender.length));
   const first = rows[0];
   if (!first) return;
   console.log(`\n${first.figure}`);
   console.log(
-    `  ${'contender'.padEnd(nameWidth)}  ${'value'.padStart(13)}  ${'vs base'.padStart(8)}  ${'target'.padStart(7)}  verdict`,
+    `  ${'contender'.padEnd(nameWidth)}  ${'value'.padStart(13)}  ${'spread'.padStart(6)}  ${'vs base'.padStart(8)}  ${'target'.padStart(7)}  verdict`,
   );
   for (const r of rows) {
     const target = r.target === null ? '' : `≥ ${r.target}×`;
     const verdict = r.baseline ? 'baseline' : r.target === null ? '' : r.ratio >= r.target ? 'PASS' : 'BELOW';
+    const spread = `${Math.round(r.spread * 100)}%`;
     console.log(
-      `  ${r.contender.padEnd(nameWidth)}  ${formatValue(r.value, r.unit).padStart(13)}  ${formatRatio(r.ratio).padStart(8)}  ${target.padStart(7)}  ${verdict}`,
+      `  ${r.contender.padEnd(nameWidth)}  ${formatValue(r.value, r.unit).padStart(13)}  ${spread.padStart(6)}  ${formatRatio(r.ratio).padStart(8)}  ${target.padStart(7)}  ${verdict}`,
     );
   }
 }
 
 /** Prints "<a> is N× faster than <b>" from two rows of the same figure. */
 export function printSpeedup(faster: Row, slower: Row): void {
-  const times = faster.unit === 'ns/op' ? slower.value / faster.value : faster.value / slower.value;
+  const times = lowerIsBetter(faster.unit) ? slower.value / faster.value : faster.value / slower.value;
   console.log(`  → ${faster.contender} is ${formatRatio(times)} as fast as ${slower.contender}`);
 }
 
@@ -191,6 +255,7 @@ export function rowsToJson(rows: readonly Row[]): object[] {
     value: r.value,
     unit: r.unit,
     ratio: r.ratio,
+    spread: r.spread,
     target: r.target,
   }));
 }

@@ -56,9 +56,9 @@ import {
   sinkValue,
   type Row,
 } from './harness.js';
+import { fillWithFloats, writeFileFully } from './data.js';
 
 const MiB = 1 << 20;
-const WRITE_CHUNK = 16 * MiB;
 const PAGE = 4096;
 const SEQ_CHUNK = MiB;
 // Random-read operation counts per run: enough for ~0.1 s per contender.
@@ -93,40 +93,6 @@ function parseOptions(): Options {
     throw new RangeError(`--rounds must be a positive integer, got '${values.rounds}'`);
   }
   return { sizeMiB, rounds, jsonPath: values.json };
-}
-
-/**
- * Fills `bytes` with 8-byte little-endian float64 words in [1, 2): a random
- * 52-bit mantissa under a fixed exponent. Non-zero everywhere, never NaN.
- */
-function fillWithFloats(bytes: Uint8Array, seed: number): void {
-  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2);
-  let x = seed | 0 || 1;
-  for (let i = 0; i + 1 < words.length; i += 2) {
-    // xorshift32, inlined: a PRNG call per word would double the setup time.
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    words[i] = x;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    words[i + 1] = 0x3ff00000 | (x & 0xfffff);
-  }
-}
-
-function writeFile(file: string, bytes: Uint8Array): void {
-  const fd = fs.openSync(file, 'wx');
-  try {
-    for (let off = 0; off < bytes.length; off += WRITE_CHUNK) {
-      const len = Math.min(WRITE_CHUNK, bytes.length - off);
-      let done = 0;
-      while (done < len) done += fs.writeSync(fd, bytes, off + done, len - done, off + done);
-    }
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 // --- Figure 1: random 8-byte reads -------------------------------------------
@@ -245,7 +211,7 @@ function main(): void {
     let t = Date.now();
     const heap = new Uint8Array(new ArrayBuffer(size));
     fillWithFloats(heap, 0x5eed);
-    writeFile(file, heap);
+    writeFileFully(file, heap);
     console.log(`setup: filled and wrote ${opts.sizeMiB} MiB in ${Date.now() - t} ms`);
 
     t = Date.now();

@@ -36,6 +36,18 @@ export interface Backend {
     pager: PagerOptions,
   ): BackendMap;
   /**
+   * The async twin of openFile, for platforms whose files open asynchronously
+   * (OPFS access handles in the browser; `target` may then be a
+   * FileSystemFileHandle). Absent where openFile is enough.
+   */
+  openFileAsync?(
+    target: string | FileSystemFileHandle,
+    mode: FileMode,
+    capacity: number,
+    access: MemoryMappedFileAccess,
+    pager: PagerOptions,
+  ): Promise<BackendMap>;
+  /**
    * Opens a non-persisted map: named (`name`), or anonymous (`null`, mode
    * `createNew` only). Arguments already validated; capacity 0 = the
    * existing map's size (openExisting).

@@ -20,14 +20,4 @@ registerBackend(nativeBackend, nativeUnavailable);
 registerBackend(wasmBackend, () => wasmBackend.unavailable());
 registerNodeStreams(nodeStreamFactory);
 
-export {
-  MemoryMappedFile,
-  type BackendChoice,
-  type CreateFromFileOptions,
-  type SharedMapOptions,
-} from './memory-mapped-file.js';
-export { ViewAccessor, type TypedArray } from './view-accessor.js';
-export { ViewStream, type StreamConversionOptions } from './view-stream.js';
-export { MemmapError, type MemmapErrorCode } from './errors.js';
-export type { FileMode, MemoryMappedFileAccess, SeekOrigin, SharedMode } from './types.js';
-export type { BackendName } from './backend.js';
+export * from './api.js';

@@ -127,7 +127,14 @@ function checkPagerOptions(opts: Record<string, unknown>): PagerOptions {
   return { pageSize, cacheSize };
 }
 
-function checkPath(path: unknown): string {
+/** A FileSystemFileHandle (browser), recognised by shape so that Node needs no DOM types at run time. */
+function isFileHandle(value: unknown): value is FileSystemFileHandle {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'file' &&
+    typeof (value as { getFile?: unknown }).getFile === 'function';
+}
+
+function checkPath(path: unknown): string | FileSystemFileHandle {
+  if (isFileHandle(path)) return path;
   if (path instanceof URL) {
     if (path.protocol !== 'file:') throw typeError(`path must be a file: URL, got ${path.protocol}`);
     path = decodeURIComponent(path.pathname);
@@ -147,7 +154,7 @@ export class MemoryMappedFile {
   readonly backend: BackendName;
   /** The map's name (`null` for a persisted or anonymous map). */
   readonly mapName: string | null;
-  /** The file's path (`null` for a non-persisted map). */
+  /** The file's path (its name for a FileSystemFileHandle; `null` for a non-persisted map). */
   readonly path: string | null;
 
   #map: BackendMap;
@@ -187,13 +194,31 @@ export class MemoryMappedFile {
    * view.writeInt32(0, 42);
    * ```
    */
-  static async createFromFile(path: string | URL, options?: CreateFromFileOptions): Promise<MemoryMappedFile> {
-    return MemoryMappedFile.createFromFileSync(path, options);
+  static async createFromFile(
+    path: string | URL | FileSystemFileHandle,
+    options?: CreateFromFileOptions,
+  ): Promise<MemoryMappedFile> {
+    const [target, mode, capacity, access, pager, backend] = MemoryMappedFile.#fileArguments(path, options);
+    if (backend.openFileAsync) {
+      const map = await backend.openFileAsync(target, mode, capacity, access, pager);
+      return new MemoryMappedFile(map, backend, typeof target === 'string' ? target : target.name, null, access);
+    }
+    if (typeof target !== 'string') throw typeError('path must be a string or a file: URL on this platform');
+    return new MemoryMappedFile(backend.openFile(target, mode, capacity, access, pager), backend, target, null, access);
   }
 
   /** The synchronous twin of {@link MemoryMappedFile.createFromFile} (Node). */
   static createFromFileSync(path: string | URL, options?: CreateFromFileOptions): MemoryMappedFile {
-    const file = checkPath(path);
+    const [target, mode, capacity, access, pager, backend] = MemoryMappedFile.#fileArguments(path, options);
+    if (typeof target !== 'string') throw typeError('createFromFileSync takes a path; use createFromFile for a file handle');
+    return new MemoryMappedFile(backend.openFile(target, mode, capacity, access, pager), backend, target, null, access);
+  }
+
+  static #fileArguments(
+    path: unknown,
+    options: unknown,
+  ): [string | FileSystemFileHandle, FileMode, number, MemoryMappedFileAccess, PagerOptions, Backend] {
+    const target = checkPath(path);
     const opts = checkObject(options, 'options');
     const mode = opts.mode === undefined ? 'open' : checkMode(opts.mode);
     const capacity = opts.capacity === undefined ? 0 : checkIndex(opts.capacity, 'capacity');
@@ -206,8 +231,7 @@ export class MemoryMappedFile {
       );
     }
     const pager = checkPagerOptions(opts);
-    const backend = chooseBackend(opts.backend);
-    return new MemoryMappedFile(backend.openFile(file, mode, capacity, access, pager), backend, file, null, access);
+    return [target, mode, capacity, access, pager, chooseBackend(opts.backend)];
   }
 
   static #openShared(mode: SharedMode, mapName: string | null, capacity: number, options: unknown): MemoryMappedFile {

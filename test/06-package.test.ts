@@ -33,10 +33,15 @@ describe('the built package', () => {
     });
   }
 
-  it('declares its types next to the bundle', () => {
+  it('declares its types for Node and for browsers next to the bundles', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-    const types = path.join(root, pkg.exports['.'].types);
-    assert.ok(fs.existsSync(types), `${types} exists`);
-    assert.match(fs.readFileSync(types, 'utf8'), /MemoryMappedFile/);
+    for (const condition of ['node', 'browser']) {
+      const types = path.join(root, pkg.exports['.'][condition].types);
+      assert.ok(fs.existsSync(types), `${types} exists`);
+      assert.match(fs.readFileSync(types, 'utf8'), /export \* from '..\/src\/api.js'|export \* from '.\/api.js'/);
+    }
+    assert.match(fs.readFileSync(path.join(root, 'dist/src/api.d.ts'), 'utf8'), /MemoryMappedFile/);
+    assert.ok(fs.existsSync(path.join(root, pkg.exports['.'].browser.default)), 'the browser bundle exists');
+    assert.ok(fs.existsSync(path.join(root, 'dist/browser/memmap.wasm')), 'with memmap.wasm next to it');
   });
 });

@@ -140,8 +140,19 @@ class PagedMap implements BackendMap {
 }
 
 export interface WasmPlatform {
-  /** The core, loaded on first use; throws when it cannot load here. */
+  /** The core, loaded on first use; throws when it cannot load (or is not loaded yet) here. */
   core(): WasmCore;
+  /** Loads the core asynchronously (platforms that fetch the module: the browser). */
+  loadCore?(): Promise<WasmCore>;
+  /**
+   * The async half of opening a file, where files open asynchronously (OPFS):
+   * returns the path to hand the core, and settle(), to await once the core's
+   * open returned (`opened`) or failed.
+   */
+  prepareFile?(
+    target: string | FileSystemFileHandle,
+    mode: FileMode,
+  ): Promise<{ path: string; settle(opened: boolean): Promise<void> }>;
   /** Named non-persisted maps. */
   sab: SabMapHost;
 }
@@ -153,16 +164,30 @@ export interface WasmBackend extends Backend {
 
 export function createWasmBackend(platform: WasmPlatform): WasmBackend {
   let memory: Memory | undefined;
-  const core = (): WasmCore => {
-    const c = platform.core();
+  const withCore = (c: WasmCore): WasmCore => {
     memory ??= new Memory(c.memory);
     return c;
   };
-  return {
+  const open = (
+    c: WasmCore,
+    path: string,
+    mode: FileMode,
+    capacity: number,
+    access: MemoryMappedFileAccess,
+    pager: PagerOptions,
+  ): BackendMap => {
+    const pageSize = pager.pageSize || DEFAULT_PAGE_SIZE;
+    const frames = Math.floor((pager.cacheSize || DEFAULT_CACHE_SIZE) / pageSize);
+    const handle = c.openPaged(path, mode, capacity, access, pageSize, frames);
+    (memory as Memory).refresh();
+    return new PagedMap(c, memory as Memory, handle, pageSize);
+  };
+  const backend: WasmBackend = {
     name: 'wasm',
     unavailable(): string | null {
+      if (platform.loadCore) return null; // loads on the first async open
       try {
-        core();
+        withCore(platform.core());
         return null;
       } catch (err) {
         return (err as Error).message;
@@ -175,21 +200,40 @@ export function createWasmBackend(platform: WasmPlatform): WasmBackend {
       access: MemoryMappedFileAccess,
       pager: PagerOptions,
     ): BackendMap {
-      const c = core();
-      const pageSize = pager.pageSize || DEFAULT_PAGE_SIZE;
-      const frames = Math.floor((pager.cacheSize || DEFAULT_CACHE_SIZE) / pageSize);
-      const handle = c.openPaged(path, mode, capacity, access, pageSize, frames);
-      (memory as Memory).refresh();
-      return new PagedMap(c, memory as Memory, handle, pageSize);
-    },
-    openShared(name: string | null, mode: SharedMode, capacity: number, access: MemoryMappedFileAccess): BackendMap {
-      if (typeof SharedArrayBuffer === 'undefined') {
+      if (platform.prepareFile) {
         throw new MemmapError(
           'EUNSUPPORTED',
-          'non-persisted maps need SharedArrayBuffer (in a browser: a cross-origin isolated page, served with COOP/COEP headers)',
+          'files open asynchronously on this platform (OPFS access handles): use createFromFile, not createFromFileSync',
+        );
+      }
+      return open(withCore(platform.core()), path, mode, capacity, access, pager);
+    },
+    openShared(name: string | null, mode: SharedMode, capacity: number, access: MemoryMappedFileAccess): BackendMap {
+      if (typeof SharedArrayBuffer === 'undefined' || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) {
+        throw new MemmapError(
+          'EUNSUPPORTED',
+          'non-persisted maps need SharedArrayBuffer: serve the page cross-origin isolated, with the headers ' +
+            'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp',
         );
       }
       return openSabMap(platform.sab, name, mode, capacity, access);
     },
   };
+  if (platform.prepareFile) {
+    const prepareFile = platform.prepareFile.bind(platform);
+    backend.openFileAsync = async (target, mode, capacity, access, pager) => {
+      const c = withCore(platform.loadCore ? await platform.loadCore() : platform.core());
+      const { path, settle } = await prepareFile(target, mode);
+      let map: BackendMap;
+      try {
+        map = open(c, path, mode, capacity, access, pager);
+      } catch (err) {
+        await settle(false);
+        throw err;
+      }
+      await settle(true);
+      return map;
+    };
+  }
+  return backend;
 }

@@ -1,0 +1,93 @@
+/**
+ * The wasm backend's platform in the browser:
+ *   - the module is fetched from memmap.wasm next to the bundle, or from a URL
+ *     or bytes given to configure(), on the first async open;
+ *   - files are OPFS files through FileSystemSyncAccessHandle (opfs-host.ts),
+ *     which needs a dedicated worker;
+ *   - named non-persisted maps live in a shared arena (a growable
+ *     SharedArrayBuffer) that the page creates and hands to its workers:
+ *     page `worker.postMessage(sharedArena())`, worker `useSharedArena(buffer)`.
+ *
+ * @module
+ */
+import { MemmapError } from '../src/errors.js';
+import { SharedArena } from '../src/shared-arena.js';
+import type { WasmPlatform } from '../wasm/backend.js';
+import { WasmCore, type WasmSource } from '../wasm/loader.js';
+import { OpfsFileHost, type OpfsOptions } from './opfs-host.js';
+
+export interface BrowserOptions extends OpfsOptions {
+  /** Where the module is: a URL (default: memmap.wasm next to the bundle), its bytes, or a compiled module. */
+  wasm?: WasmSource;
+}
+
+let options: BrowserOptions = {};
+let host = new OpfsFileHost();
+let core: WasmCore | undefined;
+let loading: Promise<WasmCore> | undefined;
+let arena: SharedArena | undefined;
+let arenaUsed = false;
+
+/** Sets where the module comes from and OPFS options; call before the first map. */
+export function configure(next: BrowserOptions): void {
+  if (core || loading) throw new MemmapError('EBUSY', 'configure() must come before the first map is opened');
+  options = { ...next };
+  host = new OpfsFileHost(options);
+}
+
+function load(): Promise<WasmCore> {
+  loading ??= WasmCore.load(options.wasm ?? new URL('./memmap.wasm', import.meta.url), { host }).then((c) => {
+    core = c;
+    return c;
+  });
+  return loading;
+}
+
+/** Loads the module now (the async factories do it on their own); after it, the ...Sync factories work too. */
+export async function ready(): Promise<void> {
+  await load();
+}
+
+/**
+ * The shared arena of named non-persisted maps, to post to a dedicated
+ * worker so that it shares this context's named maps.
+ */
+export function sharedArena(): SharedArrayBuffer {
+  if (typeof SharedArrayBuffer === 'undefined') {
+    throw new MemmapError(
+      'EUNSUPPORTED',
+      'SharedArrayBuffer is unavailable: serve the page with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp',
+    );
+  }
+  arena ??= SharedArena.create();
+  return arena.buffer;
+}
+
+/** Adopts the shared arena posted by the page (in a worker, before its first named map). */
+export function useSharedArena(buffer: SharedArrayBuffer): void {
+  if (arena?.buffer === buffer) return;
+  if (arenaUsed) throw new MemmapError('EBUSY', 'named maps were already opened here with another arena');
+  arena = new SharedArena(buffer);
+}
+
+export const browserPlatform: WasmPlatform = {
+  core(): WasmCore {
+    if (!core) {
+      throw new MemmapError('EUNSUPPORTED', 'the wasm module is not loaded yet: await ready() or use the async factories');
+    }
+    return core;
+  },
+  loadCore: load,
+  async prepareFile(target, mode) {
+    const path = await host.prepare(target, mode);
+    return { path, settle: (opened: boolean) => host.settle(path, opened) };
+  },
+  sab: {
+    arena(): SharedArena {
+      sharedArena();
+      arenaUsed = true;
+      return arena as SharedArena;
+    },
+    existsElsewhere: () => false,
+  },
+};

@@ -1,0 +1,18 @@
+/**
+ * The public API, the same from every entry point (src/index.ts for Node,
+ * browser/index.ts for browsers); each entry registers its platform's
+ * backends first.
+ *
+ * @module
+ */
+export {
+  MemoryMappedFile,
+  type BackendChoice,
+  type CreateFromFileOptions,
+  type SharedMapOptions,
+} from './memory-mapped-file.js';
+export { ViewAccessor, type TypedArray } from './view-accessor.js';
+export { ViewStream, type StreamConversionOptions } from './view-stream.js';
+export { MemmapError, type MemmapErrorCode } from './errors.js';
+export type { FileMode, MemoryMappedFileAccess, SeekOrigin, SharedMode } from './types.js';
+export type { BackendName } from './backend.js';

@@ -1,0 +1,161 @@
+/**
+ * The bad-input table: every row is an input, the error it must give (class
+ * and stable code), and a check that the path on disk is unchanged by the
+ * failed call (same existence and contents; no file left behind).
+ */
+import type { MemoryMappedFile as MMF } from '../../src/api.js';
+import { pattern, type ContractEnv, type TestApi } from './env.js';
+import { deepEqual, equal, ok, rejects } from './expect.js';
+
+type Setup = 'missing' | 'empty' | 'small' | 'directory';
+type ErrorName = 'MemmapError' | 'TypeError' | 'RangeError';
+
+interface Row {
+  title: string;
+  setup: Setup;
+  call: (M: typeof MMF, file: string) => Promise<unknown>;
+  name: ErrorName;
+  /** The code, or per platform where the platforms differ by nature. */
+  code: string | { node: string; browser: string };
+}
+
+const small = pattern(5000, 11);
+
+const rows: Row[] = [
+  ...[-1, 1.5, NaN, Infinity, -Infinity, 2 ** 53, Number.MAX_VALUE].map((capacity): Row => ({
+    title: `capacity ${capacity}`,
+    setup: 'small',
+    call: (M, f) => M.createFromFile(f, { capacity }),
+    name: 'RangeError',
+    code: 'ERANGE',
+  })),
+  ...['10', 10n, null, {}].map((capacity): Row => ({
+    title: `capacity of type ${typeof capacity} (${String(capacity)})`,
+    setup: 'small',
+    call: (M, f) => M.createFromFile(f, { capacity: capacity as number }),
+    name: 'TypeError',
+    code: 'EINVAL',
+  })),
+  { title: 'capacity below the file size', setup: 'small', call: (M, f) => M.createFromFile(f, { capacity: 4999 }), name: 'MemmapError', code: 'ERANGE' },
+  { title: 'capacity 0 on an empty file', setup: 'empty', call: (M, f) => M.createFromFile(f), name: 'MemmapError', code: 'EINVAL' },
+  { title: 'capacity 0 with mode createNew', setup: 'missing', call: (M, f) => M.createFromFile(f, { mode: 'createNew' }), name: 'MemmapError', code: 'EINVAL' },
+  { title: 'capacity 0 with mode create on an existing file', setup: 'small', call: (M, f) => M.createFromFile(f, { mode: 'create' }), name: 'MemmapError', code: 'EINVAL' },
+  { title: 'capacity 0 with openOrCreate on a missing file (no file left)', setup: 'missing', call: (M, f) => M.createFromFile(f, { mode: 'openOrCreate' }), name: 'MemmapError', code: 'EINVAL' },
+  { title: 'a capacity beyond the largest file (createNew leaves no file)', setup: 'missing', call: (M, f) => M.createFromFile(f, { mode: 'createNew', capacity: 2 ** 53 - 1 }), name: 'MemmapError', code: { node: 'EFBIG', browser: 'ENOSPC' } },
+  { title: 'a capacity beyond the largest file (create keeps the old file)', setup: 'small', call: (M, f) => M.createFromFile(f, { mode: 'create', capacity: 2 ** 53 - 1 }), name: 'MemmapError', code: { node: 'EFBIG', browser: 'ENOSPC' } },
+  { title: 'a capacity beyond the largest file (open keeps the file)', setup: 'small', call: (M, f) => M.createFromFile(f, { capacity: 2 ** 53 - 1 }), name: 'MemmapError', code: { node: 'EFBIG', browser: 'ENOSPC' } },
+  { title: 'mode open on a missing file', setup: 'missing', call: (M, f) => M.createFromFile(f, { mode: 'open' }), name: 'MemmapError', code: 'ENOENT' },
+  { title: 'mode createNew on an existing file', setup: 'small', call: (M, f) => M.createFromFile(f, { mode: 'createNew', capacity: 10 }), name: 'MemmapError', code: 'EEXIST' },
+  { title: 'mode truncate (refused as in .NET)', setup: 'small', call: (M, f) => M.createFromFile(f, { mode: 'truncate' as 'open' }), name: 'TypeError', code: 'EINVAL' },
+  { title: 'mode append (refused as in .NET)', setup: 'small', call: (M, f) => M.createFromFile(f, { mode: 'append' as 'open' }), name: 'TypeError', code: 'EINVAL' },
+  { title: 'an unknown mode', setup: 'small', call: (M, f) => M.createFromFile(f, { mode: 'Open' as 'open' }), name: 'TypeError', code: 'EINVAL' },
+  { title: 'mode open in a missing directory', setup: 'missing', call: (M, f) => M.createFromFile(f + '/child.bin'), name: 'MemmapError', code: 'ENOENT' },
+  { title: 'a file used as a directory', setup: 'small', call: (M, f) => M.createFromFile(f + '/child.bin', { mode: 'openOrCreate', capacity: 1 }), name: 'MemmapError', code: 'ENOTDIR' },
+  ...(['open', 'openOrCreate', 'create', 'createNew'] as const).map((mode): Row => ({
+    title: `a directory as the path (mode ${mode})`,
+    setup: 'directory',
+    call: (M, f) => M.createFromFile(f, { mode, capacity: 10 }),
+    name: 'MemmapError',
+    code: mode === 'createNew' ? 'EEXIST' : 'EISDIR',
+  })),
+  { title: "access 'write' for a file map (refused as in .NET)", setup: 'small', call: (M, f) => M.createFromFile(f, { access: 'write' }), name: 'MemmapError', code: 'EINVAL' },
+  { title: 'a read-only map that would grow the file', setup: 'small', call: (M, f) => M.createFromFile(f, { access: 'read', capacity: 6000 }), name: 'MemmapError', code: 'EACCES' },
+  { title: 'mode create with read access', setup: 'small', call: (M, f) => M.createFromFile(f, { mode: 'create', access: 'read', capacity: 10 }), name: 'MemmapError', code: 'EACCES' },
+  { title: 'an unknown access', setup: 'small', call: (M, f) => M.createFromFile(f, { access: 'rw' as 'read' }), name: 'TypeError', code: 'EINVAL' },
+  { title: 'a non-null mapName on a persisted map', setup: 'small', call: (M, f) => M.createFromFile(f, { mapName: 'x' }), name: 'MemmapError', code: 'EUNSUPPORTED' },
+  { title: 'an empty path', setup: 'small', call: (M) => M.createFromFile(''), name: 'TypeError', code: 'EINVAL' },
+  { title: 'a path with a NUL byte', setup: 'small', call: (M, f) => M.createFromFile(f + '\0x'), name: 'TypeError', code: 'EINVAL' },
+  { title: 'a number as the path', setup: 'small', call: (M) => M.createFromFile(3 as unknown as string), name: 'TypeError', code: 'EINVAL' },
+  { title: 'options that are not an object', setup: 'small', call: (M, f) => M.createFromFile(f, 5 as unknown as object), name: 'TypeError', code: 'EINVAL' },
+  { title: 'a non-file URL', setup: 'small', call: (M) => M.createFromFile(new URL('http://localhost/x')), name: 'TypeError', code: 'EINVAL' },
+];
+
+interface ViewRow {
+  title: string;
+  call: (map: MMF) => Promise<unknown>;
+  name: ErrorName;
+  code: string;
+}
+
+const viewRows: ViewRow[] = [
+  ...[-1, 0.5, NaN, 2 ** 53, Infinity].flatMap((bad): ViewRow[] => [
+    { title: `view offset ${bad}`, call: (m) => m.createViewAccessor(bad), name: 'RangeError', code: 'ERANGE' },
+    { title: `view size ${bad}`, call: (m) => m.createViewAccessor(0, bad), name: 'RangeError', code: 'ERANGE' },
+    { title: `stream offset ${bad}`, call: (m) => m.createViewStream(bad), name: 'RangeError', code: 'ERANGE' },
+    { title: `stream size ${bad}`, call: (m) => m.createViewStream(0, bad), name: 'RangeError', code: 'ERANGE' },
+  ]),
+  { title: 'view offset of type string', call: (m) => m.createViewAccessor('0' as unknown as number), name: 'TypeError', code: 'EINVAL' },
+  { title: 'view offset equal to the capacity', call: (m) => m.createViewAccessor(5000), name: 'RangeError', code: 'ERANGE' },
+  { title: 'view offset + size beyond the capacity', call: (m) => m.createViewAccessor(4000, 1001), name: 'RangeError', code: 'ERANGE' },
+  { title: 'stream offset + size beyond the capacity', call: (m) => m.createViewStream(1, 5000), name: 'RangeError', code: 'ERANGE' },
+  { title: 'an unknown view access', call: (m) => m.createViewAccessor(0, 0, 'all' as 'read'), name: 'TypeError', code: 'EINVAL' },
+  {
+    title: 'a write through a read-only view',
+    call: async (m) => {
+      using v = await m.createViewAccessor(0, 0, 'read');
+      v.writeUint8(0, 1);
+    },
+    name: 'MemmapError',
+    code: 'EACCES',
+  },
+  {
+    title: 'a write through a read-only stream',
+    call: async (m) => {
+      using s = await m.createViewStream(0, 0, 'read');
+      s.write(new Uint8Array(1));
+    },
+    name: 'MemmapError',
+    code: 'EACCES',
+  },
+  { title: 'an executable view of a map without execute access', call: (m) => m.createViewAccessor(0, 0, 'readExecute'), name: 'MemmapError', code: 'EACCES' },
+];
+
+export function badInputSuite(t: TestApi, env: () => ContractEnv): void {
+  t.describe('bad input', () => {
+    let counter = 0;
+    const prepare = async (setup: Setup): Promise<string> => {
+      const { files } = env();
+      const file = files.path(`bad-${counter++}`);
+      if (setup === 'empty') await files.write(file, new Uint8Array(0));
+      if (setup === 'small') await files.write(file, small);
+      if (setup === 'directory') await files.mkdir(file);
+      return file;
+    };
+
+    for (const row of rows) {
+      const expected = (platform: 'node' | 'browser') => (typeof row.code === 'string' ? row.code : row.code[platform]);
+      t.it(`${row.title} → ${row.name} ${typeof row.code === 'string' ? row.code : `${row.code.node}/${row.code.browser}`}, the disk unchanged`, async () => {
+        const { MemoryMappedFile, files, platform } = env();
+        const file = await prepare(row.setup);
+        const before = row.setup === 'directory' ? null : await files.read(file);
+        const listing = await files.list();
+        await rejects(() => row.call(MemoryMappedFile, file), { name: row.name, code: expected(platform) });
+        if (row.setup !== 'directory') deepEqual(await files.read(file), before, 'the file is unchanged');
+        deepEqual(await files.list(), listing, 'no file left behind');
+      });
+    }
+
+    for (const row of viewRows) {
+      t.it(`${row.title} → ${row.name} ${row.code}, the file unchanged`, async () => {
+        const { MemoryMappedFile, files } = env();
+        const file = await prepare('small');
+        {
+          using map = await MemoryMappedFile.createFromFile(file);
+          await rejects(() => row.call(map), { name: row.name, code: row.code });
+        }
+        deepEqual(await files.read(file), small);
+      });
+    }
+
+    t.it('any call on a closed map is ECLOSED', async () => {
+      const { MemoryMappedFile } = env();
+      const map = await MemoryMappedFile.createFromFile(await prepare('small'));
+      map.close();
+      await rejects(() => map.createViewAccessor(), { name: 'MemmapError', code: 'ECLOSED' });
+      await rejects(() => map.createViewStream(), { name: 'MemmapError', code: 'ECLOSED' });
+      await rejects(() => map.createViewAccessor(-1), { name: 'MemmapError', code: 'ECLOSED' });
+      equal(map.closed, true);
+      ok(true);
+    });
+  });
+}

@@ -1,0 +1,54 @@
+/**
+ * What a contract suite runs against: the API bound to one backend, and the
+ * files of the platform (node:fs in Node, OPFS in a browser worker), behind
+ * one small async interface so the same suites run everywhere.
+ */
+import type { MemoryMappedFile } from '../../src/api.js';
+
+/** The test-registration functions (mocha's in Node, harness.ts's in the browser). */
+export interface TestApi {
+  describe(title: string, fn: () => void): void;
+  it(title: string, fn: () => Promise<void> | void): void;
+}
+
+export interface FileEnv {
+  /** A fresh path for a test file or directory (not created). */
+  path(name: string): string;
+  write(path: string, bytes: Uint8Array): Promise<void>;
+  /** The file's bytes, or null when it does not exist. */
+  read(path: string): Promise<Uint8Array | null>;
+  mkdir(path: string): Promise<void>;
+  /** Names directly in the suites' folder, sorted. */
+  list(): Promise<string[]>;
+}
+
+export interface ContractEnv {
+  readonly backend: 'native' | 'wasm';
+  readonly platform: 'node' | 'browser';
+  readonly MemoryMappedFile: typeof MemoryMappedFile;
+  readonly files: FileEnv;
+  /** Persisted maps are paged (no single `bytes` array). */
+  readonly paged: boolean;
+}
+
+/** Bytes from a seed (xorshift32), reproducible. */
+export function pattern(n: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** A whole view's bytes through the API (direct and paged views alike). */
+export function contents(view: { capacity: number; readArray(p: number, a: Uint8Array): number }): Uint8Array {
+  const out = new Uint8Array(view.capacity);
+  view.readArray(0, out);
+  return out;
+}

@@ -1,0 +1,22 @@
+/**
+ * The contract suites: what every backend on every platform must do
+ * identically, written once. Node runs them under mocha for the native and
+ * wasm backends (test/12-contract.test.ts); Chromium runs them in a dedicated
+ * worker on the wasm backend over OPFS (test/browser/).
+ */
+import { accessorSuite } from './accessors.js';
+import { badInputSuite } from './bad-input.js';
+import type { ContractEnv, TestApi } from './env.js';
+import { mapSuite } from './maps.js';
+import { sharedMapSuite } from './shared-maps.js';
+import { streamSuite } from './streams.js';
+
+export function contractSuites(t: TestApi, env: () => ContractEnv): void {
+  mapSuite(t, env);
+  accessorSuite(t, env);
+  streamSuite(t, env);
+  badInputSuite(t, env);
+  sharedMapSuite(t, env);
+}
+
+export type { ContractEnv, FileEnv, TestApi } from './env.js';
