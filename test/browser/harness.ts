@@ -1,0 +1,56 @@
+/**
+ * A minimal describe/it runner for the contract suites inside a browser
+ * worker, where mocha does not run. Tests run one at a time, in order, each
+ * with a time limit; the results go back to the page and from there to the
+ * Node test that drives Chromium (test/13-browser.test.ts), which reports
+ * each as a test of its own.
+ */
+import type { TestApi } from '../contract/env.js';
+
+export interface TestResult {
+  title: string;
+  ok: boolean;
+  error?: string;
+  ms: number;
+}
+
+export function createHarness(): { api: TestApi; run(timeoutMs?: number): Promise<TestResult[]> } {
+  const tests: { title: string; fn: () => Promise<void> | void }[] = [];
+  const path: string[] = [];
+  const api: TestApi = {
+    describe(title, fn) {
+      path.push(title);
+      try {
+        fn();
+      } finally {
+        path.pop();
+      }
+    },
+    it(title, fn) {
+      tests.push({ title: [...path, title].join(' › '), fn });
+    },
+  };
+  async function run(timeoutMs = 60000): Promise<TestResult[]> {
+    const results: TestResult[] = [];
+    for (const test of tests) {
+      const start = performance.now();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      try {
+        await Promise.race([
+          Promise.resolve().then(test.fn),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+          }),
+        ]);
+        results.push({ title: test.title, ok: true, ms: performance.now() - start });
+      } catch (err) {
+        const e = err as Error;
+        results.push({ title: test.title, ok: false, error: `${e?.name}: ${e?.message}\n${e?.stack ?? ''}`, ms: performance.now() - start });
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    return results;
+  }
+  return { api, run };
+}

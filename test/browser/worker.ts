@@ -1,0 +1,153 @@
+/**
+ * The dedicated worker of the browser tests: runs one scenario per message
+ * on the real browser bundle (dist/browser/memmap.mjs, loaded as it is) and
+ * posts back its results.
+ *
+ *   { scenario: 'contract' }                   the contract suites over OPFS
+ *   { scenario: 'big' }                        1 GiB OPFS file, 32 MiB cache, random writes vs a model
+ *   { scenario: 'persist-write' | 'persist-check' }   data that must survive close and a page reload
+ *   { scenario: 'count', arena, name, times, parties } Atomics.add on a named map shared with the page
+ */
+// The real bundle, as a browser loads it (tsconfig maps this path to browser/index.ts for types).
+import * as mm from '/dist/browser/memmap.mjs';
+import { contractSuites } from '../contract/index.js';
+import { createHarness, type TestResult } from './harness.js';
+import { opfsFiles } from './opfs-env.js';
+
+
+async function fresh(folder: string): Promise<void> {
+  const root = await navigator.storage.getDirectory();
+  await root.removeEntry(folder, { recursive: true }).catch(() => {});
+}
+
+/** xorshift32 */
+function prng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+}
+
+async function check(title: string, fn: () => Promise<void>): Promise<TestResult> {
+  const start = performance.now();
+  try {
+    await fn();
+    return { title, ok: true, ms: performance.now() - start };
+  } catch (err) {
+    const e = err as Error;
+    return { title, ok: false, error: `${e?.name}: ${e?.message}\n${e?.stack ?? ''}`, ms: performance.now() - start };
+  }
+}
+
+function assert(cond: unknown, message: string): asserts cond {
+  if (!cond) throw new Error(message);
+}
+
+const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestResult[]>> = {
+  async contract() {
+    await fresh('contract');
+    const harness = createHarness();
+    contractSuites(harness.api, () => ({
+      backend: 'wasm',
+      platform: 'browser',
+      MemoryMappedFile: mm.MemoryMappedFile,
+      files: opfsFiles('contract'),
+      paged: true,
+    }));
+    return harness.run();
+  },
+
+  async big() {
+    return [
+      await check('a 1 GiB OPFS file through a 32 MiB cache: random writes match a model, also after reopening', async () => {
+        await fresh('big');
+        const size = 1 << 30;
+        const options = { cacheSize: 32 << 20, pageSize: 16384 };
+        const model = new Map<number, number>();
+        const rand = prng(99);
+        {
+          using map = await mm.MemoryMappedFile.createFromFile('big/nested/one-gib.bin', { mode: 'createNew', capacity: size, ...options });
+          assert(map.capacity === size && map.backend === 'wasm', 'a 1 GiB wasm map');
+          using view = await map.createViewAccessor();
+          for (let i = 0; i < 20000; i++) {
+            const pos = (rand() % (size / 8)) * 8;
+            const value = rand() / 3;
+            view.writeFloat64(pos, value);
+            model.set(pos, value);
+            if (i % 4 === 0) {
+              const probe = [...model.keys()][rand() % model.size] as number;
+              assert(view.readFloat64(probe) === model.get(probe), `read back at ${probe}`);
+            }
+          }
+          view.flush();
+        }
+        using again = await mm.MemoryMappedFile.createFromFile('big/nested/one-gib.bin', options);
+        assert(again.capacity === size, 'the file kept its size');
+        using view = await again.createViewAccessor();
+        for (const [pos, value] of model) assert(view.readFloat64(pos) === value, `value at ${pos} after reopening`);
+        let zeros = 0;
+        for (let i = 0; i < 1000; i++) {
+          const pos = (rand() % (size / 8)) * 8;
+          if (!model.has(pos)) {
+            assert(view.readFloat64(pos) === 0, `an unwritten word at ${pos} is zero`);
+            zeros++;
+          }
+        }
+        assert(zeros > 900, 'probed unwritten words');
+      }),
+    ];
+  },
+
+  async 'persist-write'() {
+    return [
+      await check('writes a file and closes it', async () => {
+        await fresh('persist');
+        using map = await mm.MemoryMappedFile.createFromFile('persist/data.bin', { mode: 'createNew', capacity: 300000 });
+        using view = await map.createViewAccessor();
+        for (let i = 0; i < 300000; i += 4) view.writeUint32(i, i * 2654435761);
+      }),
+    ];
+  },
+
+  async 'persist-check'() {
+    return [
+      await check('the data survives close and a page reload', async () => {
+        using map = await mm.MemoryMappedFile.createFromFile('persist/data.bin');
+        assert(map.capacity === 300000, `capacity ${map.capacity}`);
+        using view = await map.createViewAccessor();
+        for (let i = 0; i < 300000; i += 4) {
+          assert(view.readUint32(i) === (i * 2654435761) >>> 0, `word at ${i}`);
+        }
+      }),
+    ];
+  },
+
+  async count(msg) {
+    mm.useSharedArena(msg.arena as SharedArrayBuffer);
+    const map = await mm.MemoryMappedFile.openExisting(msg.name as string);
+    const view = await map.createViewAccessor();
+    const cells = new Int32Array(view.bytes.buffer, view.bytes.byteOffset, 16);
+    const parties = msg.parties as number;
+    Atomics.add(cells, 0, 1);
+    while (Atomics.load(cells, 0) < parties);
+    for (let i = 0, n = msg.times as number; i < n; i++) Atomics.add(cells, 1, 1);
+    view.close();
+    map.close();
+    return [];
+  },
+};
+
+self.onmessage = async (event: MessageEvent<Record<string, unknown>>) => {
+  const run = scenarios[event.data.scenario as string];
+  try {
+    if (!run) throw new Error(`unknown scenario ${String(event.data.scenario)}`);
+    self.postMessage({ results: await run(event.data) });
+  } catch (err) {
+    self.postMessage({ error: `${(err as Error)?.name}: ${(err as Error)?.message}\n${(err as Error)?.stack}` });
+  }
+};
