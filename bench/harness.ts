@@ -93,6 +93,11 @@ export interface FigureSpec<C = Contender> {
   others: C[];
   /** Measured rounds (after one warm-up round). */
   rounds: number;
+  /**
+   * Whether to run the unmeasured warm-up round first (default true). Only
+   * for figures whose runs take seconds, where the JIT is warm within a run.
+   */
+  warmUp?: boolean;
 }
 
 export interface Row {
@@ -184,11 +189,14 @@ function rowsOf<C extends Omit<Contender, 'run'>>(spec: FigureSpec<C>, samples: 
   });
 }
 
-/** Runs one warm-up round and `rounds` measured rounds, interleaved; returns one row per contender. */
+/**
+ * Runs one warm-up round (unless `warmUp` is false) and `rounds` measured
+ * rounds, interleaved; returns one row per contender.
+ */
 export function runFigure(spec: FigureSpec): Row[] {
   const all = [spec.baseline, ...spec.others];
   const samples: number[][] = all.map(() => []);
-  for (let round = 0; round <= spec.rounds; round++) {
+  for (let round = spec.warmUp === false ? 1 : 0; round <= spec.rounds; round++) {
     for (const i of roundOrder(all.length, round)) {
       const ns = timeRun(all[i] as Contender);
       if (round > 0) (samples[i] as number[]).push(ns);
@@ -201,7 +209,7 @@ export function runFigure(spec: FigureSpec): Row[] {
 export async function runFigureAsync(spec: FigureSpec<AsyncContender>): Promise<Row[]> {
   const all = [spec.baseline, ...spec.others];
   const samples: number[][] = all.map(() => []);
-  for (let round = 0; round <= spec.rounds; round++) {
+  for (let round = spec.warmUp === false ? 1 : 0; round <= spec.rounds; round++) {
     for (const i of roundOrder(all.length, round)) {
       const ns = await timeRunAsync(all[i] as AsyncContender);
       if (round > 0) (samples[i] as number[]).push(ns);

@@ -81,7 +81,16 @@ export class WasmPagePort implements PagePort {
     const r = this.#hand;
     this.#hand = r + 1 === this.#ringPage.length ? 0 : r + 1;
     this.#drop(r);
-    const frame = this.#core.pin(this.#pager, page, writable);
+    let frame: number;
+    try {
+      frame = this.#core.pin(this.#pager, page, writable);
+    } catch (err) {
+      // Every frame is pinned or holds a written private (copy-on-write) page:
+      // let go of the pages JS holds and try once more before giving up.
+      if ((err as { code?: string }).code !== 'ENOMEM') throw err;
+      this.release(true);
+      frame = this.#core.pin(this.#pager, page, writable);
+    }
     this.#ringPage[r] = page;
     this.#ringFrame[r] = frame;
     this.#ringWritable[r] = writable ? 1 : 0;

@@ -167,6 +167,32 @@ export function accessorSuite(t: TestApi, env: () => ContractEnv): void {
       equal(u32(disk, 30000), 0);
     });
 
+    // Found by the model-based properties (shrunk): a paged copy-on-write view keeps the pages it wrote in its cache.
+    t.it('a copy-on-write view writing more pages than a paged cache holds gets ENOMEM, and the map is unharmed', async () => {
+      const { MemoryMappedFile, files, paged } = env();
+      const file = files.path('cow-many.bin');
+      await files.write(file, new Uint8Array(64 * 4096));
+      {
+        using map = await MemoryMappedFile.createFromFile(file, { pageSize: 4096, cacheSize: 8 * 4096 });
+        using shared = await map.createViewAccessor();
+        using cow = await map.createViewAccessor(0, 0, 'copyOnWrite');
+        let written = 0;
+        try {
+          for (let p = 0; p < 64; p++, written++) cow.writeUint32(p * 4096, p + 1);
+        } catch (err) {
+          equal((err as { code?: string }).code, 'ENOMEM');
+        }
+        if (paged) ok(written >= 4 && written < 64, `${written} private pages fit in an 8-page cache`);
+        else equal(written, 64, 'a native copy-on-write view is not bounded by a cache');
+        for (let p = 0; p < written; p++) equal(cow.readUint32(p * 4096), p + 1);
+        shared.writeUint32(4, 7);
+        equal(shared.readUint32(0), 0, 'the map never sees the private pages');
+      }
+      const disk = await files.read(file);
+      equal(u32(disk, 0), 0);
+      equal(u32(disk, 4), 7);
+    });
+
     t.it("a view wider than the map's access is EACCES; read and write views refuse the other direction", async () => {
       const { map } = await freshMap(4096, 'read');
       using _m = map;

@@ -8,6 +8,7 @@ import { accessorSuite } from './accessors.js';
 import { badInputSuite } from './bad-input.js';
 import type { ContractEnv, TestApi } from './env.js';
 import { mapSuite } from './maps.js';
+import { propertyRuns, propertySuite } from './properties.js';
 import { sharedMapSuite } from './shared-maps.js';
 import { streamSuite } from './streams.js';
 
@@ -17,6 +18,7 @@ export function contractSuites(t: TestApi, env: () => ContractEnv): void {
   streamSuite(t, env);
   badInputSuite(t, env);
   sharedMapSuite(t, env);
+  propertySuite(t, env, propertyRuns(60));
 }
 
 export type { ContractEnv, FileEnv, TestApi } from './env.js';

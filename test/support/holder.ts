@@ -8,8 +8,10 @@
  *   { op: 'write', offset, bytes: number[] }     through an accessor of the whole map
  *   { op: 'read', offset, length }               -> number[]
  *   { op: 'close' }                              closes the accessor and the map
- *   { op: 'count', index, times, atomic }        adds 1 `times` to Int32 cell `index`
- *                                                after a start barrier at cell 0
+ *   { op: 'count', index, times, parties }        adds 1 `times` to Int32 cell `index` with
+ *                                                Atomics.add, after a start barrier at cell 0;
+ *                                                -> { first, last }: the cell's values that its
+ *                                                first and last add saw
  */
 import { MemoryMappedFile, type ViewAccessor } from '../../src/index.js';
 
@@ -48,12 +50,10 @@ function handle(msg: Message): unknown {
       while (Atomics.load(cells, 0) < parties);
       const index = msg.index as number;
       const times = msg.times as number;
-      if (msg.atomic) {
-        for (let i = 0; i < times; i++) Atomics.add(cells, index, 1);
-      } else {
-        for (let i = 0; i < times; i++) cells[index]!++;
-      }
-      return null;
+      const first = Atomics.add(cells, index, 1);
+      let last = first;
+      for (let i = 1; i < times; i++) last = Atomics.add(cells, index, 1);
+      return { first, last };
     }
     default:
       throw new Error(`unknown op ${msg.op}`);

@@ -1,0 +1,180 @@
+/**
+ * Browser benchmark: how reads through a persisted map of the browser build
+ * (OPFS file, page cache in WASM memory) compare with reading the same file
+ * through a raw FileSystemSyncAccessHandle, in a dedicated worker of headless
+ * Chromium. The figures and how they are made fair are described in
+ * bench/browser/worker.ts, which measures them; this driver builds it, serves
+ * it and prints the table.
+ *
+ *   node (this file) ─ esbuild ─► build/bench-browser/worker.js
+ *        │  scripts/serve.mjs (127.0.0.1, COOP/COEP)
+ *        ▼
+ *   Chromium, fresh persistent profile (OPFS on disk, not in memory)
+ *     bench/browser/index.html ─► worker.js ─► /dist/browser/memmap.mjs + memmap.wasm
+ *                                      └─► OPFS memmap-bench/data.bin
+ *
+ * The worker times each run with performance.now() and returns the runs;
+ * medians, ratios, the table and the JSON come from bench/harness.ts, as for
+ * the Node benchmarks.
+ *
+ * Usage: node --import tsx bench/browser/run.ts [--size-mib N] [--rounds N] [--json PATH]
+ * (size 256 MiB by default; Chromium from MEMMAP_CHROMIUM or /usr/bin/chromium;
+ * builds dist/browser with `npx rollup -c` when it is missing). The exit code
+ * is 0 whatever the ratios and non-zero on errors.
+ *
+ * @module
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+import { chromium } from 'playwright-core';
+// @ts-expect-error: a plain .mjs script without declarations
+import { startServer } from '../../scripts/serve.mjs';
+import { median, printFigure, rowsToJson, type Row } from '../harness.js';
+import type { BenchMessage, BenchRequest, ContenderResult, FigureResult } from './worker.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CHROMIUM = process.env.MEMMAP_CHROMIUM ?? '/usr/bin/chromium';
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const TIMEOUT_MS = 5 * 60_000;
+
+interface Options extends BenchRequest {
+  jsonPath: string | undefined;
+}
+
+function parseOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      'size-mib': { type: 'string' },
+      rounds: { type: 'string' },
+      json: { type: 'string' },
+    },
+  });
+  const sizeText = values['size-mib'] ?? '256';
+  const sizeMiB = Number(sizeText);
+  // 16 MiB at least: the warm figure's working set is 8 MiB inside a 16 MiB cache.
+  if (!Number.isInteger(sizeMiB) || sizeMiB < 16 || sizeMiB > 2048 || sizeMiB % 16 !== 0) {
+    throw new RangeError(`--size-mib must be a multiple of 16 from 16 to 2048, got '${sizeText}'`);
+  }
+  const rounds = Number(values.rounds ?? '5');
+  if (!Number.isInteger(rounds) || rounds < 1) {
+    throw new RangeError(`--rounds must be a positive integer, got '${values.rounds}'`);
+  }
+  return { sizeMiB, rounds, jsonPath: values.json };
+}
+
+/** The table rows of a figure (as bench/harness.ts's runFigure makes them). */
+function rowsOf(figure: FigureResult): Row[] {
+  const all = [figure.baseline, ...figure.others];
+  const valueOf = (c: ContenderResult, ns: number): number => {
+    if (figure.unit === 'ns/op') return ns / c.ops;
+    if (figure.unit === 'µs/op') return ns / 1000 / c.ops;
+    return (c.ops * (c.bytesPerOp as number)) / ns;
+  };
+  const values = all.map((c) => valueOf(c, median(c.samplesNs)));
+  const base = values[0] as number;
+  return all.map((c, i) => ({
+    figure: figure.figure,
+    contender: c.name,
+    value: values[i] as number,
+    unit: figure.unit,
+    ratio: figure.unit === 'GB/s' ? (values[i] as number) / base : base / (values[i] as number),
+    spread: (Math.max(...c.samplesNs) - Math.min(...c.samplesNs)) / median(c.samplesNs),
+    target: c.target ?? null,
+    baseline: i === 0,
+  }));
+}
+
+function ensureBundle(): void {
+  if (fs.existsSync(path.join(root, 'dist/browser/memmap.mjs'))) return;
+  console.log('dist/browser/memmap.mjs is missing: building it with `npx rollup -c`');
+  const result = spawnSync('npx', ['rollup', '-c'], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('`npx rollup -c` failed');
+}
+
+async function measureInChromium(request: BenchRequest): Promise<{ figures: FigureResult[]; userAgent: string }> {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium, or set MEMMAP_CHROMIUM`);
+  ensureBundle();
+  await build({
+    entryPoints: [path.join(root, 'bench/browser/worker.ts')],
+    outdir: path.join(root, 'build/bench-browser'),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    sourcemap: true,
+    external: ['/dist/browser/memmap.mjs'],
+    logLevel: 'warning',
+  });
+  const server = await startServer({ dir: root });
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'memmap-bench-chromium-'));
+  const log: string[] = [];
+  try {
+    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      page.setDefaultTimeout(TIMEOUT_MS);
+      page.on('console', (m) => {
+        if (m.type() === 'log') console.log(`  ${m.text()}`);
+        else log.push(`${m.type()}: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
+      await page.goto(`${server.url}/bench/browser/index.html`);
+      await page.waitForFunction(() => typeof (globalThis as { runBench?: unknown }).runBench === 'function');
+      const result = await page.evaluate(
+        (r) => (globalThis as unknown as { runBench(r: BenchRequest): Promise<BenchMessage> }).runBench(r),
+        request,
+      );
+      if (!('figures' in result)) throw new Error('the worker answered without figures');
+      return result;
+    } finally {
+      await context.close();
+    }
+  } catch (err) {
+    throw new Error(`${(err as Error).message}${log.length > 0 ? `\nbrowser console:\n${log.join('\n')}` : ''}`);
+  } finally {
+    await server.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions();
+  const start = Date.now();
+  console.log(
+    `browser map reads: ${opts.sizeMiB} MiB OPFS file, dedicated worker in headless Chromium; ` +
+      `median of ${opts.rounds} interleaved rounds; ${os.cpus().length} CPUs`,
+  );
+  const { figures, userAgent } = await measureInChromium({ sizeMiB: opts.sizeMiB, rounds: opts.rounds });
+  console.log(`  ${userAgent}`);
+  const rows: Row[] = [];
+  for (const figure of figures) {
+    const figureRows = rowsOf(figure);
+    printFigure(figureRows);
+    rows.push(...figureRows);
+  }
+  console.log(`\n(${((Date.now() - start) / 1000).toFixed(1)} s in all)`);
+  if (opts.jsonPath !== undefined) {
+    fs.writeFileSync(opts.jsonPath, JSON.stringify(rowsToJson(rows), null, 2) + '\n');
+    console.log(`wrote ${opts.jsonPath}`);
+  }
+}
+
+try {
+  await main();
+} catch (err) {
+  console.error(err);
+  process.exitCode = 1;
+}

@@ -1,0 +1,441 @@
+/**
+ * The measuring half of the browser benchmark (bench/browser/run.ts drives
+ * it): runs in a dedicated worker of headless Chromium, on the real bundle
+ * dist/browser/memmap.mjs, over a file in the Origin Private File System.
+ *
+ *   contender            bytes come from
+ *   -------------------  ------------------------------------------------------
+ *   raw handle.read      FileSystemSyncAccessHandle ─► OS page cache (baseline)
+ *   map (accessor/stream) page cache in WASM memory ─► on a miss, the same
+ *                        handle.read into a frame, then a copy out of the frame
+ *
+ * Figures, each a ratio against the raw handle in the same run:
+ *   1. cold random 4 KiB reads: a freshly opened map (empty page cache) reads
+ *      4 KiB with readArray at distinct random 4 KiB-aligned offsets, so every
+ *      read is a miss; vs handle.read of 4 KiB at the same offsets. With 4 KiB
+ *      pages (the fair figure) and the default 64 KiB pages (context: each
+ *      miss loads 16× the bytes asked for).
+ *   2. warm random 8-byte reads: readFloat64 over a working set inside the
+ *      cache, warmed first; vs handle.read of 8 bytes at the same offsets.
+ *   3. sequential read of the whole file: a fresh map's stream in 1 MiB
+ *      chunks; vs handle.read in page-size (64 KiB) chunks, with 1 MiB chunks
+ *      and 1 MiB map pages as context rows.
+ *
+ * "Cold" is the map's cache: the OS page cache holds the file for every
+ * contender alike (a page cannot drop it), so the figures compare what the
+ * map adds to the same storage reads.
+ *
+ * Every contender returns a checksum of what it read (float64 words in
+ * [1, 2), as bench/data.ts writes them): before timing, each contender is run
+ * over the operations all of a figure's contenders share and must match the
+ * baseline bit for bit; while timing, each run must match its own first run.
+ * Times are per run, from performance.now(); the driver takes medians and
+ * ratios with bench/harness.ts.
+ *
+ * @module
+ */
+// The real bundle, as a browser loads it (tsconfig maps this path to browser/index.ts for types).
+import * as mm from '/dist/browser/memmap.mjs';
+import { mulberry32, randomPositions } from '../harness.js';
+
+/** What the driver asks for. */
+export interface BenchRequest {
+  sizeMiB: number;
+  rounds: number;
+}
+
+/** One contender's result: its timed runs, in ns. */
+export interface ContenderResult {
+  name: string;
+  ops: number;
+  bytesPerOp?: number;
+  target?: number;
+  samplesNs: number[];
+}
+
+export interface FigureResult {
+  figure: string;
+  unit: 'ns/op' | 'µs/op' | 'GB/s';
+  baseline: ContenderResult;
+  others: ContenderResult[];
+}
+
+/** What the worker posts: progress lines, then the figures or an error. */
+export type BenchMessage =
+  | { progress: string }
+  | { figures: FigureResult[]; userAgent: string }
+  | { error: string };
+
+interface SyncHandle {
+  read(buffer: ArrayBufferView, options?: { at?: number }): number;
+  write(buffer: ArrayBufferView, options?: { at?: number }): number;
+  truncate(size: number): void;
+  flush(): void;
+  close(): void;
+}
+
+interface Contender {
+  name: string;
+  ops: number;
+  bytesPerOp?: number;
+  target?: number;
+  /** Untimed, before each run: open handles and maps, warm caches. */
+  setup(): Promise<void>;
+  /** Timed: the first `count` operations; returns a checksum of what was read. */
+  run(count: number): number;
+  /** Untimed, after each run: close what setup opened. */
+  teardown(): void;
+}
+
+interface FigureSpec {
+  figure: string;
+  unit: FigureResult['unit'];
+  baseline: Contender;
+  others: Contender[];
+}
+
+const KiB = 1024;
+const MiB = 1 << 20;
+const FOLDER = 'memmap-bench';
+const FILE = `${FOLDER}/data.bin`;
+const SEQ_CHUNK = MiB;
+const DEFAULT_PAGE = 64 * KiB;
+// Per-run operation counts: ~0.1 s per contender on the machines of DESIGN.md §6.
+const COLD_OPS = 1 << 14;
+const WARM_OPS = 1 << 22;
+// A raw 8-byte read costs a few µs, ~100× a warm map read: it does a fraction of them.
+const WARM_RAW_DIVISOR = 256;
+// The warm figure's working set: half the default 16 MiB cache.
+const WARM_SET = 8 * MiB;
+
+function progress(text: string): void {
+  self.postMessage({ progress: text } satisfies BenchMessage);
+}
+
+async function folder(create: boolean): Promise<FileSystemDirectoryHandle> {
+  const root = await navigator.storage.getDirectory();
+  return root.getDirectoryHandle(FOLDER, { create });
+}
+
+async function removeFolder(): Promise<void> {
+  const root = await navigator.storage.getDirectory();
+  await root.removeEntry(FOLDER, { recursive: true }).catch(() => {});
+}
+
+async function openRaw(): Promise<SyncHandle> {
+  const file = await (await folder(false)).getFileHandle('data.bin');
+  return (file as unknown as { createSyncAccessHandle(): Promise<SyncHandle> }).createSyncAccessHandle();
+}
+
+/**
+ * Writes the benchmark file: float64 words in [1, 2) from a seeded
+ * xorshift32 (bench/data.ts's fillWithFloats, which imports node:fs and so
+ * cannot be bundled here), in 16 MiB chunks, flushed.
+ */
+async function writeFile(size: number): Promise<void> {
+  await removeFolder();
+  const file = await (await folder(true)).getFileHandle('data.bin', { create: true });
+  const handle = await (file as unknown as { createSyncAccessHandle(): Promise<SyncHandle> }).createSyncAccessHandle();
+  try {
+    const chunk = new Uint8Array(16 * MiB);
+    const words = new Uint32Array(chunk.buffer);
+    let x = 0x5eed;
+    for (let off = 0; off < size; off += chunk.length) {
+      for (let i = 0; i < words.length; i += 2) {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        words[i] = x;
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        words[i + 1] = 0x3ff00000 | (x & 0xfffff);
+      }
+      const part = chunk.subarray(0, Math.min(chunk.length, size - off));
+      if (handle.write(part, { at: off }) !== part.length) throw new Error('short write (out of quota?)');
+    }
+    handle.flush();
+  } finally {
+    handle.close();
+  }
+}
+
+/** `count` distinct page-aligned offsets in [0, size), in random order (a seeded shuffle). */
+function distinctPages(count: number, size: number, page: number, seed: number): Uint32Array {
+  const pages = new Uint32Array(size / page);
+  for (let i = 0; i < pages.length; i++) pages[i] = i * page;
+  const next = mulberry32(seed);
+  for (let i = pages.length - 1; i > 0; i--) {
+    const j = next() % (i + 1);
+    const t = pages[i] as number;
+    pages[i] = pages[j] as number;
+    pages[j] = t;
+  }
+  return pages.subarray(0, count);
+}
+
+/** A map of the benchmark file, read-only, and what it made; close() closes all. */
+class OpenMap {
+  map!: mm.MemoryMappedFile;
+  accessor: mm.ViewAccessor | null = null;
+  stream: mm.ViewStream | null = null;
+
+  async open(pageSize: number, kind: 'accessor' | 'stream'): Promise<void> {
+    this.map = await mm.MemoryMappedFile.createFromFile(FILE, { mode: 'open', access: 'read', pageSize });
+    if (kind === 'accessor') this.accessor = await this.map.createViewAccessor();
+    else this.stream = await this.map.createViewStream();
+  }
+
+  close(): void {
+    this.accessor?.close();
+    this.stream?.close();
+    this.map.close();
+    this.accessor = null;
+    this.stream = null;
+  }
+}
+
+/** A contender that reads through a raw access handle, opened and closed around each run. */
+function rawContender(name: string, ops: number, run: (h: SyncHandle, count: number) => number, extra: Partial<Contender> = {}): Contender {
+  let handle: SyncHandle | null = null;
+  return {
+    name,
+    ops,
+    async setup() {
+      handle = await openRaw();
+    },
+    run: (count) => run(handle as SyncHandle, count),
+    teardown() {
+      handle?.close();
+      handle = null;
+    },
+    ...extra,
+  };
+}
+
+async function measure(c: Contender, count: number): Promise<[number, number]> {
+  await c.setup();
+  try {
+    const start = performance.now();
+    const checksum = c.run(count);
+    const ns = (performance.now() - start) * 1e6;
+    return [ns, checksum];
+  } finally {
+    c.teardown();
+  }
+}
+
+/**
+ * Checks every contender against the baseline over the operations they all
+ * do, then runs one warm-up round and `rounds` timed rounds, interleaved (the
+ * order rotates each round, as bench/harness.ts's runFigure).
+ */
+async function runFigure(spec: FigureSpec, rounds: number): Promise<FigureResult> {
+  const all = [spec.baseline, ...spec.others];
+  const common = Math.min(...all.map((c) => c.ops));
+  const [, reference] = await measure(spec.baseline, common);
+  for (const c of spec.others) {
+    const [, sum] = await measure(c, common);
+    if (!Object.is(sum, reference)) {
+      throw new Error(`${spec.figure} / ${c.name}: checksum ${sum} differs from the baseline's ${reference}: it read different bytes`);
+    }
+  }
+  const samples: number[][] = all.map(() => []);
+  const firstSums: (number | undefined)[] = all.map(() => undefined);
+  for (let round = 0; round <= rounds; round++) {
+    for (let k = 0; k < all.length; k++) {
+      const i = (k + round) % all.length;
+      const c = all[i] as Contender;
+      const [ns, sum] = await measure(c, c.ops);
+      if (firstSums[i] === undefined) firstSums[i] = sum;
+      else if (!Object.is(sum, firstSums[i])) throw new Error(`${spec.figure} / ${c.name}: checksum changed between runs`);
+      if (round > 0) (samples[i] as number[]).push(ns);
+    }
+  }
+  const result = (c: Contender, i: number): ContenderResult => ({
+    name: c.name,
+    ops: c.ops,
+    bytesPerOp: c.bytesPerOp,
+    target: c.target,
+    samplesNs: samples[i] as number[],
+  });
+  return {
+    figure: spec.figure,
+    unit: spec.unit,
+    baseline: result(spec.baseline, 0),
+    others: spec.others.map((c, i) => result(c, i + 1)),
+  };
+}
+
+// --- Figure 1: cold random 4 KiB reads ----------------------------------------
+// The checksum reads the first and last word of each 4 KiB copied.
+
+function raw4k(h: SyncHandle, dst: Uint8Array, words: Float64Array, positions: Uint32Array, count: number): number {
+  let sum = 0;
+  for (let i = 0; i < count; i++) {
+    if (h.read(dst, { at: positions[i] as number }) !== dst.length) throw new Error('short read');
+    sum += (words[0] as number) + (words[words.length - 1] as number);
+  }
+  return sum;
+}
+
+function map4k(acc: mm.ViewAccessor, dst: Uint8Array, words: Float64Array, positions: Uint32Array, count: number): number {
+  let sum = 0;
+  for (let i = 0; i < count; i++) {
+    acc.readArray(positions[i] as number, dst);
+    sum += (words[0] as number) + (words[words.length - 1] as number);
+  }
+  return sum;
+}
+
+function coldFigure(size: number): FigureSpec {
+  const positions = distinctPages(Math.min(COLD_OPS, size / (4 * KiB)), size, 4 * KiB, 2);
+  const dst = new Uint8Array(4 * KiB);
+  const words = new Float64Array(dst.buffer);
+  const mapContender = (name: string, pageSize: number, ops: number, target?: number): Contender => {
+    const m = new OpenMap();
+    return {
+      name,
+      ops,
+      target,
+      setup: () => m.open(pageSize, 'accessor'),
+      run: (count) => map4k(m.accessor as mm.ViewAccessor, dst, words, positions, count),
+      teardown: () => m.close(),
+    };
+  };
+  return {
+    figure: `cold random 4 KiB reads (fresh map, distinct 4 KiB-aligned offsets, ${size / MiB} MiB OPFS file)`,
+    unit: 'µs/op',
+    baseline: rawContender('raw handle.read 4 KiB', positions.length, (h, n) => raw4k(h, dst, words, positions, n)),
+    others: [
+      mapContender('map readArray, 4 KiB pages', 4 * KiB, positions.length, 0.8),
+      // Each miss loads a whole 64 KiB page: a quarter of the operations keeps the run short.
+      mapContender('map readArray, 64 KiB pages (default)', DEFAULT_PAGE, positions.length / 4),
+    ],
+  };
+}
+
+// --- Figure 2: warm random 8-byte reads ---------------------------------------
+
+function raw8(h: SyncHandle, buf: Uint8Array, dv: DataView, positions: Uint32Array, count: number): number {
+  let sum = 0;
+  for (let i = 0; i < count; i++) {
+    if (h.read(buf, { at: positions[i] as number }) !== 8) throw new Error('short read');
+    sum += dv.getFloat64(0, true);
+  }
+  return sum;
+}
+
+function map8(acc: mm.ViewAccessor, positions: Uint32Array, count: number): number {
+  let sum = 0;
+  for (let i = 0; i < count; i++) sum += acc.readFloat64(positions[i] as number);
+  return sum;
+}
+
+function warmFigure(size: number): FigureSpec {
+  const set = Math.min(WARM_SET, size);
+  const positions = randomPositions(WARM_OPS, set, 8, 1);
+  const buf = new Uint8Array(8);
+  const dv = new DataView(buf.buffer);
+  const m = new OpenMap();
+  return {
+    figure: `warm random 8-byte reads (readFloat64 in a ${set / MiB} MiB working set, cache 16 MiB, 64 KiB pages)`,
+    unit: 'ns/op',
+    baseline: rawContender('raw handle.read 8 B', WARM_OPS / WARM_RAW_DIVISOR, (h, n) => raw8(h, buf, dv, positions, n)),
+    others: [
+      {
+        name: 'map readFloat64',
+        ops: WARM_OPS,
+        target: 100,
+        async setup() {
+          await m.open(DEFAULT_PAGE, 'accessor');
+          const acc = m.accessor as mm.ViewAccessor;
+          for (let p = 0; p < set; p += DEFAULT_PAGE) acc.readFloat64(p);
+        },
+        run: (count) => map8(m.accessor as mm.ViewAccessor, positions, count),
+        teardown: () => m.close(),
+      },
+    ],
+  };
+}
+
+// --- Figure 3: sequential read ---------------------------------------------------
+// The checksum reads the first and last word of each 1 MiB chunk.
+
+function rawSequential(h: SyncHandle, size: number, piece: number, dst: Uint8Array, words: Float64Array, chunks: number): number {
+  let sum = 0;
+  const last = words.length - 1;
+  for (let c = 0, off = 0; c < chunks && off < size; c++, off += SEQ_CHUNK) {
+    for (let k = 0; k < SEQ_CHUNK; k += piece) {
+      if (h.read(dst.subarray(k, k + piece), { at: off + k }) !== piece) throw new Error('short read');
+    }
+    sum += (words[0] as number) + (words[last] as number);
+  }
+  return sum;
+}
+
+function streamSequential(stream: mm.ViewStream, dst: Uint8Array, words: Float64Array, chunks: number): number {
+  let sum = 0;
+  const last = words.length - 1;
+  for (let c = 0; c < chunks && stream.read(dst) > 0; c++) sum += (words[0] as number) + (words[last] as number);
+  return sum;
+}
+
+function sequentialFigure(size: number): FigureSpec {
+  const chunks = size / SEQ_CHUNK;
+  const dst = new Uint8Array(SEQ_CHUNK);
+  const words = new Float64Array(dst.buffer);
+  const streamContender = (name: string, pageSize: number, target?: number): Contender => {
+    const m = new OpenMap();
+    return {
+      name,
+      ops: chunks,
+      bytesPerOp: SEQ_CHUNK,
+      target,
+      setup: () => m.open(pageSize, 'stream'),
+      run: (count) => streamSequential(m.stream as mm.ViewStream, dst, words, count),
+      teardown: () => m.close(),
+    };
+  };
+  const raw = (name: string, piece: number): Contender =>
+    rawContender(name, chunks, (h, n) => rawSequential(h, size, piece, dst, words, n), { bytesPerOp: SEQ_CHUNK });
+  return {
+    figure: `sequential read of the whole ${size / MiB} MiB file into a 1 MiB buffer (fresh map, cache 16 MiB)`,
+    unit: 'GB/s',
+    baseline: raw('raw handle.read in 64 KiB chunks (page size)', DEFAULT_PAGE),
+    others: [
+      streamContender('map stream.read 1 MiB, 64 KiB pages (default)', DEFAULT_PAGE, 0.8),
+      raw('raw handle.read in 1 MiB chunks', SEQ_CHUNK),
+      streamContender('map stream.read 1 MiB, 1 MiB pages', MiB),
+    ],
+  };
+}
+
+async function run(request: BenchRequest): Promise<FigureResult[]> {
+  const size = request.sizeMiB * MiB;
+  let t = performance.now();
+  await mm.ready();
+  await writeFile(size);
+  progress(`setup: wrote ${request.sizeMiB} MiB to OPFS in ${Math.round(performance.now() - t)} ms`);
+  const figures: FigureResult[] = [];
+  try {
+    for (const spec of [coldFigure(size), warmFigure(size), sequentialFigure(size)]) {
+      t = performance.now();
+      figures.push(await runFigure(spec, request.rounds));
+      progress(`measured: ${spec.figure} (${Math.round(performance.now() - t)} ms)`);
+    }
+  } finally {
+    await removeFolder();
+  }
+  return figures;
+}
+
+self.onmessage = async (event: MessageEvent<BenchRequest>) => {
+  try {
+    const figures = await run(event.data);
+    self.postMessage({ figures, userAgent: navigator.userAgent } satisfies BenchMessage);
+  } catch (err) {
+    await removeFolder();
+    self.postMessage({ error: `${(err as Error)?.name}: ${(err as Error)?.message}\n${(err as Error)?.stack ?? ''}` } satisfies BenchMessage);
+  }
+};
