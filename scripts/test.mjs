@@ -1,6 +1,8 @@
 // `npm test`: everything, in one command, on a fresh checkout after `npm ci`.
 //
-//   1. the C core's unit tests (ctest) built with AddressSanitizer + UBSan;
+//   1. the C core's unit tests (ctest) built with AddressSanitizer + UBSan, the
+//      same tests under valgrind (memcheck, zero errors), and the libFuzzer
+//      harnesses of core/fuzz for a bounded time (when clang is installed);
 //   2. the WASM module rebuilt from core/ with emscripten (when emcc is
 //      installed, as on CI: the suites then run on the rebuilt file, and the
 //      rebuilt file must equal the committed one), the native addon (built if
@@ -11,7 +13,7 @@
 // three, also written to build/test-summary.txt so that .ci/run can repeat it
 // as its last line.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -51,6 +53,44 @@ if (
   } else {
     totals.failed += 1;
   }
+}
+
+// 1b. The same tests under valgrind, built without sanitizers.
+const plainDir = join(root, 'build/ctest-plain');
+if (
+  spawnSync('valgrind', ['--version']).status === 0 &&
+  step('configure core tests (plain)', 'cmake', ['-S', '.', '-B', plainDir, '-G', 'Ninja', '-DMM_BUILD_TESTS=ON', '-DCMAKE_BUILD_TYPE=Debug']) &&
+  step('build core tests (plain)', 'cmake', ['--build', plainDir])
+) {
+  for (const name of readdirSync(join(plainDir, 'core')).filter((f) => /^test_\w+$/.test(f)).sort()) {
+    const r = run(`valgrind ${name}`, 'valgrind', ['-q', '--error-exitcode=99', '--leak-check=full', '--errors-for-leak-kinds=definite', join(plainDir, 'core', name)]);
+    if (r.status === 0) totals.passed += 1;
+    else totals.failed += 1;
+  }
+} else {
+  console.log('\n=== valgrind is not installed: skipping the memcheck runs (counted as failed)');
+  totals.failed += 1;
+}
+
+// 1c. Fuzzing for a bounded time.
+const fuzzSeconds = Number(process.env.MEMMAP_FUZZ_SECONDS ?? 30);
+if (spawnSync('clang', ['--version']).status === 0) {
+  const fuzzDir = join(root, 'build/fuzz');
+  if (
+    step('configure fuzzers', 'cmake', ['-S', '.', '-B', fuzzDir, '-G', 'Ninja', '-DCMAKE_C_COMPILER=clang', '-DMM_FUZZ=ON', '-DCMAKE_BUILD_TYPE=RelWithDebInfo']) &&
+    step('build fuzzers', 'cmake', ['--build', fuzzDir])
+  ) {
+    for (const name of readdirSync(join(fuzzDir, 'core')).filter((f) => /^fuzz_\w+$/.test(f)).sort()) {
+      const r = run(`fuzz ${name} for ${fuzzSeconds} s`, join(fuzzDir, 'core', name), [`-max_total_time=${fuzzSeconds}`, '-rss_limit_mb=2048', '-print_final_stats=1']);
+      const done = /Done (\d+) runs/.exec(r.out);
+      console.log(`fuzz ${name}: ${done ? done[1] : '?'} executions, exit ${r.status}`);
+      if (r.status === 0 && done) totals.passed += 1;
+      else totals.failed += 1;
+    }
+  }
+} else {
+  console.log('\n=== clang is not installed: skipping the fuzzers (counted as failed)');
+  totals.failed += 1;
 }
 
 // 2. The WASM module, the addon and the bundle.
