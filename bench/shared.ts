@@ -19,8 +19,11 @@
  *      Spinning needs both processes on a CPU at once: this machine has 2,
  *      so any other busy process (a test run, the child's GC) stalls round
  *      trips for a scheduler tick. The spread column shows how noisy a run
- *      was. A shm run's time includes one IPC message that starts the child
- *      spinning and one that reports it done (well under 1% of a run).
+ *      was, and one more run of each, timed trip by trip, prints the median
+ *      and tail trips: a busy machine inflates a run's mean (the figure) but
+ *      not its median trip. A shm run's time includes one IPC message that
+ *      starts the child spinning and one that reports it done (well under 1%
+ *      of a run).
  *
  *   2. The cost of a map's life: create a 1 MiB map, make one accessor view,
  *      write and read one byte (so a page is really allocated and faulted
@@ -41,7 +44,7 @@
  *
  * @module
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess, type Serializable } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -119,9 +122,9 @@ class Peer {
     });
   }
 
-  send(message: unknown): void {
+  send(message: Serializable): void {
     if (this.#exited) throw this.#exited;
-    this.child.send(message as number);
+    this.child.send(message);
   }
 
   next(): Promise<unknown> {
@@ -149,31 +152,82 @@ class Peer {
 
 // --- Figure 1: ping-pong -----------------------------------------------------
 
-/** `trips` round trips through the map's cell; resolves to the cell's final value. */
-async function shmPingPong(peer: Peer, cells: Int32Array, trips: number): Promise<number> {
+/**
+ * `trips` round trips through the map's cell; resolves to the cell's final
+ * value. With `latencies`, also stores each trip's time in µs there.
+ */
+async function shmPingPong(peer: Peer, cells: Int32Array, trips: number, latencies?: Float64Array): Promise<number> {
   // The child is idle (waiting for a message), so the cell can be reset.
   Atomics.store(cells, PING_CELL, 0);
   peer.send({ shm: trips, from: 0 });
   const deadline = Date.now() + CHILD_TIMEOUT_MS;
-  for (let value = 0; value < 2 * trips; value += 2) {
-    Atomics.store(cells, PING_CELL, value + 1);
-    spinUntil(cells, PING_CELL, value + 2, deadline);
+  if (latencies === undefined) {
+    for (let value = 0; value < 2 * trips; value += 2) {
+      Atomics.store(cells, PING_CELL, value + 1);
+      spinUntil(cells, PING_CELL, value + 2, deadline);
+    }
+  } else {
+    let last = performance.now();
+    for (let i = 0, value = 0; i < trips; i++, value += 2) {
+      Atomics.store(cells, PING_CELL, value + 1);
+      spinUntil(cells, PING_CELL, value + 2, deadline);
+      const now = performance.now();
+      latencies[i] = (now - last) * 1000;
+      last = now;
+    }
   }
   const done = (await peer.next()) as { done?: number };
   if (done.done !== trips) throw new Error(`the child answered ${JSON.stringify(done)} after the shm ping-pong`);
   return Atomics.load(cells, PING_CELL);
 }
 
-/** `trips` round trips over IPC; resolves to the sum of the echoed numbers. */
-async function ipcPingPong(peer: Peer, trips: number): Promise<number> {
+/**
+ * `trips` round trips over IPC; resolves to the sum of the echoed numbers.
+ * With `latencies`, also stores each trip's time in µs there.
+ */
+async function ipcPingPong(peer: Peer, trips: number, latencies?: Float64Array): Promise<number> {
   let sum = 0;
+  let last = performance.now();
   for (let i = 0; i < trips; i++) {
     peer.send(i);
     const echo = await peer.next();
     if (echo !== i) throw new Error(`the child echoed ${JSON.stringify(echo)} for ${i}`);
     sum += echo;
+    if (latencies !== undefined) {
+      const now = performance.now();
+      latencies[i] = (now - last) * 1000;
+      last = now;
+    }
   }
   return sum;
+}
+
+/** The q-quantile (0..1) of `values`, which it sorts. */
+function quantile(values: Float64Array, q: number): number {
+  values.sort();
+  return values[Math.min(values.length - 1, Math.floor(q * values.length))] as number;
+}
+
+/**
+ * One more run of each ping-pong, timed trip by trip, printed as quantiles.
+ * A run's mean (the figure) counts every trip that waited for a process the
+ * scheduler had put aside; the median trip does not, so the two together
+ * say how much of a run was the machine being busy.
+ */
+async function printTripQuantiles(peer: Peer, cells: Int32Array): Promise<{ shm: number; ipc: number }> {
+  const shm = new Float64Array(SHM_TRIPS);
+  const ipc = new Float64Array(IPC_TRIPS);
+  await shmPingPong(peer, cells, SHM_TRIPS, shm);
+  await ipcPingPong(peer, IPC_TRIPS, ipc);
+  const line = (name: string, lat: Float64Array): string =>
+    `    ${name.padEnd(5)} p50 ${quantile(lat, 0.5).toFixed(2)}  p90 ${quantile(lat, 0.9).toFixed(2)}  ` +
+    `p99 ${quantile(lat, 0.99).toFixed(2)}  max ${quantile(lat, 1).toFixed(0)} µs`;
+  console.log('  per-trip latency, one more run each timed trip by trip (performance.now adds ~0.05 µs to a shm trip):');
+  console.log(line('shm', shm));
+  console.log(line('IPC', ipc));
+  const p50 = { shm: quantile(shm, 0.5), ipc: quantile(ipc, 0.5) };
+  console.log(`  → median trip: named map ${(p50.ipc / p50.shm).toFixed(1)}× as fast as IPC`);
+  return p50;
 }
 
 // --- Figure 2: a map's life ----------------------------------------------------
@@ -212,7 +266,8 @@ function removeShmName(name: string): void {
 async function main(): Promise<void> {
   const opts = parseOptions();
   console.log(
-    `named maps, native backend: median of ${opts.rounds} interleaved rounds; node ${process.version}, ${os.cpus().length} CPUs`,
+    `named maps, native backend: median of ${opts.rounds} interleaved rounds; node ${process.version}, ` +
+      `${os.cpus().length} CPUs, load average ${os.loadavg()[0]?.toFixed(2)}`,
   );
   const tag = `memmap-bench-${process.pid}`;
   const pingName = `${tag}-ping`;
@@ -258,6 +313,7 @@ async function main(): Promise<void> {
     printFigure(fig1);
     printSpeedup(fig1[1] as Row, fig1[0] as Row);
     rows.push(...fig1);
+    const p50 = await printTripQuantiles(p, cells);
     await peer.stop();
     peer = undefined;
     view.close();
@@ -303,7 +359,11 @@ async function main(): Promise<void> {
 
     console.log(`\n(checksum sink ${sinkValue()})`);
     if (opts.jsonPath !== undefined) {
-      fs.writeFileSync(opts.jsonPath, JSON.stringify(rowsToJson(rows), null, 2) + '\n');
+      const medianTrips = [
+        { figure: 'median ping-pong round trip', contender: 'child_process IPC', value: p50.ipc, unit: 'µs', ratio: 1, target: null },
+        { figure: 'median ping-pong round trip', contender: 'named map', value: p50.shm, unit: 'µs', ratio: p50.ipc / p50.shm, target: 20 },
+      ];
+      fs.writeFileSync(opts.jsonPath, JSON.stringify([...rowsToJson(rows), ...medianTrips], null, 2) + '\n');
       console.log(`wrote ${opts.jsonPath}`);
     }
   } finally {

@@ -46,7 +46,8 @@
  *      every operation misses the cache and reads a whole page.
  *
  * Usage: node --import tsx bench/wasm.ts [--size-mib N] [--rounds N] [--json PATH]
- * (--size-mib sets figures 2 and 3's file, default 256, at least 64). The
+ * (--size-mib sets the file of figures 1–3, default 256, at least 16; figure
+ * 1 reads its first 64 MiB, or all of a smaller file). The
  * exit code is 0 whatever the ratios (a benchmark is not a test) and
  * non-zero on errors.
  *
@@ -75,11 +76,13 @@ const MiB = 1 << 20;
 const GiB = 1 << 30;
 const PAGE_SIZES = [4096, 16384, 65536] as const;
 const DEFAULT_PAGE = 65536;
-/** Figure 1: the region read, and a cache that holds all of it. */
+/** Figure 1: the region read (or the whole file if smaller), and a cache that holds all of it. */
 const WARM_REGION = 64 * MiB;
 const WARM_CACHE = 96 * MiB;
 /** Figure 3: a region that fits the default 16 MiB cache at every page size. */
 const SMALL_REGION = 12 * MiB;
+/** The smallest file --size-mib allows: figure 3's region and then some. */
+const MIN_SIZE_MIB = 16;
 const OPS_8B = 1 << 22;
 const SEQ_CHUNK = MiB;
 const FS_CHUNK = 64 * KiB;
@@ -109,8 +112,8 @@ function parseOptions(): Options {
   });
   const sizeText = values['size-mib'] ?? '256';
   const sizeMiB = Number(sizeText);
-  if (!Number.isInteger(sizeMiB) || sizeMiB < WARM_REGION / MiB || sizeMiB > 2048) {
-    throw new RangeError(`--size-mib must be an integer from ${WARM_REGION / MiB} to 2048, got '${sizeText}'`);
+  if (!Number.isInteger(sizeMiB) || sizeMiB < MIN_SIZE_MIB || sizeMiB > 2048) {
+    throw new RangeError(`--size-mib must be an integer from ${MIN_SIZE_MIB} to 2048, got '${sizeText}'`);
   }
   const rounds = Number(values.rounds ?? '5');
   if (!Number.isInteger(rounds) || rounds < 1) {
@@ -300,33 +303,27 @@ function memoryFigure(dir: string): { rows: Row[]; memory: MemoryReport } {
   const expected = bigExpected(positions);
   const word = new Uint8Array(8);
   const wordView = new DataView(word.buffer);
-  let runs = 0;
-  const fresh = (): string => {
-    const file = path.join(dir, `sparse-${runs++}.bin`);
-    fs.rmSync(path.join(dir, `sparse-${runs - 2}.bin`), { force: true });
-    return file;
-  };
+  const wasmFile = path.join(dir, 'sparse-wasm.bin');
+  const fsFile = path.join(dir, 'sparse-fs.bin');
   const wasmRun = (): number => {
-    const file = fresh();
     let sum: number;
     {
-      using map = MemoryMappedFile.createFromFileSync(file, {
+      using map = MemoryMappedFile.createFromFileSync(wasmFile, {
         mode: 'createNew',
         capacity: BIG,
         backend: 'wasm',
         cacheSize: BIG_CACHE,
       });
       using acc = map.createViewAccessorSync();
-      memory.opened = Math.max(memory.opened, wasmMemoryBytes());
+      memory.opened = wasmMemoryBytes();
       sum = wasmBigOps(acc, positions);
-      memory.afterOps = Math.max(memory.afterOps, wasmMemoryBytes());
+      memory.afterOps = wasmMemoryBytes();
     }
-    memory.afterClose = Math.max(memory.afterClose, wasmMemoryBytes());
+    memory.afterClose = wasmMemoryBytes();
     return sum;
   };
   const fsRun = (): number => {
-    const file = fresh();
-    const fd = fs.openSync(file, 'wx+');
+    const fd = fs.openSync(fsFile, 'wx+');
     try {
       fs.ftruncateSync(fd, BIG);
       return fsBigOps(fd, positions, word, wordView);
@@ -334,20 +331,25 @@ function memoryFigure(dir: string): { rows: Row[]; memory: MemoryReport } {
       fs.closeSync(fd);
     }
   };
-  const rows = runFigure({
-    figure: `4 GiB sparse file, ${BIG_OPS / 1000}k random 8-byte ops (1 in 16 a write), cacheSize 64 MiB, one run each`,
-    unit: 'µs/op',
-    rounds: 1,
-    warmUp: false,
-    baseline: { name: 'fs.readSync / fs.writeSync 8 B', ops: BIG_OPS, run: fsRun, expected },
-    others: [{ name: 'wasm accessor (64 KiB pages)', ops: BIG_OPS, run: wasmRun, expected }],
-  });
-  return { rows, memory };
+  try {
+    const rows = runFigure({
+      figure: `4 GiB sparse file, ${BIG_OPS / 1000}k random 8-byte ops (1 in 16 a write), cacheSize 64 MiB, one run each`,
+      unit: 'µs/op',
+      rounds: 1,
+      warmUp: false,
+      baseline: { name: 'fs.readSync / fs.writeSync 8 B', ops: BIG_OPS, run: fsRun, expected },
+      others: [{ name: 'wasm accessor (64 KiB pages)', ops: BIG_OPS, run: wasmRun, expected }],
+    });
+    return { rows, memory };
+  } finally {
+    fs.rmSync(wasmFile, { force: true });
+    fs.rmSync(fsFile, { force: true });
+  }
 }
 
 function printMemory(memory: MemoryReport): void {
   const peak = Math.max(memory.opened, memory.afterOps, memory.afterClose);
-  console.log('  WASM memory (the process\'s one core instance, largest over the runs):');
+  console.log("  WASM memory (the process's one core instance):");
   console.log(`    before the map opened          ${mib(memory.before).padStart(10)}`);
   console.log(`    map open (cache allocated)     ${mib(memory.opened).padStart(10)}  (+${mib(memory.opened - memory.before)})`);
   console.log(`    after ${BIG_OPS / 1000}k ops across 4 GiB     ${mib(memory.afterOps).padStart(10)}  (+${mib(memory.afterOps - memory.opened)} during the ops)`);
@@ -389,7 +391,7 @@ function main(): void {
   const size = opts.sizeMiB * MiB;
   console.log(
     `wasm backend (page cache over node:fs) vs native and fs: median of ${opts.rounds} interleaved rounds; ` +
-      `node ${process.version}, ${os.cpus().length} CPUs`,
+      `node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0]?.toFixed(2)}`,
   );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memmap-bench-'));
   const file = path.join(dir, 'data.bin');
@@ -407,8 +409,6 @@ function main(): void {
     printSpeedup(big.rows[0] as Row, big.rows[1] as Row);
     printMemory(big.memory);
     rows.push(...big.rows);
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.mkdirSync(dir);
 
     let t = Date.now();
     const heap = new Uint8Array(new ArrayBuffer(size));
@@ -417,19 +417,20 @@ function main(): void {
     console.log(`\nsetup: filled and wrote ${opts.sizeMiB} MiB in ${Date.now() - t} ms; the OS page cache holds it from here on`);
 
     // Figure 1.
+    const warmRegion = Math.min(WARM_REGION, size);
     t = Date.now();
     const nativeMap = keep(MemoryMappedFile.createFromFileSync(file, { mode: 'open', access: 'read', backend: 'native' }));
-    const nativeWarm = keep(nativeMap.createViewAccessorSync(0, WARM_REGION));
+    const nativeWarm = keep(nativeMap.createViewAccessorSync(0, warmRegion));
     const wasmWarmMap = keep(openWasm(file, DEFAULT_PAGE, WARM_CACHE));
-    const wasmWarm = keep(wasmWarmMap.createViewAccessorSync(0, WARM_REGION));
+    const wasmWarm = keep(wasmWarmMap.createViewAccessorSync(0, warmRegion));
     warmUp(nativeWarm);
     warmUp(wasmWarm);
-    console.log(`warm-up: touched every page of the ${WARM_REGION / MiB} MiB region through both maps in ${Date.now() - t} ms`);
+    console.log(`warm-up: touched every page of the ${warmRegion / MiB} MiB region through both maps in ${Date.now() - t} ms`);
     const heapDv = new DataView(heap.buffer);
-    const pos8 = randomPositions(OPS_8B, WARM_REGION, 8, 1);
+    const pos8 = randomPositions(OPS_8B, warmRegion, 8, 1);
     const expected8 = dataViewRead8(heapDv, pos8, OPS_8B);
     const fig1 = runFigure({
-      figure: `warm random 8-byte reads in ${WARM_REGION / MiB} MiB (readFloat64; wasm cache ${WARM_CACHE / MiB} MiB, 64 KiB pages)`,
+      figure: `warm random 8-byte reads in ${warmRegion / MiB} MiB (readFloat64; wasm cache ${WARM_CACHE / MiB} MiB, 64 KiB pages)`,
       unit: 'ns/op',
       rounds: opts.rounds,
       baseline: { name: 'native accessor', ops: OPS_8B, run: () => nativeRead8(nativeWarm, pos8, OPS_8B), expected: expected8 },

@@ -45,3 +45,39 @@ describe('the built package', () => {
     assert.ok(fs.existsSync(path.join(root, 'dist/browser/memmap.wasm')), 'with memmap.wasm next to it');
   });
 });
+
+describe('the packed tarball', function () {
+  this.timeout(600000);
+  const tmp = makeTempDir('memmap-pack-');
+  after(() => tmp.cleanup());
+
+  it('installs into an empty project (building its addon), and maps a file from ESM and CommonJS on both backends', () => {
+    const sh = (cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) => {
+      const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, ...env } });
+      assert.equal(r.status, 0, `${cmd} ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+      return r.stdout.trim();
+    };
+    const packed = sh('npm', ['pack', '--silent', '--pack-destination', tmp.dir], root).split('\n').pop() as string;
+    const tarball = path.join(tmp.dir, packed);
+    assert.ok(fs.existsSync(tarball), `${tarball} exists`);
+    const project = path.join(tmp.dir, 'app');
+    fs.mkdirSync(project);
+    fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
+    sh('npm', ['install', '--no-audit', '--no-fund', tarball], project);
+    assert.ok(fs.existsSync(path.join(project, 'node_modules/memmap/build/Release/memmap_native.node')), 'the install step built the addon');
+    const file = path.join(project, 'data.bin');
+    const esm = `import { MemoryMappedFile } from 'memmap';
+      const m = MemoryMappedFile.createFromFileSync(${JSON.stringify(file)}, { mode: 'openOrCreate', capacity: 65536 });
+      const v = m.createViewAccessorSync(); v.writeUint32(100, v.readUint32(100) + 1); v.flush(); v.close(); m.close();
+      console.log(m.backend);`;
+    const cjs = `const { MemoryMappedFile } = require('memmap');
+      const m = MemoryMappedFile.createFromFileSync(${JSON.stringify(file)});
+      const v = m.createViewAccessorSync(); v.writeUint32(100, v.readUint32(100) + 1); v.flush(); v.close(); m.close();
+      console.log(m.backend);`;
+    assert.equal(sh(process.execPath, ['--input-type=module', '-e', esm], project), 'native');
+    assert.equal(sh(process.execPath, ['-e', cjs], project), 'native');
+    assert.equal(sh(process.execPath, ['--input-type=module', '-e', esm], project, { MEMMAP_BACKEND: 'wasm' }), 'wasm');
+    assert.equal(sh(process.execPath, ['-e', cjs], project, { MEMMAP_BACKEND: 'wasm' }), 'wasm');
+    assert.equal(fs.readFileSync(file).readUint32LE(100), 4, 'four increments, two per backend, reached the file');
+  });
+});
