@@ -2,7 +2,8 @@
  * Runs every benchmark in bench/ (`npm run bench`), each in its own Node
  * process so that one benchmark's heap, mappings and JIT state do not skew the
  * next. Arguments are passed through to each benchmark (e.g. `--size-mib 64`),
- * except `--json-dir DIR`, which becomes `--json DIR/<name>.json` per benchmark.
+ * except `--json-dir DIR`, which becomes `--json DIR/<name>.json` per benchmark
+ * (DIR is made if missing).
  *
  * The exit code is non-zero only when a benchmark failed to run (an error or a
  * checksum mismatch); ratios below their targets are reported, not failures.
@@ -10,6 +11,7 @@
  * @module
  */
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,6 +34,7 @@ function main(): number {
     return 2;
   }
 
+  if (jsonDir !== undefined) fs.mkdirSync(jsonDir, { recursive: true });
   const failed: string[] = [];
   for (const name of BENCHMARKS) {
     console.log(`\n=== bench/${name} ===`);
