@@ -223,8 +223,9 @@ function formatValue(value: number, unit: Unit): string {
   return `${value.toFixed(digits)} ${unit}`;
 }
 
+/** Three significant digits below 1, so a ratio just under a target such as 0.3 never prints as 0.30. */
 function formatRatio(ratio: number): string {
-  return `${ratio >= 10 ? ratio.toFixed(1) : ratio >= 0.1 ? ratio.toFixed(2) : ratio.toFixed(3)}×`;
+  return `${ratio >= 10 ? ratio.toFixed(1) : ratio >= 1 ? ratio.toFixed(2) : ratio >= 0.1 ? ratio.toFixed(3) : ratio.toFixed(4)}×`;
 }
 
 /**

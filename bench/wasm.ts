@@ -24,11 +24,13 @@
  *      time includes that. The OS page cache is warm for both contenders
  *      (the file was just written; system caches are not dropped), so both
  *      read the same bytes from memory and the figure measures the pager's
- *      overhead over the syscalls it makes. Context rows: the wasm stream
- *      reading 64 KiB chunks, and `fs.readSync` in 1 MiB chunks (on these
- *      machines a read(2) into a destination larger than the L2 cache is
- *      several times slower than into a 64 KiB one, which stays cached).
- *      Page sizes 4 and 16 KiB are rows too.
+ *      overhead over the syscalls it makes. The baseline's 64 KiB buffer
+ *      stays in the CPU cache; the pager's frames rotate through the whole
+ *      cache (16 MiB), so its read(2) calls write to memory that is not.
+ *      Context rows: the wasm stream reading 64 KiB chunks, and
+ *      `fs.readSync` in 1 MiB chunks (which swings between ~1.5 and ~13 GB/s
+ *      from run to run on these machines). Page sizes 4 and 16 KiB are rows
+ *      too.
  *   3. Page sizes: warm random 8-byte reads in a 12 MiB region with the
  *      default 16 MiB cache, and cold random 4 KiB `readArray` over the whole
  *      file on a fresh map (vs `fs.readSync` of 4 KiB at the same positions),
@@ -375,7 +377,7 @@ function printPageSizeTable(warm: readonly Row[], seq: readonly Row[], cold4k: r
   };
   const cell = (r: Row): string => {
     const value = r.unit === 'GB/s' ? `${r.value.toFixed(2)} GB/s` : `${r.value.toFixed(r.value >= 10 ? 1 : 2)} ${r.unit}`;
-    return `${value} (${r.ratio.toFixed(2)}×)`;
+    return `${value} (${r.ratio.toFixed(3)}×)`;
   };
   const cols = ['warm random 8 B (× native)', 'cold sequential (× fs 64 KiB)', 'cold random 4 KiB (× fs 4 KiB)'];
   console.log('\npage size (same 16 MiB cache)');
