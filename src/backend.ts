@@ -99,10 +99,13 @@ export interface PagePort {
   /**
    * The translation cache: `tags[page & mask] === page` means that page is
    * resident and pinned at address `frames[page & mask]` in memory, writable
-   * when `writable[page & mask]` is 1. Read directly by the accessors' fast
-   * paths; maintained by translate().
+   * when `writable[page & mask]` is 1; `frames` is 0 in a slot that holds no
+   * page. Read directly by the accessors' fast paths; maintained by
+   * translate(). When `direct`, every page has a slot of its own (slot =
+   * page), so `frames[page] !== 0` alone says that the page is at hand.
    */
   readonly mask: number;
+  readonly direct: boolean;
   readonly tags: Float64Array;
   readonly frames: Uint32Array;
   readonly writable: Uint8Array;
@@ -115,4 +118,11 @@ export interface PagePort {
   pin(page: number, writable: boolean): number;
   /** Ends a pin() (pass the address it returned). */
   unpin(address: number, writable: boolean): void;
+  /**
+   * Reads a whole page that is not in the cache straight from the storage
+   * into `dst` (`pageSize` bytes), so that large sequential reads do not
+   * cycle every page through the cache; false (nothing read) when the page
+   * is cached or the port cannot (a copy-on-write pager).
+   */
+  readDirect(page: number, dst: Uint8Array): boolean;
 }

@@ -62,6 +62,11 @@ class PagedWindow implements ByteWindow {
       const inPage = abs - page * ps;
       const take = Math.min(ps - inPage, buf.length - done);
       const slot = page & port.mask;
+      if (!toView && take === ps && port.tags[slot] !== page && port.readDirect(page, buf.subarray(done, done + ps))) {
+        done += take;
+        abs += take;
+        continue;
+      }
       const hit = port.tags[slot] === page && (!toView || port.writable[slot] === 1);
       const addr = (hit ? (port.frames[slot] as number) : port.translate(page, toView)) + inPage;
       const frame = port.memory.u8.subarray(addr, addr + take);

@@ -5,7 +5,8 @@
  *
  * The fast path of a typed read or write does no call into WASM when its page
  * is in the port's translation cache: it checks the position, splits the
- * map offset into page and offset-in-page, looks the page up in the cache's
+ * map offset into page and offset-in-page (with int32 shifts and masks for
+ * maps below 2 GiB, with division above), looks the page up in the cache's
  * direct-mapped tag table and reads or writes the frame through a DataView
  * over WASM memory. A miss calls translate(), which makes the page resident
  * and pinned. A value that straddles two pages goes through a small scratch
@@ -26,6 +27,11 @@ export class PagedViewAccessor extends ViewAccessor {
   readonly #wr: Uint8Array;
   readonly #mask: number;
   readonly #ps: number;
+  readonly #shift: number;
+  /** The map is below 2 GiB: positions and map offsets are int32s (the fast path). */
+  readonly #small: boolean;
+  /** Every page has its own translation slot: no tag check needed. */
+  readonly #direct: boolean;
   readonly #base: number;
   readonly #scratch = new Uint8Array(8);
   readonly #scratchView = new DataView(this.#scratch.buffer);
@@ -49,7 +55,10 @@ export class PagedViewAccessor extends ViewAccessor {
     this.#wr = port.writable;
     this.#mask = port.mask;
     this.#ps = port.pageSize;
+    this.#shift = Math.log2(port.pageSize);
     this.#base = view.offset;
+    this.#small = view.offset + this.capacity <= 2 ** 31;
+    this.#direct = port.direct;
     const size = this.capacity;
     const r = this.canRead ? size : -1;
     const w = this.canWrite ? size : -1;
@@ -85,13 +94,30 @@ export class PagedViewAccessor extends ViewAccessor {
    * they straddle two pages. Throws the right error for a bad position.
    */
   #at(position: number, width: number, limit: number, write: boolean): number {
-    if (typeof position !== 'number' || !(position >= 0 && position <= limit) || Math.floor(position) !== position) {
-      this.fail(position, width, write);
-    }
-    const abs = this.#base + position;
     const ps = this.#ps;
-    const page = Math.floor(abs / ps);
-    const inPage = abs - page * ps;
+    let page: number;
+    let inPage: number;
+    if (this.#small) {
+      // Below 2 GiB every offset is an int32: shifts and masks instead of division.
+      if (typeof position !== 'number' || position >>> 0 !== position || position > limit) {
+        this.fail(position, width, write);
+      }
+      const abs = this.#base + position;
+      page = abs >>> this.#shift;
+      inPage = abs & (ps - 1);
+      if (this.#direct && inPage <= ps - width) {
+        const frame = this.#frames[page] as number;
+        if (frame !== 0 && (!write || this.#wr[page] === 1)) return frame + inPage;
+        return this.#port.translate(page, write) + inPage;
+      }
+    } else {
+      if (typeof position !== 'number' || !(position >= 0 && position <= limit) || Math.floor(position) !== position) {
+        this.fail(position, width, write);
+      }
+      const abs = this.#base + position;
+      page = Math.floor(abs / ps);
+      inPage = abs - page * ps;
+    }
     if (inPage > ps - width) return -1;
     const slot = page & this.#mask;
     if (this.#tags[slot] === page && (!write || this.#wr[slot] === 1)) {

@@ -83,14 +83,18 @@ class PagedMap implements BackendMap {
   readonly #core: WasmCore;
   readonly #memory: Memory;
   readonly #handle: number;
-  #shared: { pager: number; port: WasmPagePort } | null = null;
+  readonly #access: MemoryMappedFileAccess;
+  /** The port of the map's own pager (shared by its views), once a view made it. */
+  #main: WasmPagePort | null = null;
+  #mainPager = 0;
   #views = 0;
   #closed = false;
 
-  constructor(core: WasmCore, memory: Memory, handle: number, pageSize: number) {
+  constructor(core: WasmCore, memory: Memory, handle: number, pageSize: number, access: MemoryMappedFileAccess) {
     this.#core = core;
     this.#memory = memory;
     this.#handle = handle;
+    this.#access = access;
     this.capacity = core.capacity(handle);
     this.allocationGranularity = pageSize;
   }
@@ -99,38 +103,42 @@ class PagedMap implements BackendMap {
     const pager = this.#core.openView(this.#handle, access);
     this.#memory.refresh();
     this.#views++;
-    let port: WasmPagePort;
-    if (this.#shared?.pager === pager) {
-      port = this.#shared.port;
-    } else {
-      port = new WasmPagePort(this.#core, pager, this.capacity, this.#memory);
-      if (this.#shared === null && access !== 'copyOnWrite') this.#shared = { pager, port };
+    // A copy-on-write view of a map that is not itself copy-on-write gets a private pager of its own.
+    const own = access === 'copyOnWrite' && this.#access !== 'copyOnWrite';
+    if (own) return new PagedView(this, pager, new WasmPagePort(this.#core, pager, this.capacity, this.#memory, -1), offset, size);
+    if (!this.#main) {
+      this.#main = new WasmPagePort(this.#core, pager, this.capacity, this.#memory, this.#core.fileOf(this.#handle));
+      this.#mainPager = pager;
     }
-    return new PagedView(this, pager, port, offset, size);
+    return new PagedView(this, this.#mainPager, this.#main, offset, size);
   }
 
   flush(port: WasmPagePort): void {
-    if (port !== this.#shared?.port) return; // a private (copy-on-write) pager never writes back
+    if (port !== this.#main) return; // a private (copy-on-write) pager never writes back
     port.release(false);
     this.#core.flushMap(this.#handle);
   }
 
   closeView(pager: number, port: WasmPagePort): void {
     this.#views--;
-    if (port !== this.#shared?.port) port.release(true);
+    const last = this.#closed && this.#views === 0;
+    // The core drops a private pager now, and closes the map's own pager with the map's last view.
+    if (port !== this.#main) port.release(true);
+    if (last) this.#main?.release(true);
     this.#core.closeView(this.#handle, pager);
-    if (this.#closed && this.#views === 0) this.#finish();
+    if (last) this.#finish();
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#views === 0) this.#finish();
+    if (this.#views > 0) return;
+    this.#main?.release(true);
+    this.#finish();
   }
 
-  /** The map is closed and has no view: write back, close the file, drop the handle. */
+  /** Closed, with no view left: write back and close the file (throwing a failed write-back), drop the handle. */
   #finish(): void {
-    this.#shared?.port.release(true);
     try {
       this.#core.closeMap(this.#handle);
     } finally {
@@ -180,7 +188,7 @@ export function createWasmBackend(platform: WasmPlatform): WasmBackend {
     const frames = Math.floor((pager.cacheSize || DEFAULT_CACHE_SIZE) / pageSize);
     const handle = c.openPaged(path, mode, capacity, access, pageSize, frames);
     (memory as Memory).refresh();
-    return new PagedMap(c, memory as Memory, handle, pageSize);
+    return new PagedMap(c, memory as Memory, handle, pageSize, access);
   };
   const backend: WasmBackend = {
     name: 'wasm',

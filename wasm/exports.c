@@ -87,6 +87,9 @@ EMSCRIPTEN_KEEPALIVE int mm_wasm_paged_open(const char *path, int path_len, int 
 }
 
 /* The map's capacity in bytes. */
+/* The FileHost id of the map's file. */
+EMSCRIPTEN_KEEPALIVE int mm_wasm_paged_file(const mm_paged_map *pm) { return (int)mm_paged_handle(pm); }
+
 EMSCRIPTEN_KEEPALIVE double mm_wasm_paged_capacity(const mm_paged_map *pm) {
   return (double)mm_paged_capacity(pm);
 }
@@ -160,6 +163,12 @@ EMSCRIPTEN_KEEPALIVE uint8_t *mm_wasm_pager_frame_base(const mm_pager *p) {
 
 EMSCRIPTEN_KEEPALIVE int mm_wasm_pager_page_size(const mm_pager *p) {
   return (int)mm_pager_page_size(p);
+}
+
+/* 1 when the page (a double up to 2^53) is in the cache, else 0. */
+EMSCRIPTEN_KEEPALIVE int mm_wasm_pager_is_resident(const mm_pager *p, double page) {
+  uint64_t n;
+  return mm__u64(page, &n) == 0 && mm_pager_is_resident(p, n);
 }
 
 EMSCRIPTEN_KEEPALIVE int mm_wasm_pager_frame_count(const mm_pager *p) {

@@ -47,6 +47,8 @@ interface CoreExports {
   mm_wasm_paged_open(path: number, pathLen: number, mode: number, capacity: number, access: number,
     pageSize: number, frameCount: number, out: number): number;
   mm_wasm_paged_capacity(map: number): number;
+  mm_wasm_paged_file(map: number): number;
+  mm_wasm_pager_is_resident(pager: number, page: number): number;
   mm_wasm_paged_view_open(map: number, access: number, out: number): number;
   mm_wasm_paged_view_close(map: number, pager: number): number;
   mm_wasm_paged_flush(map: number): number;
@@ -276,6 +278,33 @@ export class WasmCore {
     } finally {
       this.#x.free(ptr);
     }
+  }
+
+  /** The FileHost id of a paged map's file. */
+  fileOf(map: number): number {
+    return this.#x.mm_wasm_paged_file(map);
+  }
+
+  /** Whether page `page` is in the pager's cache. */
+  isResident(pager: number, page: number): boolean {
+    return this.#x.mm_wasm_pager_is_resident(pager, page) === 1;
+  }
+
+  /**
+   * Reads the file `id` into `dst` from byte `offset`, past the cache (for a
+   * page that is not resident), zero-filling past the file's end. A host
+   * error becomes a MemmapError as in the core's own calls.
+   */
+  readFile(id: number, dst: Uint8Array, offset: number): void {
+    let got: number;
+    try {
+      got = this.host.read(id, dst, offset);
+    } catch (err) {
+      const e = makeError(this.errorName(this.#codeOf(err)), hostMessage(err), hostErrno(err));
+      Object.defineProperty(e, 'cause', { value: err, writable: true, configurable: true });
+      throw e;
+    }
+    if (got < dst.length) dst.fill(0, got);
   }
 
   /** The map's capacity in bytes. */

@@ -31,12 +31,15 @@ export class WasmPagePort implements PagePort {
   readonly pageSize: number;
   readonly memory: MemoryRef;
   readonly mask: number;
+  readonly direct: boolean;
   readonly tags: Float64Array;
   readonly frames: Uint32Array;
   readonly writable: Uint8Array;
 
   readonly #core: WasmCore;
   readonly #pager: number;
+  /** The FileHost id to read uncached pages from, or -1 (a private pager reads through the map). */
+  readonly #file: number;
   readonly #frameBase: number;
   readonly #slotRing: Int32Array;
   readonly #ringPage: Float64Array;
@@ -44,15 +47,17 @@ export class WasmPagePort implements PagePort {
   readonly #ringWritable: Uint8Array;
   #hand = 0;
 
-  constructor(core: WasmCore, pager: number, capacity: number, memory: MemoryRef) {
+  constructor(core: WasmCore, pager: number, capacity: number, memory: MemoryRef, file: number) {
     this.#core = core;
     this.#pager = pager;
+    this.#file = file;
     this.memory = memory;
     this.pageSize = core.pageSize(pager);
     this.#frameBase = core.frameBase(pager);
     const ring = Math.max(1, core.frameCount(pager) - RESERVED_FRAMES);
     const slots = Math.min(MAX_SLOTS, nextPowerOfTwo(Math.max(Math.ceil(capacity / this.pageSize), 2 * ring)));
     this.mask = slots - 1;
+    this.direct = slots >= Math.ceil(capacity / this.pageSize);
     this.tags = new Float64Array(slots).fill(-1);
     this.frames = new Uint32Array(slots);
     this.writable = new Uint8Array(slots);
@@ -108,8 +113,18 @@ export class WasmPagePort implements PagePort {
     if (page < 0) return;
     this.#ringPage[r] = -1;
     const slot = page & this.mask;
-    if (this.tags[slot] === page && this.#slotRing[slot] === r) this.tags[slot] = -1;
+    if (this.tags[slot] === page && this.#slotRing[slot] === r) {
+      this.tags[slot] = -1;
+      this.frames[slot] = 0;
+      this.writable[slot] = 0;
+    }
     this.#core.unpin(this.#pager, this.#ringFrame[r] as number, this.#ringWritable[r] === 1);
+  }
+
+  readDirect(page: number, dst: Uint8Array): boolean {
+    if (this.#file < 0 || this.#core.isResident(this.#pager, page)) return false;
+    this.#core.readFile(this.#file, dst, page * this.pageSize);
+    return true;
   }
 
   pin(page: number, writable: boolean): number {

@@ -106,6 +106,8 @@ fail:
 
 uint64_t mm_paged_capacity(const mm_paged_map *pm) { return pm->map->capacity; }
 
+intptr_t mm_paged_handle(const mm_paged_map *pm) { return pm->map->handle; }
+
 mm_access mm_paged_access(const mm_paged_map *pm) { return pm->map->access; }
 
 /* Writes back and closes the pager and the file once the map is closed and no view is open. */

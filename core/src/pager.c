@@ -466,6 +466,10 @@ void mm_pager_get_stats(const mm_pager *p, mm_pager_stats *out) {
   }
 }
 
+int mm_pager_is_resident(const mm_pager *p, uint64_t page_no) {
+  return mm__lookup(p, page_no) != MM__NO_FRAME;
+}
+
 uint32_t mm_pager_page_size(const mm_pager *p) { return p->page_size; }
 
 uint32_t mm_pager_frame_count(const mm_pager *p) { return p->frame_count; }

@@ -100,6 +100,23 @@ export function mapSuite(t: TestApi, env: () => ContractEnv): void {
       stream.close();
     });
 
+    // Found by the model-based properties (shrunk): the last view of a closed map was a copy-on-write one.
+    t.it('a closed map whose last open view is copy-on-write writes back and closes cleanly', async () => {
+      const { MemoryMappedFile, files } = env();
+      const file = files.path('cow-last.bin');
+      const map = await MemoryMappedFile.createFromFile(file, { mode: 'createNew', capacity: 200000 });
+      const shared = await map.createViewAccessor();
+      shared.writeUint32(100000, 0x12345678);
+      const cow = await map.createViewAccessor(0, 1, 'copyOnWrite');
+      equal(cow.readArray(0, new Uint8Array(1)), 1);
+      map.close();
+      shared.close();
+      cow.flush();
+      cow.close();
+      const disk = (await files.read(file)) as Uint8Array;
+      equal(new DataView(disk.buffer).getUint32(100000, true), 0x12345678);
+    });
+
     t.it('a write through a view reaches the file after flush and close', async () => {
       const { MemoryMappedFile, files } = env();
       const file = files.path('flush.bin');

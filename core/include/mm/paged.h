@@ -42,6 +42,9 @@ int mm_paged_open_file(const char *path, mm_mode mode, uint64_t capacity, mm_acc
                        uint32_t page_size, uint32_t frame_count, mm_paged_map **out,
                        int *os_errno);
 
+/* The platform handle of the map's file (a FileHost id in the WASM build). */
+intptr_t mm_paged_handle(const mm_paged_map *pm);
+
 /* The map's capacity and access. */
 uint64_t mm_paged_capacity(const mm_paged_map *pm);
 mm_access mm_paged_access(const mm_paged_map *pm);

@@ -178,6 +178,14 @@ int mm_pager_close(mm_pager *p);
  */
 void mm_pager_drop(mm_pager *p);
 
+/*
+ * 1 when page `page_no` is in the cache, else 0. A page that is not resident
+ * holds no changes the storage lacks (dirty pages are always resident), so a
+ * caller may read it from the storage directly — which is how JS streams
+ * large sequential reads past the cache.
+ */
+int mm_pager_is_resident(const mm_pager *p, uint64_t page_no);
+
 /* Copies the counters of the pager into *out. */
 void mm_pager_get_stats(const mm_pager *p, mm_pager_stats *out);
 
