@@ -16,7 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The benchmarks, in the order they run. Add a file here to add a benchmark. */
-const BENCHMARKS = ['persisted.ts', 'shared.ts', 'wasm.ts'];
+const BENCHMARKS = ['persisted.ts', 'shared.ts', 'wasm.ts', 'peers.ts', 'browser/run.ts'];
 
 function main(): number {
   const here = path.dirname(fileURLToPath(import.meta.url));

@@ -3,11 +3,11 @@
  * it): runs in a dedicated worker of headless Chromium, on the real bundle
  * dist/browser/memmap.mjs, over a file in the Origin Private File System.
  *
- *   contender            bytes come from
- *   -------------------  ------------------------------------------------------
- *   raw handle.read      FileSystemSyncAccessHandle ─► OS page cache (baseline)
- *   map (accessor/stream) page cache in WASM memory ─► on a miss, the same
- *                        handle.read into a frame, then a copy out of the frame
+ *   contender              bytes come from
+ *   ---------------------  ----------------------------------------------------
+ *   raw handle.read        FileSystemSyncAccessHandle ─► OS page cache (baseline)
+ *   map accessor / stream  frame in WASM memory; on a miss, the same handle.read
+ *                          fills the frame first; then a copy out of the frame
  *
  * Figures, each a ratio against the raw handle in the same run:
  *   1. cold random 4 KiB reads: a freshly opened map (empty page cache) reads
@@ -17,8 +17,8 @@
  *      miss loads 16× the bytes asked for); the context row reads into a
  *      16 MiB buffer and copies out, as a page cache with no bookkeeping would.
  *   2. warm random 8-byte reads: readFloat64 over a working set inside the
- *      cache (8 MiB, half the default cache; and 512 KiB, whose frames fit
- *      the CPU's caches and TLB), warmed first; vs handle.read of 8 bytes at
+ *      cache (8 MiB, half the default cache; and 512 KiB, which stays in the
+ *      CPU's L2 cache), warmed first; vs handle.read of 8 bytes at
  *      the same offsets. A DataView over an in-heap copy of the working set
  *      is the context row: the limit of any JS read.
  *   3. sequential read of the whole file: a fresh map's stream in 1 MiB
@@ -105,12 +105,12 @@ const FILE = `${FOLDER}/data.bin`;
 const SEQ_CHUNK = MiB;
 const DEFAULT_PAGE = 64 * KiB;
 // Per-run operation counts: ~0.1 s per contender on the machines of DESIGN.md §6.
-const COLD_OPS = 1 << 14;
+const COLD_OPS = 1 << 15;
 const WARM_OPS = 1 << 22;
 // A raw 8-byte read costs a few µs, ~100× a warm map read: it does a fraction of them.
 const WARM_RAW_DIVISOR = 256;
 // The warm figure's working sets: half the default 16 MiB cache, and 8 pages
-// (whose frames fit the CPU's caches and TLB: the map's code alone).
+// (small enough for the CPU's L2 cache, so the figure shows the map's code).
 const WARM_SET = 8 * MiB;
 const WARM_SMALL_SET = 512 * KiB;
 
