@@ -84,6 +84,10 @@ export function splitOpfsPath(path: string): string[] {
     if (part === '' || part === '.' || part === '..') {
       fail('EINVAL', `'${path}' is not a valid OPFS path: use names separated by '/', without '.', '..' or empty parts`);
     }
+    // As NAME_MAX on POSIX file systems, so that a name that works here works natively too.
+    if (new TextEncoder().encode(part).length > 255) {
+      throw new MemmapError('ENAMETOOLONG', `'${part.slice(0, 40)}…' is longer than 255 bytes`);
+    }
   }
   return parts;
 }

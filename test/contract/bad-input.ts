@@ -64,6 +64,7 @@ const rows: Row[] = [
   { title: 'an unknown access', setup: 'small', call: (M, f) => M.createFromFile(f, { access: 'rw' as 'read' }), name: 'TypeError', code: 'EINVAL' },
   { title: 'a non-null mapName on a persisted map', setup: 'small', call: (M, f) => M.createFromFile(f, { mapName: 'x' }), name: 'MemmapError', code: 'EUNSUPPORTED' },
   { title: 'an empty path', setup: 'small', call: (M) => M.createFromFile(''), name: 'TypeError', code: 'EINVAL' },
+  { title: 'a file name of 300 characters', setup: 'missing', call: (M, f) => M.createFromFile(`${f}-${'x'.repeat(300)}`, { mode: 'createNew', capacity: 10 }), name: 'MemmapError', code: 'ENAMETOOLONG' },
   { title: 'a path with a NUL byte', setup: 'small', call: (M, f) => M.createFromFile(f + '\0x'), name: 'TypeError', code: 'EINVAL' },
   { title: 'a number as the path', setup: 'small', call: (M) => M.createFromFile(3 as unknown as string), name: 'TypeError', code: 'EINVAL' },
   { title: 'options that are not an object', setup: 'small', call: (M, f) => M.createFromFile(f, 5 as unknown as object), name: 'TypeError', code: 'EINVAL' },
