@@ -2,9 +2,9 @@
  * Turns the JSON the benchmarks wrote (`npm run bench` → build/bench/*.json)
  * into docs/bench/results.json and one SVG bar chart per figure
  * (docs/bench/<figure>.svg), which README.md shows. Each chart draws every
- * contender's throughput as a ratio against its figure's baseline (1×), on a
- * log scale when the ratios span more than 20×, with the issue's target as a
- * dashed line.
+ * contender's throughput as a ratio against its figure's baseline (1×, grey),
+ * on a log scale when the ratios span more than 20×, with the target as a
+ * dashed line (green: met, red: not met; blue: context rows).
  *
  * Usage: node --import tsx bench/report.ts [--in build/bench] [--out docs/bench]
  *
@@ -30,10 +30,10 @@ const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').
 export function slug(figure: string): string {
   return figure
     .toLowerCase()
-    .replace(/\(.*?\)/g, '')
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-|-$/g, '')
-    .slice(0, 60);
+    .slice(0, 72)
+    .replace(/-$/, '');
 }
 
 function formatRatio(r: number): string {
@@ -46,8 +46,8 @@ function formatValue(v: number, unit: string): string {
 
 /** One figure's horizontal bar chart. */
 export function chart(figure: string, rows: JsonRow[], source: string): string {
-  const width = 860;
-  const labelWidth = 330;
+  const width = 960;
+  const labelWidth = 400;
   const barArea = width - labelWidth - 170;
   const rowHeight = 30;
   const top = 54;
@@ -67,10 +67,10 @@ export function chart(figure: string, rows: JsonRow[], source: string): string {
   ];
   rows.forEach((r, i) => {
     const y = top + i * rowHeight;
-    const baseline = Math.abs(r.ratio - 1) < 1e-9 && r.target === null && i === 0;
-    const pass = r.target === null || r.ratio >= r.target;
-    const color = baseline ? '#9aa5b1' : r.contender.startsWith('memmap') || /map|accessor|stream|wasm|named|anonymous/.test(r.contender) ? (pass ? '#2b7a4b' : '#c0392b') : '#5b7db1';
-    parts.push(`<text x="${labelWidth - 8}" y="${y + 19}" text-anchor="end">${escapeXml(r.contender)}</text>`);
+    // Grey: the baseline; green / red: a row with a target, met or not; blue: context rows.
+    const color = i === 0 ? '#9aa5b1' : r.target === null ? '#5b7db1' : r.ratio >= r.target ? '#2b7a4b' : '#c0392b';
+    const label = r.contender.length > 58 ? `${r.contender.slice(0, 57)}…` : r.contender;
+    parts.push(`<text x="${labelWidth - 8}" y="${y + 19}" text-anchor="end">${escapeXml(label)}</text>`);
     parts.push(`<rect x="${labelWidth}" y="${y + 6}" width="${Math.max(1, x(r.ratio) - labelWidth).toFixed(1)}" height="18" fill="${color}" rx="2"/>`);
     parts.push(
       `<text x="${(x(r.ratio) + 6).toFixed(1)}" y="${y + 19}" fill="#222">${formatRatio(r.ratio)}  (${escapeXml(formatValue(r.value, r.unit))})</text>`,
