@@ -35,15 +35,6 @@ export class PagedViewAccessor extends ViewAccessor {
   readonly #base: number;
   readonly #scratch = new Uint8Array(8);
   readonly #scratchView = new DataView(this.#scratch.buffer);
-  // Highest valid position per width for reads (r) and writes (w); -1 = none.
-  #r1: number;
-  #r2: number;
-  #r4: number;
-  #r8: number;
-  #w1: number;
-  #w2: number;
-  #w4: number;
-  #w8: number;
 
   constructor(view: BackendView, offset: number, access: MemoryMappedFileAccess) {
     super(view, offset, access);
@@ -59,17 +50,6 @@ export class PagedViewAccessor extends ViewAccessor {
     this.#base = view.offset;
     this.#small = view.offset + this.capacity <= 2 ** 31;
     this.#direct = port.direct;
-    const size = this.capacity;
-    const r = this.canRead ? size : -1;
-    const w = this.canWrite ? size : -1;
-    this.#r1 = r - 1;
-    this.#r2 = r - 2;
-    this.#r4 = r - 4;
-    this.#r8 = r - 8;
-    this.#w1 = w - 1;
-    this.#w2 = w - 2;
-    this.#w4 = w - 4;
-    this.#w8 = w - 8;
   }
 
   get bytes(): Uint8Array {
@@ -82,11 +62,6 @@ export class PagedViewAccessor extends ViewAccessor {
 
   get dataView(): DataView {
     return this.bytes as never;
-  }
-
-  protected invalidate(): void {
-    this.#r1 = this.#r2 = this.#r4 = this.#r8 = -1;
-    this.#w1 = this.#w2 = this.#w4 = this.#w8 = -1;
   }
 
   /**
@@ -138,100 +113,100 @@ export class PagedViewAccessor extends ViewAccessor {
   }
 
   readBoolean(position: number): boolean {
-    return this.#mem.u8[this.#at(position, 1, this.#r1, false)] !== 0;
+    return this.#mem.u8[this.#at(position, 1, this.r1, false)] !== 0;
   }
   readInt8(position: number): number {
-    return this.#mem.dv.getInt8(this.#at(position, 1, this.#r1, false));
+    return this.#mem.dv.getInt8(this.#at(position, 1, this.r1, false));
   }
   readUint8(position: number): number {
-    return this.#mem.u8[this.#at(position, 1, this.#r1, false)] as number;
+    return this.#mem.u8[this.#at(position, 1, this.r1, false)] as number;
   }
   readInt16(position: number): number {
-    const a = this.#at(position, 2, this.#r2, false);
+    const a = this.#at(position, 2, this.r2, false);
     return a >= 0 ? this.#mem.dv.getInt16(a, true) : this.#load(position, 2).getInt16(0, true);
   }
   readUint16(position: number): number {
-    const a = this.#at(position, 2, this.#r2, false);
+    const a = this.#at(position, 2, this.r2, false);
     return a >= 0 ? this.#mem.dv.getUint16(a, true) : this.#load(position, 2).getUint16(0, true);
   }
   readInt32(position: number): number {
-    const a = this.#at(position, 4, this.#r4, false);
+    const a = this.#at(position, 4, this.r4, false);
     return a >= 0 ? this.#mem.dv.getInt32(a, true) : this.#load(position, 4).getInt32(0, true);
   }
   readUint32(position: number): number {
-    const a = this.#at(position, 4, this.#r4, false);
+    const a = this.#at(position, 4, this.r4, false);
     return a >= 0 ? this.#mem.dv.getUint32(a, true) : this.#load(position, 4).getUint32(0, true);
   }
   readFloat32(position: number): number {
-    const a = this.#at(position, 4, this.#r4, false);
+    const a = this.#at(position, 4, this.r4, false);
     return a >= 0 ? this.#mem.dv.getFloat32(a, true) : this.#load(position, 4).getFloat32(0, true);
   }
   readFloat64(position: number): number {
-    const a = this.#at(position, 8, this.#r8, false);
+    const a = this.#at(position, 8, this.r8, false);
     return a >= 0 ? this.#mem.dv.getFloat64(a, true) : this.#load(position, 8).getFloat64(0, true);
   }
   readBigInt64(position: number): bigint {
-    const a = this.#at(position, 8, this.#r8, false);
+    const a = this.#at(position, 8, this.r8, false);
     return a >= 0 ? this.#mem.dv.getBigInt64(a, true) : this.#load(position, 8).getBigInt64(0, true);
   }
   readBigUint64(position: number): bigint {
-    const a = this.#at(position, 8, this.#r8, false);
+    const a = this.#at(position, 8, this.r8, false);
     return a >= 0 ? this.#mem.dv.getBigUint64(a, true) : this.#load(position, 8).getBigUint64(0, true);
   }
 
   writeBoolean(position: number, value: boolean): void {
-    this.#mem.u8[this.#at(position, 1, this.#w1, true)] = value ? 1 : 0;
+    this.#mem.u8[this.#at(position, 1, this.w1, true)] = value ? 1 : 0;
   }
   writeInt8(position: number, value: number): void {
-    this.#mem.dv.setInt8(this.#at(position, 1, this.#w1, true), value);
+    this.#mem.dv.setInt8(this.#at(position, 1, this.w1, true), value);
   }
   writeUint8(position: number, value: number): void {
-    this.#mem.u8[this.#at(position, 1, this.#w1, true)] = value;
+    this.#mem.u8[this.#at(position, 1, this.w1, true)] = value;
   }
   writeInt16(position: number, value: number): void {
-    const a = this.#at(position, 2, this.#w2, true);
+    const a = this.#at(position, 2, this.w2, true);
     if (a >= 0) return this.#mem.dv.setInt16(a, value, true);
     this.#scratchView.setInt16(0, value, true);
     this.#store(position, 2);
   }
   writeUint16(position: number, value: number): void {
-    const a = this.#at(position, 2, this.#w2, true);
+    const a = this.#at(position, 2, this.w2, true);
     if (a >= 0) return this.#mem.dv.setUint16(a, value, true);
     this.#scratchView.setUint16(0, value, true);
     this.#store(position, 2);
   }
   writeInt32(position: number, value: number): void {
-    const a = this.#at(position, 4, this.#w4, true);
+    const a = this.#at(position, 4, this.w4, true);
     if (a >= 0) return this.#mem.dv.setInt32(a, value, true);
     this.#scratchView.setInt32(0, value, true);
     this.#store(position, 4);
   }
   writeUint32(position: number, value: number): void {
-    const a = this.#at(position, 4, this.#w4, true);
+    const a = this.#at(position, 4, this.w4, true);
     if (a >= 0) return this.#mem.dv.setUint32(a, value, true);
     this.#scratchView.setUint32(0, value, true);
     this.#store(position, 4);
   }
   writeFloat32(position: number, value: number): void {
-    const a = this.#at(position, 4, this.#w4, true);
+    const a = this.#at(position, 4, this.w4, true);
     if (a >= 0) return this.#mem.dv.setFloat32(a, value, true);
     this.#scratchView.setFloat32(0, value, true);
     this.#store(position, 4);
   }
   writeFloat64(position: number, value: number): void {
-    const a = this.#at(position, 8, this.#w8, true);
+    const a = this.#at(position, 8, this.w8, true);
     if (a >= 0) return this.#mem.dv.setFloat64(a, value, true);
     this.#scratchView.setFloat64(0, value, true);
     this.#store(position, 8);
   }
   writeBigInt64(position: number, value: bigint): void {
-    const a = this.#at(position, 8, this.#w8, true);
+    const a = this.#at(position, 8, this.w8, true);
     if (a >= 0) return this.#mem.dv.setBigInt64(a, value, true);
     this.#scratchView.setBigInt64(0, value, true);
     this.#store(position, 8);
   }
   writeBigUint64(position: number, value: bigint): void {
-    const a = this.#at(position, 8, this.#w8, true);
+    const a = this.#at(position, 8, this.w8, true);
     if (a >= 0) return this.#mem.dv.setBigUint64(a, value, true);
     this.#scratchView.setBigUint64(0, value, true);
     this.#store(position, 8);

@@ -5,13 +5,13 @@
  * DirectViewAccessor here (one zero-copy array: native mmap,
  * SharedArrayBuffer) or PagedViewAccessor (paged-accessor.ts: the WASM pager).
  *
- * DirectViewAccessor:
- * Hot paths are a type check, two comparisons and one DataView call: each width has a
- * precomputed limit (`capacity - width`, or -1 when the access forbids the
- * operation or the view is closed), so `position >>> 0 !== position ||
- * position > limit` rejects non-integers, negatives, out-of-range positions,
- * forbidden accesses and closed views at once; the slow path then works out
- * which error to throw. There is no call into the backend per access.
+ * Hot paths are a type check, two comparisons and one DataView call: each
+ * width has a precomputed limit (`capacity - width`, or -1 when the access
+ * forbids the operation or the view is closed), so `position >>> 0 !==
+ * position || position > limit` rejects non-integers, negatives,
+ * out-of-range positions, forbidden accesses and closed views at once; the
+ * slow path then works out which error to throw. There is no call into the
+ * backend per access.
  *
  * @module
  */
@@ -72,6 +72,19 @@ export abstract class ViewAccessor {
   protected readonly view: BackendView;
   protected readonly window: ByteWindow;
   protected isClosed = false;
+  /**
+   * The highest valid position per width, for reads (r) and writes (w): the
+   * one comparison of the fast paths. -1 when the access forbids it, and for
+   * everything once closed, so that those checks fail and fail() says why.
+   */
+  protected r1: number;
+  protected r2: number;
+  protected r4: number;
+  protected r8: number;
+  protected w1: number;
+  protected w2: number;
+  protected w4: number;
+  protected w8: number;
 
   /** @internal Made by `MemoryMappedFile.createViewAccessor`. */
   constructor(view: BackendView, offset: number, access: MemoryMappedFileAccess) {
@@ -83,6 +96,16 @@ export abstract class ViewAccessor {
     this.access = access;
     this.canRead = accessCanRead(access);
     this.canWrite = accessCanWrite(access);
+    const r = this.canRead ? this.capacity : -1;
+    const w = this.canWrite ? this.capacity : -1;
+    this.r1 = r - 1;
+    this.r2 = r - 2;
+    this.r4 = r - 4;
+    this.r8 = r - 8;
+    this.w1 = w - 1;
+    this.w2 = w - 2;
+    this.w4 = w - 4;
+    this.w8 = w - 8;
   }
 
   /** Whether close() has run. */
@@ -124,9 +147,6 @@ export abstract class ViewAccessor {
   abstract writeFloat64(position: number, value: number): void;
   abstract writeBigInt64(position: number, value: bigint): void;
   abstract writeBigUint64(position: number, value: bigint): void;
-
-  /** Makes every fast-path check fail from now on (called once by close()). */
-  protected abstract invalidate(): void;
 
   /** Works out and throws the error of a position that failed a fast-path check. */
   protected fail(position: unknown, width: number, write: boolean): never {
@@ -224,7 +244,8 @@ export abstract class ViewAccessor {
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    this.invalidate();
+    this.r1 = this.r2 = this.r4 = this.r8 = -1;
+    this.w1 = this.w2 = this.w4 = this.w8 = -1;
     this.view.close();
   }
 
@@ -237,32 +258,12 @@ export abstract class ViewAccessor {
 export class DirectViewAccessor extends ViewAccessor {
   #bytes: Uint8Array;
   #dv: DataView;
-  // Highest valid position per width for reads (r) and writes (w); -1 = none.
-  #r1: number;
-  #r2: number;
-  #r4: number;
-  #r8: number;
-  #w1: number;
-  #w2: number;
-  #w4: number;
-  #w8: number;
 
   constructor(view: BackendView, offset: number, access: MemoryMappedFileAccess) {
     super(view, offset, access);
     const bytes = view.bytes as Uint8Array;
     this.#bytes = bytes;
     this.#dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const size = this.capacity;
-    const r = this.canRead ? size : -1;
-    const w = this.canWrite ? size : -1;
-    this.#r1 = r - 1;
-    this.#r2 = r - 2;
-    this.#r4 = r - 4;
-    this.#r8 = r - 8;
-    this.#w1 = w - 1;
-    this.#w2 = w - 2;
-    this.#w4 = w - 4;
-    this.#w8 = w - 8;
   }
 
   get bytes(): Uint8Array {
@@ -275,140 +276,135 @@ export class DirectViewAccessor extends ViewAccessor {
     return this.#dv;
   }
 
-  protected invalidate(): void {
-    this.#r1 = this.#r2 = this.#r4 = this.#r8 = -1;
-    this.#w1 = this.#w2 = this.#w4 = this.#w8 = -1;
-  }
-
   readBoolean(position: number): boolean {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r1) {
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.r1) {
       this.fail(position, 1, false);
     }
     return this.#bytes[position] !== 0;
   }
   readInt8(position: number): number {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r1) {
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.r1) {
       this.fail(position, 1, false);
     }
     return this.#dv.getInt8(position);
   }
   readUint8(position: number): number {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r1) {
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.r1) {
       this.fail(position, 1, false);
     }
     return this.#bytes[position] as number;
   }
   readInt16(position: number): number {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r2) {
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.r2) {
       this.fail(position, 2, false);
     }
     return this.#dv.getInt16(position, true);
   }
   readUint16(position: number): number {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r2) {
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.r2) {
       this.fail(position, 2, false);
     }
     return this.#dv.getUint16(position, true);
   }
   readInt32(position: number): number {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r4) {
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.r4) {
       this.fail(position, 4, false);
     }
     return this.#dv.getInt32(position, true);
   }
   readUint32(position: number): number {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r4) {
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.r4) {
       this.fail(position, 4, false);
     }
     return this.#dv.getUint32(position, true);
   }
   readFloat32(position: number): number {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r4) {
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.r4) {
       this.fail(position, 4, false);
     }
     return this.#dv.getFloat32(position, true);
   }
   readFloat64(position: number): number {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r8) {
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.r8) {
       this.fail(position, 8, false);
     }
     return this.#dv.getFloat64(position, true);
   }
   readBigInt64(position: number): bigint {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r8) {
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.r8) {
       this.fail(position, 8, false);
     }
     return this.#dv.getBigInt64(position, true);
   }
   readBigUint64(position: number): bigint {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#r8) {
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.r8) {
       this.fail(position, 8, false);
     }
     return this.#dv.getBigUint64(position, true);
   }
 
   writeBoolean(position: number, value: boolean): void {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w1) {
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.w1) {
       this.fail(position, 1, true);
     }
     this.#bytes[position] = value ? 1 : 0;
   }
   writeInt8(position: number, value: number): void {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w1) {
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.w1) {
       this.fail(position, 1, true);
     }
     this.#dv.setInt8(position, value);
   }
   writeUint8(position: number, value: number): void {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w1) {
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.w1) {
       this.fail(position, 1, true);
     }
     this.#bytes[position] = value;
   }
   writeInt16(position: number, value: number): void {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w2) {
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.w2) {
       this.fail(position, 2, true);
     }
     this.#dv.setInt16(position, value, true);
   }
   writeUint16(position: number, value: number): void {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w2) {
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.w2) {
       this.fail(position, 2, true);
     }
     this.#dv.setUint16(position, value, true);
   }
   writeInt32(position: number, value: number): void {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w4) {
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.w4) {
       this.fail(position, 4, true);
     }
     this.#dv.setInt32(position, value, true);
   }
   writeUint32(position: number, value: number): void {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w4) {
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.w4) {
       this.fail(position, 4, true);
     }
     this.#dv.setUint32(position, value, true);
   }
   writeFloat32(position: number, value: number): void {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w4) {
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.w4) {
       this.fail(position, 4, true);
     }
     this.#dv.setFloat32(position, value, true);
   }
   writeFloat64(position: number, value: number): void {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w8) {
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.w8) {
       this.fail(position, 8, true);
     }
     this.#dv.setFloat64(position, value, true);
   }
   writeBigInt64(position: number, value: bigint): void {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w8) {
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.w8) {
       this.fail(position, 8, true);
     }
     this.#dv.setBigInt64(position, value, true);
   }
   writeBigUint64(position: number, value: bigint): void {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.#w8) {
+    if (typeof position !== 'number' || position >>> 0 !== position || position > this.w8) {
       this.fail(position, 8, true);
     }
     this.#dv.setBigUint64(position, value, true);

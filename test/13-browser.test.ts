@@ -13,26 +13,17 @@
  * becomes a test of its own below.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+// @ts-expect-error: a plain .mjs script without declarations
+import { launchChromium } from '../scripts/chromium.mjs';
 // @ts-expect-error: a plain .mjs script without declarations
 import { startServer } from '../scripts/serve.mjs';
 import type { TestResult } from './browser/harness.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM = process.env.MEMMAP_CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 interface Group {
   title: string;
@@ -43,7 +34,6 @@ async function runChromium(): Promise<Group[]> {
   if (!fs.existsSync(path.join(root, 'dist/browser/memmap.mjs'))) {
     throw new Error('dist/browser/memmap.mjs is missing: run `npx rollup -c` (npm test does) first');
   }
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does)`);
   await build({
     entryPoints: [path.join(root, 'test/browser/page.ts'), path.join(root, 'test/browser/worker.ts')],
     outdir: path.join(root, 'build/browser-tests'),
@@ -56,8 +46,8 @@ async function runChromium(): Promise<Group[]> {
     logLevel: 'warning',
   });
   const server = await startServer({ dir: root });
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'memmap-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+  const browser = await launchChromium();
+  const context = browser.context as BrowserContext;
   const groups: Group[] = [];
   const log: string[] = [];
   try {
@@ -90,9 +80,8 @@ async function runChromium(): Promise<Group[]> {
   } catch (err) {
     throw new Error(`${(err as Error).message}\nbrowser console:\n${log.join('\n')}`);
   } finally {
-    await context.close();
+    await browser.close();
     await server.close();
-    fs.rmSync(profile, { recursive: true, force: true });
   }
   return groups;
 }

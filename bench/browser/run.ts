@@ -31,23 +31,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
+// @ts-expect-error: a plain .mjs script without declarations
+import { launchChromium } from '../../scripts/chromium.mjs';
 // @ts-expect-error: a plain .mjs script without declarations
 import { startServer } from '../../scripts/serve.mjs';
 import { median, printFigure, rowsToJson, type Row } from '../harness.js';
 import type { BenchMessage, BenchRequest, ContenderResult, FigureResult } from './worker.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CHROMIUM = process.env.MEMMAP_CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const TIMEOUT_MS = 5 * 60_000;
 
 interface Options extends BenchRequest {
@@ -106,7 +97,6 @@ function ensureBundle(): void {
 }
 
 async function measureInChromium(request: BenchRequest): Promise<{ figures: FigureResult[]; userAgent: string }> {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium, or set MEMMAP_CHROMIUM`);
   ensureBundle();
   await build({
     entryPoints: [path.join(root, 'bench/browser/worker.ts')],
@@ -120,10 +110,10 @@ async function measureInChromium(request: BenchRequest): Promise<{ figures: Figu
     logLevel: 'warning',
   });
   const server = await startServer({ dir: root });
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'memmap-bench-chromium-'));
   const log: string[] = [];
   try {
-    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+    const browser = await launchChromium('memmap-bench-chromium-');
+    const context = browser.context as import('playwright-core').BrowserContext;
     try {
       const page = context.pages()[0] ?? (await context.newPage());
       page.setDefaultTimeout(TIMEOUT_MS);
@@ -141,13 +131,12 @@ async function measureInChromium(request: BenchRequest): Promise<{ figures: Figu
       if (!('figures' in result)) throw new Error('the worker answered without figures');
       return result;
     } finally {
-      await context.close();
+      await browser.close();
     }
   } catch (err) {
     throw new Error(`${(err as Error).message}${log.length > 0 ? `\nbrowser console:\n${log.join('\n')}` : ''}`);
   } finally {
     await server.close();
-    fs.rmSync(profile, { recursive: true, force: true });
   }
 }
 
