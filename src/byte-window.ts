@@ -62,7 +62,8 @@ class PagedWindow implements ByteWindow {
       const inPage = abs - page * ps;
       const take = Math.min(ps - inPage, buf.length - done);
       const slot = page & port.mask;
-      if (!toView && take === ps && port.tags[slot] !== page && port.readDirect(page, buf.subarray(done, done + ps))) {
+      if (!toView && take === ps && port.tags[slot] !== page &&
+          port.readDirect(page, done === 0 && buf.length === ps ? buf : buf.subarray(done, done + ps))) {
         done += take;
         abs += take;
         continue;

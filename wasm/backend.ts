@@ -105,9 +105,10 @@ class PagedMap implements BackendMap {
     this.#views++;
     // A copy-on-write view of a map that is not itself copy-on-write gets a private pager of its own.
     const own = access === 'copyOnWrite' && this.#access !== 'copyOnWrite';
-    if (own) return new PagedView(this, pager, new WasmPagePort(this.#core, pager, this.capacity, this.#memory, -1), offset, size);
+    if (own) return new PagedView(this, pager, new WasmPagePort(this.#core, pager, this.capacity, this.#memory, -1, false), offset, size);
     if (!this.#main) {
-      this.#main = new WasmPagePort(this.#core, pager, this.capacity, this.#memory, this.#core.fileOf(this.#handle));
+      const readOnly = this.#access === 'read' || this.#access === 'readExecute';
+      this.#main = new WasmPagePort(this.#core, pager, this.capacity, this.#memory, this.#core.fileOf(this.#handle), readOnly);
       this.#mainPager = pager;
     }
     return new PagedView(this, this.#mainPager, this.#main, offset, size);
@@ -117,6 +118,7 @@ class PagedMap implements BackendMap {
     if (port !== this.#main) return; // a private (copy-on-write) pager never writes back
     port.release(false);
     this.#core.flushMap(this.#handle);
+    port.flushed();
   }
 
   closeView(pager: number, port: WasmPagePort): void {

@@ -40,6 +40,16 @@ export class WasmPagePort implements PagePort {
   readonly #pager: number;
   /** The FileHost id to read uncached pages from, or -1 (a private pager reads through the map). */
   readonly #file: number;
+  /**
+   * Whether a page may hold changes the file lacks, by slot (page & mask;
+   * pages sharing a slot share the answer, so it errs towards "maybe"): set
+   * by every writable pin and unpin, cleared by a flush. A read-only pager
+   * never has any.
+   */
+  readonly #maybeDirty: Uint8Array;
+  readonly #readOnly: boolean;
+  /** Writable pin() calls not yet unpinned (withBytes callbacks in progress). */
+  #writablePins = 0;
   readonly #frameBase: number;
   readonly #slotRing: Int32Array;
   readonly #ringPage: Float64Array;
@@ -47,10 +57,11 @@ export class WasmPagePort implements PagePort {
   readonly #ringWritable: Uint8Array;
   #hand = 0;
 
-  constructor(core: WasmCore, pager: number, capacity: number, memory: MemoryRef, file: number) {
+  constructor(core: WasmCore, pager: number, capacity: number, memory: MemoryRef, file: number, readOnly: boolean) {
     this.#core = core;
     this.#pager = pager;
     this.#file = file;
+    this.#readOnly = readOnly;
     this.memory = memory;
     this.pageSize = core.pageSize(pager);
     this.#frameBase = core.frameBase(pager);
@@ -61,6 +72,7 @@ export class WasmPagePort implements PagePort {
     this.tags = new Float64Array(slots).fill(-1);
     this.frames = new Uint32Array(slots);
     this.writable = new Uint8Array(slots);
+    this.#maybeDirty = new Uint8Array(slots);
     this.#slotRing = new Int32Array(slots);
     this.#ringPage = new Float64Array(ring).fill(-1);
     this.#ringFrame = new Int32Array(ring);
@@ -77,6 +89,7 @@ export class WasmPagePort implements PagePort {
       if (!writable || this.writable[slot] === 1) return this.frames[slot] as number;
       // Upgrade to a writable pin (same frame: the page is pinned), then drop the read-only one.
       const r = this.#slotRing[slot] as number;
+      this.#maybeDirty[slot] = 1;
       this.#core.pin(this.#pager, page, true);
       this.#core.unpin(this.#pager, this.#ringFrame[r] as number, false);
       this.#ringWritable[r] = 1;
@@ -96,6 +109,7 @@ export class WasmPagePort implements PagePort {
       this.release(true);
       frame = this.#core.pin(this.#pager, page, writable);
     }
+    if (writable) this.#maybeDirty[slot] = 1;
     this.#ringPage[r] = page;
     this.#ringFrame[r] = frame;
     this.#ringWritable[r] = writable ? 1 : 0;
@@ -122,17 +136,34 @@ export class WasmPagePort implements PagePort {
   }
 
   readDirect(page: number, dst: Uint8Array): boolean {
-    if (this.#file < 0 || this.#core.isResident(this.#pager, page)) return false;
+    if (this.#file < 0) return false;
+    // A page with no changes the file lacks reads the same from the file, cached or not.
+    if (!this.#readOnly && this.#maybeDirty[page & this.mask] === 1 && this.#core.isResident(this.#pager, page)) return false;
     this.#core.readFile(this.#file, dst, page * this.pageSize);
     return true;
   }
 
   pin(page: number, writable: boolean): number {
-    return this.#address(this.#core.pin(this.#pager, page, writable));
+    const address = this.#address(this.#core.pin(this.#pager, page, writable));
+    if (writable) {
+      this.#maybeDirty[page & this.mask] = 1;
+      this.#writablePins++;
+    }
+    return address;
   }
 
   unpin(address: number, writable: boolean): void {
     this.#core.unpin(this.#pager, (address - this.#frameBase) / this.pageSize, writable);
+    if (writable) this.#writablePins--;
+  }
+
+  /**
+   * After a successful flush (the ring's writable pins released first): no
+   * page holds changes the file lacks — unless a withBytes() callback still
+   * holds a writable pin, whose page may change after the flush.
+   */
+  flushed(): void {
+    if (this.#writablePins === 0) this.#maybeDirty.fill(0);
   }
 
   /**

@@ -137,6 +137,35 @@ export function streamSuite(t: TestApi, env: () => ContractEnv): void {
       deepEqual([...((await files.read(file)) as Uint8Array).subarray(10, 13)], [1, 2, 3]);
     });
 
+    t.it('whole-page reads see every write, cached, evicted, flushed or not', async () => {
+      const { MemoryMappedFile, files } = env();
+      const file = files.path('pages.bin');
+      using map = await MemoryMappedFile.createFromFile(file, { mode: 'createNew', capacity: 64 * 4096, pageSize: 4096, cacheSize: 8 * 4096 });
+      using acc = await map.createViewAccessor();
+      using s = await map.createViewStream();
+      const page = new Uint8Array(4096);
+      const check = (round: number) => {
+        s.seek(0);
+        for (let p = 0; p < 64; p++) {
+          equal(s.read(page), 4096);
+          equal(new DataView(page.buffer).getUint32(8, true), p * 1000 + round, `page ${p}, round ${round}`);
+        }
+      };
+      for (let round = 1; round <= 3; round++) {
+        for (let p = 0; p < 64; p++) acc.writeUint32(p * 4096 + 8, p * 1000 + round); // more pages than the cache
+        check(round);
+        if (round === 2) acc.flush();
+        acc.withBytes(5 * 4096, 4096, (b) => {
+          acc.flush();
+          new DataView(b.buffer, b.byteOffset).setUint32(8, 77000 + round, true);
+        });
+        s.seek(5 * 4096);
+        s.read(page);
+        equal(new DataView(page.buffer).getUint32(8, true), 77000 + round, 'a write after a flush inside withBytes');
+        acc.writeUint32(5 * 4096 + 8, 5 * 1000 + round);
+      }
+    });
+
     t.it('validates buffers, offsets and counts', async () => {
       using map = await env().MemoryMappedFile.createFromFile(await fileWith(new Uint8Array(64)));
       using s = await map.createViewStream();
