@@ -69,6 +69,7 @@ async function runChromium(): Promise<Group[]> {
     });
     groups.push({ title: 'contract suites in a dedicated worker (wasm backend, OPFS)', results: await run('contract') });
     groups.push({ title: 'OPFS at scale', results: await run('big') });
+    groups.push({ title: 'OPFS files and handles', results: await run('handle') });
     const written = await run('persist-write');
     await page.reload();
     await page.waitForFunction(() => typeof (globalThis as { memmapTest?: unknown }).memmapTest === 'function');

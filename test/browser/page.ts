@@ -56,6 +56,7 @@ async function expectCode(promise: Promise<unknown>, code: string, pattern: RegE
 const scenarios: Record<string, () => Promise<TestResult[]>> = {
   contract: () => inWorker('contract'),
   big: () => inWorker('big'),
+  handle: () => inWorker('handle'),
   'persist-write': () => inWorker('persist-write'),
   'persist-check': () => inWorker('persist-check'),
 

@@ -5,6 +5,7 @@
  *
  *   { scenario: 'contract' }                   the contract suites over OPFS
  *   { scenario: 'big' }                        1 GiB OPFS file, 32 MiB cache, random writes vs a model
+ *   { scenario: 'handle' }                     a FileSystemFileHandle as the file; nested directories
  *   { scenario: 'persist-write' | 'persist-check' }   data that must survive close and a page reload
  *   { scenario: 'count', arena, name, times, parties } Atomics.add on a named map shared with the page
  */
@@ -99,6 +100,39 @@ const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestRe
           }
         }
         assert(zeros > 900, 'probed unwritten words');
+      }),
+    ];
+  },
+
+  async handle() {
+    return [
+      await check('a FileSystemFileHandle is accepted as the file, and nested directories are made by the creating modes', async () => {
+        await fresh('handles');
+        const root = await navigator.storage.getDirectory();
+        const dir = await root.getDirectoryHandle('handles', { create: true });
+        const file = await dir.getFileHandle('by-handle.bin', { create: true });
+        {
+          using map = await mm.MemoryMappedFile.createFromFile(file, { capacity: 8192 });
+          assert(map.path === 'by-handle.bin', `path ${map.path}`);
+          using view = await map.createViewAccessor();
+          view.writeUint32(4096, 0xfeedface);
+        }
+        const bytes = new Uint8Array(await (await file.getFile()).arrayBuffer());
+        assert(bytes.length === 8192, `size ${bytes.length}`);
+        assert(new DataView(bytes.buffer).getUint32(4096, true) === 0xfeedface, 'the write reached the file');
+        {
+          using nested = await mm.MemoryMappedFile.createFromFile('handles/a/b/c.bin', { mode: 'createNew', capacity: 100 });
+          assert(nested.capacity === 100, 'nested');
+        }
+        const c = await (await (await dir.getDirectoryHandle('a')).getDirectoryHandle('b')).getFileHandle('c.bin');
+        assert((await c.getFile()).size === 100, 'made in nested directories');
+        let code = '';
+        try {
+          await mm.MemoryMappedFile.createFromFile('handles/missing/x.bin');
+        } catch (err) {
+          code = (err as { code?: string }).code ?? '';
+        }
+        assert(code === 'ENOENT', `mode open in a missing directory: ${code}`);
       }),
     ];
   },
