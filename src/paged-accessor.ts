@@ -32,6 +32,8 @@ export class PagedViewAccessor extends ViewAccessor {
   readonly #small: boolean;
   /** Every page has its own translation slot: no tag check needed. */
   readonly #direct: boolean;
+  /** The fast path applies: a map below 2 GiB whose pages each have their own slot. */
+  readonly #fastPath: boolean;
   readonly #base: number;
   readonly #scratch = new Uint8Array(8);
   readonly #scratchView = new DataView(this.#scratch.buffer);
@@ -50,6 +52,7 @@ export class PagedViewAccessor extends ViewAccessor {
     this.#base = view.offset;
     this.#small = view.offset + this.capacity <= 2 ** 31;
     this.#direct = port.direct;
+    this.#fastPath = this.#small && this.#direct;
   }
 
   get bytes(): Uint8Array {
@@ -62,6 +65,31 @@ export class PagedViewAccessor extends ViewAccessor {
 
   get dataView(): DataView {
     return this.bytes as never;
+  }
+
+  /**
+   * The fast path, small enough to be inlined into each typed read: the
+   * address of the `width` bytes at `position` when the page is at hand,
+   * else -1 (and the caller takes #at, which handles everything).
+   */
+  #fast(position: number, limit: number, width: number): number {
+    if (!this.#fastPath || typeof position !== 'number' || position >>> 0 !== position || position > limit) return -1;
+    const abs = this.#base + position;
+    const inPage = abs & (this.#ps - 1);
+    if (inPage > this.#ps - width) return -1;
+    const frame = this.#frames[abs >>> this.#shift] as number;
+    return frame === 0 ? -1 : frame + inPage;
+  }
+
+  /** #fast for writes: the page must also be pinned writable. */
+  #fastW(position: number, limit: number, width: number): number {
+    if (!this.#fastPath || typeof position !== 'number' || position >>> 0 !== position || position > limit) return -1;
+    const abs = this.#base + position;
+    const inPage = abs & (this.#ps - 1);
+    if (inPage > this.#ps - width) return -1;
+    const page = abs >>> this.#shift;
+    const frame = this.#frames[page] as number;
+    return frame === 0 || this.#wr[page] !== 1 ? -1 : frame + inPage;
   }
 
   /**
@@ -122,35 +150,43 @@ export class PagedViewAccessor extends ViewAccessor {
     return this.#mem.u8[this.#at(position, 1, this.r1, false)] as number;
   }
   readInt16(position: number): number {
-    const a = this.#at(position, 2, this.r2, false);
+    let a = this.#fast(position, this.r2, 2);
+    if (a < 0) a = this.#at(position, 2, this.r2, false);
     return a >= 0 ? this.#mem.dv.getInt16(a, true) : this.#load(position, 2).getInt16(0, true);
   }
   readUint16(position: number): number {
-    const a = this.#at(position, 2, this.r2, false);
+    let a = this.#fast(position, this.r2, 2);
+    if (a < 0) a = this.#at(position, 2, this.r2, false);
     return a >= 0 ? this.#mem.dv.getUint16(a, true) : this.#load(position, 2).getUint16(0, true);
   }
   readInt32(position: number): number {
-    const a = this.#at(position, 4, this.r4, false);
+    let a = this.#fast(position, this.r4, 4);
+    if (a < 0) a = this.#at(position, 4, this.r4, false);
     return a >= 0 ? this.#mem.dv.getInt32(a, true) : this.#load(position, 4).getInt32(0, true);
   }
   readUint32(position: number): number {
-    const a = this.#at(position, 4, this.r4, false);
+    let a = this.#fast(position, this.r4, 4);
+    if (a < 0) a = this.#at(position, 4, this.r4, false);
     return a >= 0 ? this.#mem.dv.getUint32(a, true) : this.#load(position, 4).getUint32(0, true);
   }
   readFloat32(position: number): number {
-    const a = this.#at(position, 4, this.r4, false);
+    let a = this.#fast(position, this.r4, 4);
+    if (a < 0) a = this.#at(position, 4, this.r4, false);
     return a >= 0 ? this.#mem.dv.getFloat32(a, true) : this.#load(position, 4).getFloat32(0, true);
   }
   readFloat64(position: number): number {
-    const a = this.#at(position, 8, this.r8, false);
+    let a = this.#fast(position, this.r8, 8);
+    if (a < 0) a = this.#at(position, 8, this.r8, false);
     return a >= 0 ? this.#mem.dv.getFloat64(a, true) : this.#load(position, 8).getFloat64(0, true);
   }
   readBigInt64(position: number): bigint {
-    const a = this.#at(position, 8, this.r8, false);
+    let a = this.#fast(position, this.r8, 8);
+    if (a < 0) a = this.#at(position, 8, this.r8, false);
     return a >= 0 ? this.#mem.dv.getBigInt64(a, true) : this.#load(position, 8).getBigInt64(0, true);
   }
   readBigUint64(position: number): bigint {
-    const a = this.#at(position, 8, this.r8, false);
+    let a = this.#fast(position, this.r8, 8);
+    if (a < 0) a = this.#at(position, 8, this.r8, false);
     return a >= 0 ? this.#mem.dv.getBigUint64(a, true) : this.#load(position, 8).getBigUint64(0, true);
   }
 
@@ -164,49 +200,57 @@ export class PagedViewAccessor extends ViewAccessor {
     this.#mem.u8[this.#at(position, 1, this.w1, true)] = value;
   }
   writeInt16(position: number, value: number): void {
-    const a = this.#at(position, 2, this.w2, true);
+    let a = this.#fastW(position, this.w2, 2);
+    if (a < 0) a = this.#at(position, 2, this.w2, true);
     if (a >= 0) return this.#mem.dv.setInt16(a, value, true);
     this.#scratchView.setInt16(0, value, true);
     this.#store(position, 2);
   }
   writeUint16(position: number, value: number): void {
-    const a = this.#at(position, 2, this.w2, true);
+    let a = this.#fastW(position, this.w2, 2);
+    if (a < 0) a = this.#at(position, 2, this.w2, true);
     if (a >= 0) return this.#mem.dv.setUint16(a, value, true);
     this.#scratchView.setUint16(0, value, true);
     this.#store(position, 2);
   }
   writeInt32(position: number, value: number): void {
-    const a = this.#at(position, 4, this.w4, true);
+    let a = this.#fastW(position, this.w4, 4);
+    if (a < 0) a = this.#at(position, 4, this.w4, true);
     if (a >= 0) return this.#mem.dv.setInt32(a, value, true);
     this.#scratchView.setInt32(0, value, true);
     this.#store(position, 4);
   }
   writeUint32(position: number, value: number): void {
-    const a = this.#at(position, 4, this.w4, true);
+    let a = this.#fastW(position, this.w4, 4);
+    if (a < 0) a = this.#at(position, 4, this.w4, true);
     if (a >= 0) return this.#mem.dv.setUint32(a, value, true);
     this.#scratchView.setUint32(0, value, true);
     this.#store(position, 4);
   }
   writeFloat32(position: number, value: number): void {
-    const a = this.#at(position, 4, this.w4, true);
+    let a = this.#fastW(position, this.w4, 4);
+    if (a < 0) a = this.#at(position, 4, this.w4, true);
     if (a >= 0) return this.#mem.dv.setFloat32(a, value, true);
     this.#scratchView.setFloat32(0, value, true);
     this.#store(position, 4);
   }
   writeFloat64(position: number, value: number): void {
-    const a = this.#at(position, 8, this.w8, true);
+    let a = this.#fastW(position, this.w8, 8);
+    if (a < 0) a = this.#at(position, 8, this.w8, true);
     if (a >= 0) return this.#mem.dv.setFloat64(a, value, true);
     this.#scratchView.setFloat64(0, value, true);
     this.#store(position, 8);
   }
   writeBigInt64(position: number, value: bigint): void {
-    const a = this.#at(position, 8, this.w8, true);
+    let a = this.#fastW(position, this.w8, 8);
+    if (a < 0) a = this.#at(position, 8, this.w8, true);
     if (a >= 0) return this.#mem.dv.setBigInt64(a, value, true);
     this.#scratchView.setBigInt64(0, value, true);
     this.#store(position, 8);
   }
   writeBigUint64(position: number, value: bigint): void {
-    const a = this.#at(position, 8, this.w8, true);
+    let a = this.#fastW(position, this.w8, 8);
+    if (a < 0) a = this.#at(position, 8, this.w8, true);
     if (a >= 0) return this.#mem.dv.setBigUint64(a, value, true);
     this.#scratchView.setBigUint64(0, value, true);
     this.#store(position, 8);
