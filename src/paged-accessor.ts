@@ -3,12 +3,14 @@
  * persisted maps), whose bytes live in the frames of a page cache in WASM
  * memory rather than in one mapping.
  *
- * The fast path of a typed read or write does no call into WASM when its page
- * is in the port's translation cache: it checks the position, splits the
- * map offset into page and offset-in-page (with int32 shifts and masks for
- * maps below 2 GiB, with division above), looks the page up in the cache's
- * direct-mapped tag table and reads or writes the frame through a DataView
- * over WASM memory. A miss calls translate(), which makes the page resident
+ * A typed read or write does no call into WASM when its page is in the
+ * port's translation cache. #fast / #fastW, small enough for the JIT to
+ * inline into every typed method, cover the common case (a map below 2 GiB
+ * whose pages each have a slot): an int32 check, a shift and a mask for page
+ * and offset-in-page, one load of the frame's address, then a DataView read
+ * or write of WASM memory. Everything else goes to #at: the checks that name
+ * the error, maps above 2 GiB (division instead of shifts), the tag check of
+ * a shared slot, and translate() on a miss, which makes the page resident
  * and pinned. A value that straddles two pages goes through a small scratch
  * buffer and the byte window.
  *
