@@ -19,6 +19,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const totals = { passed: 0, failed: 0 };
+/** What the reliability checks did, printed before the final line. */
+const report = { sanitizerFailures: 0, valgrindRuns: 0, valgrindErrors: 0, fuzzExecutions: 0, fuzzOperations: 0, faultsInjected: 0 };
 
 function run(title, cmd, args, options = {}) {
   console.log(`\n=== ${title}: ${cmd} ${args.join(' ')}`);
@@ -48,6 +50,7 @@ if (
   });
   const m = /(\d+)% tests passed, (\d+) tests failed out of (\d+)/.exec(r.out);
   if (m) {
+    report.sanitizerFailures += Number(m[2]);
     totals.failed += Number(m[2]);
     totals.passed += Number(m[3]) - Number(m[2]);
   } else {
@@ -64,6 +67,8 @@ if (
 ) {
   for (const name of readdirSync(join(plainDir, 'core')).filter((f) => /^test_\w+$/.test(f)).sort()) {
     const r = run(`valgrind ${name}`, 'valgrind', ['-q', '--error-exitcode=99', '--leak-check=full', '--errors-for-leak-kinds=definite', join(plainDir, 'core', name)]);
+    report.valgrindRuns += 1;
+    if (r.status === 99) report.valgrindErrors += 1;
     if (r.status === 0) totals.passed += 1;
     else totals.failed += 1;
   }
@@ -83,6 +88,10 @@ if (spawnSync('clang', ['--version']).status === 0) {
     for (const name of readdirSync(join(fuzzDir, 'core')).filter((f) => /^fuzz_\w+$/.test(f)).sort()) {
       const r = run(`fuzz ${name} for ${fuzzSeconds} s`, join(fuzzDir, 'core', name), [`-max_total_time=${fuzzSeconds}`, '-rss_limit_mb=2048', '-print_final_stats=1']);
       const done = /Done (\d+) runs/.exec(r.out);
+      const ops = /(\d+) operations, (\d+) storage faults injected/.exec(r.out);
+      report.fuzzExecutions += done ? Number(done[1]) : 0;
+      report.fuzzOperations += ops ? Number(ops[1]) : 0;
+      report.faultsInjected += ops ? Number(ops[2]) : 0;
       console.log(`fuzz ${name}: ${done ? done[1] : '?'} executions, exit ${r.status}`);
       if (r.status === 0 && done) totals.passed += 1;
       else totals.failed += 1;
@@ -113,12 +122,24 @@ step('bundle (rollup)', process.execPath, [join(root, 'node_modules/rollup/dist/
   const r = run('mocha suites', process.execPath, [join(root, 'node_modules/mocha/bin/mocha.js')]);
   const passing = /(\d+) passing/.exec(r.out);
   const failing = /(\d+) failing/.exec(r.out);
+  const ok = r.out.split('\n').filter((line) => line.includes('✔'));
+  report.propertyRuns = ok.reduce((n, line) => n + Number(/\((\d+) runs\)/.exec(line)?.[1] ?? 0), 0);
+  report.propertyTests = ok.filter((line) => /\(\d+ runs\)/.test(line)).length;
+  report.badInputs = ok.filter((line) => line.includes(' → ')).length;
+  report.crashScenarios = ok.filter((line) => /SIGKILL|killed|crash/i.test(line)).length;
   totals.passed += passing ? Number(passing[1]) : 0;
   totals.failed += failing ? Number(failing[1]) : 0;
   if (!passing && !failing) totals.failed += 1;
   if (r.status !== 0 && !failing) totals.failed += 1;
 }
 
+console.log(
+  '\nreliability report: ' +
+    `${report.propertyTests ?? 0} model-based property tests × their runs = ${report.propertyRuns ?? 0} random sequences; ` +
+    `${report.badInputs ?? 0} bad inputs checked; ${report.crashScenarios ?? 0} crash scenarios; ` +
+    `ctest under ASan+UBSan: ${report.sanitizerFailures} failing; valgrind: ${report.valgrindRuns} runs, ${report.valgrindErrors} with errors; ` +
+    `fuzzing: ${report.fuzzExecutions} executions, ${report.fuzzOperations} operations, ${report.faultsInjected} storage faults injected`,
+);
 const line = `${totals.passed} passed, ${totals.failed} failed`;
 mkdirSync(join(root, 'build'), { recursive: true });
 writeFileSync(join(root, 'build/test-summary.txt'), line + '\n');

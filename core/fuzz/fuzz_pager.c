@@ -16,6 +16,7 @@
  *   run:   build/fuzz/core/fuzz_pager -max_total_time=30
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,6 +98,13 @@ static uint32_t take(input *in, int bytes) {
   return v;
 }
 
+/* Totals over the whole run, printed at exit for the test report. */
+static unsigned long long total_faults, total_ops;
+
+__attribute__((destructor)) static void report_totals(void) {
+  fprintf(stderr, "fuzz_pager: %llu operations, %llu storage faults injected\n", total_ops, total_faults);
+}
+
 /* Codes an operation may fail with when a storage fault was injected or the cache is full. */
 static int io_failure(int rc) { return rc == MM_EIO || rc == MM_ENOMEM; }
 
@@ -134,6 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   while (in.n > 0) {
     unsigned op = take(&in, 1) % 8;
+    total_ops++;
     uint64_t off = take(&in, 3) % (capacity + 64);
     size_t n = take(&in, 2) % sizeof buf;
     int rc;
@@ -220,6 +229,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     mm_pager_unpin(p, pins[npins], pin_writable[npins]);
   }
   for (int f = 0; f < MM_FAULT_OP_COUNT; f++) mm_storage_fault_arm(faulty, (mm_fault_op)f, 0, 0);
+  {
+    mm_fault_stats stats;
+    mm_storage_fault_get_stats(faulty, &stats);
+    for (int f = 0; f < MM_FAULT_OP_COUNT; f++) total_faults += stats.faults[f];
+  }
   if (mm_pager_close(p) != 0) mm_pager_drop(p);
   free(model);
   free(known);
