@@ -13,7 +13,7 @@
 // three, also written to build/test-summary.txt so that .ci/run can repeat it
 // as its last line.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -86,7 +86,17 @@ if (spawnSync('clang', ['--version']).status === 0) {
     step('build fuzzers', 'cmake', ['--build', fuzzDir])
   ) {
     for (const name of readdirSync(join(fuzzDir, 'core')).filter((f) => /^fuzz_\w+$/.test(f)).sort()) {
-      const r = run(`fuzz ${name} for ${fuzzSeconds} s`, join(fuzzDir, 'core', name), [`-max_total_time=${fuzzSeconds}`, '-rss_limit_mb=2048', '-print_final_stats=1']);
+      // A fresh working corpus each run, grown from the committed seeds (core/fuzz/seeds).
+      const corpus = join(fuzzDir, `corpus-${name}`);
+      rmSync(corpus, { recursive: true, force: true });
+      mkdirSync(corpus, { recursive: true });
+      const r = run(`fuzz ${name} for ${fuzzSeconds} s`, join(fuzzDir, 'core', name), [
+        `-max_total_time=${fuzzSeconds}`,
+        '-rss_limit_mb=2048',
+        '-print_final_stats=1',
+        corpus,
+        join(root, 'core/fuzz/seeds'),
+      ]);
       const done = /Done (\d+) runs/.exec(r.out);
       const ops = /(\d+) operations, (\d+) storage faults injected/.exec(r.out);
       report.fuzzExecutions += done ? Number(done[1]) : 0;

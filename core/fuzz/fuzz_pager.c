@@ -13,7 +13,9 @@
  * range becomes "unknown" in the model until written again.
  *
  *   build: cmake -S . -B build/fuzz -DCMAKE_C_COMPILER=clang -DMM_FUZZ=ON && cmake --build build/fuzz
- *   run:   build/fuzz/core/fuzz_pager -max_total_time=30
+ *   run:   build/fuzz/core/fuzz_pager -max_total_time=30 CORPUS_DIR core/fuzz/seeds
+ * The seeds are long inputs (0.5–4 KiB) whose operation bytes favour reads,
+ * writes and fault arming, so that fuzzing starts deep in the operation loop.
  */
 #include <stdint.h>
 #include <stdio.h>
