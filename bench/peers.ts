@@ -19,10 +19,10 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { MemoryMappedFile } from '../src/index.js';
 import { fillWithFloats, writeFileFully } from './data.js';
 import { printFigure, randomPositions, rowsToJson, runFigure, sinkValue, type Row } from './harness.js';
+import { benchOptions } from './options.js';
 
 interface MmapIo {
   map(size: number, protection: number, flags: number, fd: number, offset?: number): Buffer;
@@ -30,11 +30,9 @@ interface MmapIo {
   MAP_SHARED: number;
 }
 
-const { values } = parseArgs({
-  options: { 'size-mib': { type: 'string' }, rounds: { type: 'string' }, json: { type: 'string' } },
-});
-const size = Number(values['size-mib'] ?? process.env.MEMMAP_BENCH_SIZE_MIB ?? 256) * 2 ** 20;
-const rounds = Number(values.rounds ?? 5);
+const options = benchOptions({ fallback: 256, min: 8, max: 2048 });
+const size = options.sizeMiB * 2 ** 20;
+const rounds = options.rounds;
 
 let mmapIo: MmapIo | null = null;
 let peerProblem = '';
@@ -159,7 +157,7 @@ try {
   fs.closeSync(fd);
   if (!peer) console.log(`\n@riaskov/mmap-io could not be loaded, so it has no rows: ${peerProblem}`);
   console.log(`\n(checksums ${sinkValue() + warm})`);
-  if (values.json) fs.writeFileSync(values.json, JSON.stringify(rowsToJson(rows), null, 2));
+  if (options.jsonPath) fs.writeFileSync(options.jsonPath, JSON.stringify(rowsToJson(rows), null, 2));
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }

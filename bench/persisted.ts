@@ -45,7 +45,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { MemoryMappedFile, type ViewAccessor, type ViewStream } from '../src/index.js';
 import {
   printFigure,
@@ -56,6 +55,7 @@ import {
   sinkValue,
   type Row,
 } from './harness.js';
+import { benchOptions, type BenchOptions } from './options.js';
 import { fillWithFloats, writeFileFully } from './data.js';
 
 const MiB = 1 << 20;
@@ -67,32 +67,11 @@ const OPS_4K = 1 << 18;
 // fs.readSync is a syscall per read, ~1–2 µs: it does a fraction of the operations.
 const FS_DIVISOR = 16;
 
-interface Options {
-  sizeMiB: number;
-  rounds: number;
-  jsonPath: string | undefined;
-}
 
-function parseOptions(): Options {
-  const { values } = parseArgs({
-    options: {
-      'size-mib': { type: 'string' },
-      rounds: { type: 'string' },
-      json: { type: 'string' },
-    },
-  });
-  const sizeText = values['size-mib'] ?? process.env.MEMMAP_BENCH_SIZE_MIB ?? '1024';
-  const sizeMiB = Number(sizeText);
-  // The positions live in a Uint32Array and the accessor's fast path takes
-  // positions below 2^32; 2 GiB also bounds the heap baseline's allocation.
-  if (!Number.isInteger(sizeMiB) || sizeMiB < 1 || sizeMiB > 2048) {
-    throw new RangeError(`--size-mib must be an integer from 1 to 2048, got '${sizeText}'`);
-  }
-  const rounds = Number(values.rounds ?? '5');
-  if (!Number.isInteger(rounds) || rounds < 1) {
-    throw new RangeError(`--rounds must be a positive integer, got '${values.rounds}'`);
-  }
-  return { sizeMiB, rounds, jsonPath: values.json };
+// The positions live in a Uint32Array and the accessor's fast path takes
+// positions below 2^32; 2 GiB also bounds the heap baseline's allocation.
+function parseOptions(): BenchOptions {
+  return benchOptions({ fallback: 1024, min: 1, max: 2048 });
 }
 
 // --- Figure 1: random 8-byte reads -------------------------------------------

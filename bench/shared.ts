@@ -49,9 +49,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { MemoryMappedFile, type ViewAccessor } from '../src/index.js';
-import { printFigure, printSpeedup, rowsToJson, runFigure, runFigureAsync, sinkValue, type Row } from './harness.js';
+import { printFigure, printSpeedup, rowsToJson, runFigure, runFigureAsync, sinkValue, type Row} from './harness.js';
+import { benchOptions, type BenchOptions } from './options.js';
 import { PING_CELL, spinUntil } from './spin.js';
 
 const MiB = 1 << 20;
@@ -68,24 +68,10 @@ const SMALL = 4096;
 /** How long the parent waits for the child (to start, or to answer) before failing. */
 const CHILD_TIMEOUT_MS = 30_000;
 
-interface Options {
-  rounds: number;
-  jsonPath: string | undefined;
-}
 
-function parseOptions(): Options {
-  const { values } = parseArgs({
-    options: {
-      'size-mib': { type: 'string' },
-      rounds: { type: 'string' },
-      json: { type: 'string' },
-    },
-  });
-  const rounds = Number(values.rounds ?? '5');
-  if (!Number.isInteger(rounds) || rounds < 1) {
-    throw new RangeError(`--rounds must be a positive integer, got '${values.rounds}'`);
-  }
-  return { rounds, jsonPath: values.json };
+/** --size-mib is accepted (bench/run.ts passes it to every benchmark) and has no use here. */
+function parseOptions(): BenchOptions {
+  return benchOptions({ fallback: 1, min: 1, max: Number.MAX_SAFE_INTEGER });
 }
 
 /**

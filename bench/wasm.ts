@@ -58,7 +58,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { MemoryMappedFile, type ViewAccessor } from '../src/index.js';
 import { nodeWasmPlatform } from '../wasm/node-platform.js';
 import { fillWithFloats, writeFileFully } from './data.js';
@@ -72,6 +71,7 @@ import {
   type Contender,
   type Row,
 } from './harness.js';
+import { benchOptions, type BenchOptions } from './options.js';
 
 const KiB = 1024;
 const MiB = 1 << 20;
@@ -98,30 +98,9 @@ const BIG_CACHE = 64 * MiB;
 const BIG_OPS = 200_000;
 const MEMORY_LIMIT = 96 * MiB;
 
-interface Options {
-  sizeMiB: number;
-  rounds: number;
-  jsonPath: string | undefined;
-}
 
-function parseOptions(): Options {
-  const { values } = parseArgs({
-    options: {
-      'size-mib': { type: 'string' },
-      rounds: { type: 'string' },
-      json: { type: 'string' },
-    },
-  });
-  const sizeText = values['size-mib'] ?? '256';
-  const sizeMiB = Number(sizeText);
-  if (!Number.isInteger(sizeMiB) || sizeMiB < MIN_SIZE_MIB || sizeMiB > 2048) {
-    throw new RangeError(`--size-mib must be an integer from ${MIN_SIZE_MIB} to 2048, got '${sizeText}'`);
-  }
-  const rounds = Number(values.rounds ?? '5');
-  if (!Number.isInteger(rounds) || rounds < 1) {
-    throw new RangeError(`--rounds must be a positive integer, got '${values.rounds}'`);
-  }
-  return { sizeMiB, rounds, jsonPath: values.json };
+function parseOptions(): BenchOptions {
+  return benchOptions({ fallback: 256, min: MIN_SIZE_MIB, max: 2048 });
 }
 
 function wasmMemoryBytes(): number {

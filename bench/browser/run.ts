@@ -29,13 +29,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 // @ts-expect-error: a plain .mjs script without declarations
 import { launchChromium } from '../../scripts/chromium.mjs';
 // @ts-expect-error: a plain .mjs script without declarations
 import { startServer } from '../../scripts/serve.mjs';
 import { median, printFigure, rowsToJson, type Row } from '../harness.js';
+import { benchOptions } from '../options.js';
 import type { BenchMessage, BenchRequest, ContenderResult, FigureResult } from './worker.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -46,25 +46,9 @@ interface Options extends BenchRequest {
 }
 
 function parseOptions(): Options {
-  const { values } = parseArgs({
-    options: {
-      'size-mib': { type: 'string' },
-      rounds: { type: 'string' },
-      json: { type: 'string' },
-    },
-  });
-  const sizeText = values['size-mib'] ?? '256';
-  const sizeMiB = Number(sizeText);
   // 16 MiB at least: the warm figure's working set is 8 MiB inside a 16 MiB cache.
   // 2 GiB at most: offsets are kept in Uint32Arrays.
-  if (!Number.isInteger(sizeMiB) || sizeMiB < 16 || sizeMiB > 2048) {
-    throw new RangeError(`--size-mib must be an integer from 16 to 2048, got '${sizeText}'`);
-  }
-  const rounds = Number(values.rounds ?? '7');
-  if (!Number.isInteger(rounds) || rounds < 1) {
-    throw new RangeError(`--rounds must be a positive integer, got '${values.rounds}'`);
-  }
-  return { sizeMiB, rounds, jsonPath: values.json };
+  return benchOptions({ fallback: 256, min: 16, max: 2048 }, 7);
 }
 
 /** The table rows of a figure (as bench/harness.ts's runFigure makes them). */
