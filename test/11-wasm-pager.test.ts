@@ -12,21 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { MemoryMappedFile } from '../src/index.js';
 import { nodeWasmPlatform } from '../wasm/node-platform.js';
 import { makeTempDir } from './support/files.js';
+import { xorshift32 } from './contract/env.js';
 
 const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), '../src/index.ts');
 
-/** xorshift32, for reproducible positions and values. */
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
 describe('wasm page cache at scale', function () {
   this.timeout(300000);
@@ -37,7 +26,7 @@ describe('wasm page cache at scale', function () {
     const size = 512 << 20;
     const file = tmp.file('big.bin');
     const model = Buffer.alloc(size);
-    const rand = prng(42);
+    const rand = xorshift32(42);
     {
       using map = MemoryMappedFile.createFromFileSync(file, {
         mode: 'createNew',
@@ -127,7 +116,7 @@ describe('wasm page cache at scale', function () {
     using a = map.createViewAccessorSync();
     using b = map.createViewStreamSync(2 ** 31);
     const before = memory.buffer.byteLength;
-    const rand = prng(7);
+    const rand = xorshift32(7);
     const buf = new Uint8Array(70000);
     for (let i = 0; i < 2000; i++) {
       const pos = rand() * 0.99;

@@ -14,6 +14,7 @@ import * as mm from '/dist/browser/memmap.mjs';
 import { contractSuites } from '../contract/index.js';
 import { createHarness, type TestResult } from './harness.js';
 import { opfsFiles } from './opfs-env.js';
+import { xorshift32 } from '../contract/env.js';
 
 
 async function fresh(folder: string): Promise<void> {
@@ -21,18 +22,6 @@ async function fresh(folder: string): Promise<void> {
   await root.removeEntry(folder, { recursive: true }).catch(() => {});
 }
 
-/** xorshift32 */
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
 async function check(title: string, fn: () => Promise<void>): Promise<TestResult> {
   const start = performance.now();
@@ -70,7 +59,7 @@ const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestRe
         const size = 1 << 30;
         const options = { cacheSize: 32 << 20, pageSize: 16384 };
         const model = new Map<number, number>();
-        const rand = prng(99);
+        const rand = xorshift32(99);
         {
           using map = await mm.MemoryMappedFile.createFromFile('big/nested/one-gib.bin', { mode: 'createNew', capacity: size, ...options });
           assert(map.capacity === size && map.backend === 'wasm', 'a 1 GiB wasm map');

@@ -31,18 +31,24 @@ export interface ContractEnv {
   readonly paged: boolean;
 }
 
-/** Bytes from a seed (xorshift32), reproducible. */
-export function pattern(n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n);
+/** A seeded 32-bit PRNG (xorshift32): the same seed gives the same numbers everywhere. */
+export function xorshift32(seed: number): () => number {
   let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
+  return () => {
     x ^= x << 13;
     x >>>= 0;
     x ^= x >>> 17;
     x ^= x << 5;
     x >>>= 0;
-    out[i] = x & 0xff;
-  }
+    return x;
+  };
+}
+
+/** Bytes from a seed, reproducible. */
+export function pattern(n: number, seed = 1): Uint8Array {
+  const next = xorshift32(seed);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = next() & 0xff;
   return out;
 }
 

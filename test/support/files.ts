@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pattern } from '../contract/env.js';
 
 /** A fresh temporary directory, removed by the returned cleanup (use in after()). */
 export function makeTempDir(prefix = 'memmap-test-'): { dir: string; file(name: string): string; cleanup(): void } {
@@ -39,19 +40,10 @@ export function snapshot(file: string): Snapshot {
   };
 }
 
-/** A buffer of `n` pseudo-random bytes from a seed (xorshift32), reproducible. */
+/** A Buffer of `n` pseudo-random bytes from a seed, reproducible (the contract suites' pattern()). */
 export function patternBytes(n: number, seed = 1): Buffer {
-  const out = Buffer.alloc(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
+  const bytes = pattern(n, seed);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Number of mappings of `file` in this process (from /proc/self/maps, Linux). */
