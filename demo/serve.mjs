@@ -6,36 +6,15 @@
 // headers) and prints the URL to open.
 //
 //   node demo/serve.mjs [--port N]     (default 8080; 0 picks a free port)
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleForBrowser } from '../scripts/bundle-browser.mjs';
 import { startServer } from '../scripts/serve.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-if (!existsSync(join(root, 'dist/browser/memmap.mjs'))) {
-  console.log('dist/browser/memmap.mjs is missing: building it with `npx rollup -c`');
-  const result = spawnSync('npx', ['rollup', '-c'], { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) {
-    console.error('`npx rollup -c` failed');
-    process.exit(1);
-  }
-}
-
-await build({
-  entryPoints: [join(root, 'demo/demo.ts'), join(root, 'demo/worker.ts')],
-  outdir: join(root, 'build/demo'),
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  target: 'es2022',
-  sourcemap: true,
-  external: ['/dist/browser/memmap.mjs'],
-  logLevel: 'warning',
-});
+await bundleForBrowser(['demo/demo.ts', 'demo/worker.ts'], 'build/demo');
 
 const at = process.argv.indexOf('--port');
 const port = at > 0 ? Number(process.argv[at + 1]) : 8080;

@@ -12,11 +12,11 @@
  * Chromium runs once, while this file loads (top-level await); each result
  * becomes a test of its own below.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import type { BrowserContext } from 'playwright-core';
+// @ts-expect-error: a plain .mjs script without declarations
+import { bundleForBrowser } from '../scripts/bundle-browser.mjs';
 // @ts-expect-error: a plain .mjs script without declarations
 import { launchChromium } from '../scripts/chromium.mjs';
 // @ts-expect-error: a plain .mjs script without declarations
@@ -31,20 +31,7 @@ interface Group {
 }
 
 async function runChromium(): Promise<Group[]> {
-  if (!fs.existsSync(path.join(root, 'dist/browser/memmap.mjs'))) {
-    throw new Error('dist/browser/memmap.mjs is missing: run `npx rollup -c` (npm test does) first');
-  }
-  await build({
-    entryPoints: [path.join(root, 'test/browser/page.ts'), path.join(root, 'test/browser/worker.ts')],
-    outdir: path.join(root, 'build/browser-tests'),
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    sourcemap: true,
-    external: ['/dist/browser/memmap.mjs'],
-    logLevel: 'warning',
-  });
+  await bundleForBrowser(['test/browser/page.ts', 'test/browser/worker.ts'], 'build/browser-tests');
   const server = await startServer({ dir: root });
   const browser = await launchChromium();
   const context = browser.context as BrowserContext;

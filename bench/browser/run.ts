@@ -24,12 +24,12 @@
  *
  * @module
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+// @ts-expect-error: a plain .mjs script without declarations
+import { bundleForBrowser } from '../../scripts/bundle-browser.mjs';
 // @ts-expect-error: a plain .mjs script without declarations
 import { launchChromium } from '../../scripts/chromium.mjs';
 // @ts-expect-error: a plain .mjs script without declarations
@@ -73,26 +73,9 @@ function rowsOf(figure: FigureResult): Row[] {
   }));
 }
 
-function ensureBundle(): void {
-  if (fs.existsSync(path.join(root, 'dist/browser/memmap.mjs'))) return;
-  console.log('dist/browser/memmap.mjs is missing: building it with `npx rollup -c`');
-  const result = spawnSync('npx', ['rollup', '-c'], { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error('`npx rollup -c` failed');
-}
 
 async function measureInChromium(request: BenchRequest): Promise<{ figures: FigureResult[]; userAgent: string }> {
-  ensureBundle();
-  await build({
-    entryPoints: [path.join(root, 'bench/browser/worker.ts')],
-    outdir: path.join(root, 'build/bench-browser'),
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    sourcemap: true,
-    external: ['/dist/browser/memmap.mjs'],
-    logLevel: 'warning',
-  });
+  await bundleForBrowser(['bench/browser/worker.ts'], 'build/bench-browser');
   const server = await startServer({ dir: root });
   const log: string[] = [];
   try {
