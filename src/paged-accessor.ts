@@ -32,9 +32,7 @@ export class PagedViewAccessor extends ViewAccessor {
   readonly #shift: number;
   /** The map is below 2 GiB: positions and map offsets are int32s (the fast path). */
   readonly #small: boolean;
-  /** Every page has its own translation slot: no tag check needed. */
-  readonly #direct: boolean;
-  /** The fast path applies: a map below 2 GiB whose pages each have their own slot. */
+  /** The fast path applies: a map below 2 GiB whose pages each have their own slot (no tag check). */
   readonly #fastPath: boolean;
   readonly #base: number;
   readonly #scratch = new Uint8Array(8);
@@ -53,8 +51,7 @@ export class PagedViewAccessor extends ViewAccessor {
     this.#shift = Math.log2(port.pageSize);
     this.#base = view.offset;
     this.#small = view.offset + this.capacity <= 2 ** 31;
-    this.#direct = port.direct;
-    this.#fastPath = this.#small && this.#direct;
+    this.#fastPath = this.#small && port.direct;
   }
 
   get bytes(): Uint8Array {
@@ -110,11 +107,6 @@ export class PagedViewAccessor extends ViewAccessor {
       const abs = this.#base + position;
       page = abs >>> this.#shift;
       inPage = abs & (ps - 1);
-      if (this.#direct && inPage <= ps - width) {
-        const frame = this.#frames[page] as number;
-        if (frame !== 0 && (!write || this.#wr[page] === 1)) return frame + inPage;
-        return this.#port.translate(page, write) + inPage;
-      }
     } else {
       if (typeof position !== 'number' || !(position >= 0 && position <= limit) || Math.floor(position) !== position) {
         this.fail(position, width, write);

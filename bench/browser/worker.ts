@@ -41,6 +41,7 @@
 // The real bundle, as a browser loads it (tsconfig maps this path to browser/index.ts for types).
 import * as mm from '/dist/browser/memmap.mjs';
 import { mulberry32, randomPositions } from '../harness.js';
+import { fillWithFloats } from '../floats.js';
 
 /** What the driver asks for. */
 export interface BenchRequest {
@@ -133,30 +134,15 @@ async function openRaw(): Promise<SyncHandle> {
   return (file as unknown as { createSyncAccessHandle(): Promise<SyncHandle> }).createSyncAccessHandle();
 }
 
-/**
- * Writes the benchmark file: float64 words in [1, 2) from a seeded
- * xorshift32 (bench/data.ts's fillWithFloats, which imports node:fs and so
- * cannot be bundled here), in 16 MiB chunks, flushed.
- */
+/** Writes the benchmark file: float64 words in [1, 2) (bench/floats.ts), in 16 MiB chunks, flushed. */
 async function writeFile(size: number): Promise<void> {
   await removeFolder();
   const file = await (await folder(true)).getFileHandle('data.bin', { create: true });
   const handle = await (file as unknown as { createSyncAccessHandle(): Promise<SyncHandle> }).createSyncAccessHandle();
   try {
     const chunk = new Uint8Array(16 * MiB);
-    const words = new Uint32Array(chunk.buffer);
-    let x = 0x5eed;
     for (let off = 0; off < size; off += chunk.length) {
-      for (let i = 0; i < words.length; i += 2) {
-        x ^= x << 13;
-        x ^= x >>> 17;
-        x ^= x << 5;
-        words[i] = x;
-        x ^= x << 13;
-        x ^= x >>> 17;
-        x ^= x << 5;
-        words[i + 1] = 0x3ff00000 | (x & 0xfffff);
-      }
+      fillWithFloats(chunk, 0x5eed + off / chunk.length);
       const part = chunk.subarray(0, Math.min(chunk.length, size - off));
       if (handle.write(part, { at: off }) !== part.length) throw new Error('short write (out of quota?)');
     }

@@ -88,6 +88,14 @@ static mm__fault_record *mm__fault_log_add(mm__fault_storage *fs, size_t bytes) 
   return rec;
 }
 
+/* Forgets the record just added (its old bytes could not be read) and returns `rc`. */
+static int mm__fault_log_drop_last(mm__fault_storage *fs, int rc) {
+  free(fs->log[fs->log_len - 1].data);
+  fs->log_len--;
+  fs->stats.unsynced = fs->log_len;
+  return rc;
+}
+
 /* Logs a write of n bytes of buf at offset, before it is made. */
 static int mm__fault_log_write(mm__fault_storage *fs, const void *buf, size_t n,
                                uint64_t offset) {
@@ -101,12 +109,7 @@ static int mm__fault_log_write(mm__fault_storage *fs, const void *buf, size_t n,
   rec->offset = offset;
   rec->old_size = size;
   rc = in->methods->read_at(in, rec->data, n, offset);
-  if (rc < 0) {
-    free(rec->data);
-    fs->log_len--;
-    fs->stats.unsynced = fs->log_len;
-    return rc;
-  }
+  if (rc < 0) return mm__fault_log_drop_last(fs, rc);
   rec->old_len = (size_t)rc;
   rec->new_len = n;
   memcpy(rec->data + rec->old_len, buf, n);
@@ -130,12 +133,7 @@ static int mm__fault_log_truncate(mm__fault_storage *fs, uint64_t new_size) {
   rec->old_size = size;
   if (cut > 0) {
     rc = in->methods->read_at(in, rec->data, cut, new_size);
-    if (rc < 0) {
-      free(rec->data);
-      fs->log_len--;
-      fs->stats.unsynced = fs->log_len;
-      return rc;
-    }
+    if (rc < 0) return mm__fault_log_drop_last(fs, rc);
     rec->old_len = (size_t)rc;
   }
   return 0;

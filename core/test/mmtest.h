@@ -49,6 +49,19 @@ static int mm__test_count = 0;
             #fn);                                    \
   } while (0)
 
+/* Makes a fresh directory /tmp/<prefix>-XXXXXX into buf (size bytes); 0 on success. */
+static inline int mm_test_tempdir(char *buf, size_t size, const char *prefix) {
+  snprintf(buf, size, "/tmp/%s-XXXXXX", prefix);
+  return mkdtemp(buf) == NULL ? -1 : 0;
+}
+
+/* Removes a directory made by mm_test_tempdir, with everything in it. */
+static inline void mm_test_rmtree(const char *dir) {
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+}
+
 #define MM_TEST_END()                                                     \
   (fprintf(stderr, "%d tests, %d failed\n", mm__test_count,               \
            mm__test_failures),                                            \

@@ -171,17 +171,12 @@ static void test_errors(void) {
 }
 
 int main(void) {
-  snprintf(dir, sizeof dir, "/tmp/mmtest-map-XXXXXX");
-  if (mkdtemp(dir) == NULL) return 2;
+  if (mm_test_tempdir(dir, sizeof dir, "mmtest-map") != 0) return 2;
   MM_RUN(test_errors);
   MM_RUN(test_modes);
   MM_RUN(test_capacity_rules);
   MM_RUN(test_views);
   MM_RUN(test_access_table);
-  {
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
-  }
+  mm_test_rmtree(dir);
   return MM_TEST_END();
 }

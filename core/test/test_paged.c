@@ -97,15 +97,10 @@ static void test_closed_and_access(void) {
 }
 
 int main(void) {
-  snprintf(dir, sizeof dir, "/tmp/mmtest-paged-XXXXXX");
-  if (mkdtemp(dir) == NULL) return 2;
+  if (mm_test_tempdir(dir, sizeof dir, "mmtest-paged") != 0) return 2;
   MM_RUN(test_rules_match_persisted_maps);
   MM_RUN(test_views_and_lifetime);
   MM_RUN(test_closed_and_access);
-  {
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
-  }
+  mm_test_rmtree(dir);
   return MM_TEST_END();
 }

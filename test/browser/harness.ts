@@ -32,25 +32,28 @@ export function createHarness(): { api: TestApi; run(timeoutMs?: number): Promis
   };
   async function run(timeoutMs = 60000): Promise<TestResult[]> {
     const results: TestResult[] = [];
-    for (const test of tests) {
-      const start = performance.now();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      try {
-        await Promise.race([
-          Promise.resolve().then(test.fn),
-          new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
-          }),
-        ]);
-        results.push({ title: test.title, ok: true, ms: performance.now() - start });
-      } catch (err) {
-        const e = err as Error;
-        results.push({ title: test.title, ok: false, error: `${e?.name}: ${e?.message}\n${e?.stack ?? ''}`, ms: performance.now() - start });
-      } finally {
-        clearTimeout(timer);
-      }
-    }
+    for (const test of tests) results.push(await check(test.title, test.fn, timeoutMs));
     return results;
   }
   return { api, run };
+}
+
+/** Runs one test with a time limit and reports its result (never throws). */
+export async function check(title: string, fn: () => Promise<void> | void, timeoutMs = 60000): Promise<TestResult> {
+  const start = performance.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      Promise.resolve().then(fn),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return { title, ok: true, ms: performance.now() - start };
+  } catch (err) {
+    const e = err as Error;
+    return { title, ok: false, error: `${e?.name}: ${e?.message}\n${e?.stack ?? ''}`, ms: performance.now() - start };
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -5,7 +5,7 @@
  */
 // The real bundle, as a browser loads it (tsconfig maps this path to browser/index.ts for types).
 import * as mm from '/dist/browser/memmap.mjs';
-import type { TestResult } from './harness.js';
+import { check, type TestResult } from './harness.js';
 
 
 const workerUrl = new URL('./worker.js', import.meta.url);
@@ -28,16 +28,6 @@ async function inWorker(scenario: string): Promise<TestResult[]> {
     return await ask(worker, { scenario });
   } finally {
     worker.terminate();
-  }
-}
-
-async function check(title: string, fn: () => Promise<void>): Promise<TestResult> {
-  const start = performance.now();
-  try {
-    await fn();
-    return { title, ok: true, ms: performance.now() - start };
-  } catch (err) {
-    return { title, ok: false, error: String((err as Error)?.stack ?? err), ms: performance.now() - start };
   }
 }
 

@@ -12,7 +12,7 @@
 // The real bundle, as a browser loads it (tsconfig maps this path to browser/index.ts for types).
 import * as mm from '/dist/browser/memmap.mjs';
 import { contractSuites } from '../contract/index.js';
-import { createHarness, type TestResult } from './harness.js';
+import { check, createHarness, type TestResult } from './harness.js';
 import { opfsFiles } from './opfs-env.js';
 import { xorshift32 } from '../contract/env.js';
 
@@ -22,17 +22,6 @@ async function fresh(folder: string): Promise<void> {
   await root.removeEntry(folder, { recursive: true }).catch(() => {});
 }
 
-
-async function check(title: string, fn: () => Promise<void>): Promise<TestResult> {
-  const start = performance.now();
-  try {
-    await fn();
-    return { title, ok: true, ms: performance.now() - start };
-  } catch (err) {
-    const e = err as Error;
-    return { title, ok: false, error: `${e?.name}: ${e?.message}\n${e?.stack ?? ''}`, ms: performance.now() - start };
-  }
-}
 
 function assert(cond: unknown, message: string): asserts cond {
   if (!cond) throw new Error(message);
@@ -89,7 +78,7 @@ const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestRe
           }
         }
         assert(zeros > 900, 'probed unwritten words');
-      }),
+      }, 300000),
     ];
   },
 

@@ -121,6 +121,19 @@ function readModel(m: Model, v: ModelView, at: number, n: number): Uint8Array | 
 
 type Cmd = fc.AsyncCommand<Model, Real>;
 
+/**
+ * The accessor view a command acts on (its index taken modulo the accessors
+ * open so far, closed ones included) and its position there, which may fall
+ * up to 2 bytes past the view's end so that range errors come up too.
+ */
+const hasAccessor = (m: Readonly<Model>) => m.views.some((v) => v.kind === 'accessor');
+
+function pickAccessor(m: Model, view: number, at: number): [ModelView, number] {
+  const accessors = m.views.filter((v) => v.kind === 'accessor');
+  const v = accessors[view % accessors.length] as ModelView;
+  return [v, at % (v.size + 2)];
+}
+
 class OpenView implements Cmd {
   constructor(readonly kind: 'accessor' | 'stream', readonly offset: number, readonly size: number, readonly access: Access) {}
   check = () => true;
@@ -141,11 +154,9 @@ class OpenView implements Cmd {
 
 class TypedWrite implements Cmd {
   constructor(readonly view: number, readonly type: Scalar, readonly at: number, readonly value: number) {}
-  check = (m: Readonly<Model>) => m.views.some((v) => v.kind === 'accessor');
+  check = hasAccessor;
   async run(m: Model, r: Real): Promise<void> {
-    const accessors = m.views.filter((v) => v.kind === 'accessor');
-    const v = accessors[this.view % accessors.length] as ModelView;
-    const pos = this.at % (v.size + 2);
+    const [v, pos] = pickAccessor(m, this.view, this.at);
     const bytes = encode(this.type, this.value);
     const a = v.real as ViewAccessor;
     const call = () => (this.type === 'BigInt64' ? a.writeBigInt64(pos, BigInt(this.value))
@@ -159,11 +170,9 @@ class TypedWrite implements Cmd {
 
 class TypedRead implements Cmd {
   constructor(readonly view: number, readonly type: Scalar, readonly at: number) {}
-  check = (m: Readonly<Model>) => m.views.some((v) => v.kind === 'accessor');
+  check = hasAccessor;
   async run(m: Model, r: Real): Promise<void> {
-    const accessors = m.views.filter((v) => v.kind === 'accessor');
-    const v = accessors[this.view % accessors.length] as ModelView;
-    const pos = this.at % (v.size + 2);
+    const [v, pos] = pickAccessor(m, this.view, this.at);
     const a = v.real as ViewAccessor;
     const error = viewError(v, false, pos, WIDTH[this.type]);
     let got: number | bigint | undefined;
@@ -179,11 +188,9 @@ class TypedRead implements Cmd {
 
 class ArrayWrite implements Cmd {
   constructor(readonly view: number, readonly at: number, readonly data: Uint8Array) {}
-  check = (m: Readonly<Model>) => m.views.some((v) => v.kind === 'accessor');
+  check = hasAccessor;
   async run(m: Model, r: Real): Promise<void> {
-    const accessors = m.views.filter((v) => v.kind === 'accessor');
-    const v = accessors[this.view % accessors.length] as ModelView;
-    const pos = this.at % (v.size + 2);
+    const [v, pos] = pickAccessor(m, this.view, this.at);
     const error = viewError(v, true, pos, this.data.length);
     if (error !== null) {
       outcome(error, () => (v.real as ViewAccessor).writeArray(pos, this.data));
@@ -200,11 +207,9 @@ class ArrayWrite implements Cmd {
 
 class ArrayRead implements Cmd {
   constructor(readonly view: number, readonly at: number, readonly length: number) {}
-  check = (m: Readonly<Model>) => m.views.some((v) => v.kind === 'accessor');
+  check = hasAccessor;
   async run(m: Model, r: Real): Promise<void> {
-    const accessors = m.views.filter((v) => v.kind === 'accessor');
-    const v = accessors[this.view % accessors.length] as ModelView;
-    const pos = this.at % (v.size + 2);
+    const [v, pos] = pickAccessor(m, this.view, this.at);
     const error = v.closed ? 'ECLOSED' : !canRead(v.access) ? 'EACCES' : pos > v.size ? 'ERANGE' : null;
     const dst = new Uint8Array(this.length);
     let n: number | undefined;
