@@ -107,7 +107,8 @@ export interface PagePort {
   readonly mask: number;
   readonly direct: boolean;
   readonly tags: Float64Array;
-  readonly frames: Uint32Array;
+  /** A plain array of small integers: the JIT reads it without a typed array's detach check. */
+  readonly frames: number[];
   readonly writable: Uint8Array;
   /**
    * The address of `page`'s frame, making it resident (and writable when

@@ -6,13 +6,15 @@
  * A typed read or write does no call into WASM when its page is in the
  * port's translation cache. #fast / #fastW, small enough for the JIT to
  * inline into every typed method, cover the common case (a map below 2 GiB
- * whose pages each have a slot): an int32 check, a shift and a mask for page
- * and offset-in-page, one load of the frame's address, then a DataView read
- * or write of WASM memory. Everything else goes to #at: the checks that name
- * the error, maps above 2 GiB (division instead of shifts), the tag check of
- * a shared slot, and translate() on a miss, which makes the page resident
- * and pinned. A value that straddles two pages goes through a small scratch
- * buffer and the byte window.
+ * whose pages each have a slot): one comparison with a fast bound (#f* /
+ * #g*, -1 when the fast path does not apply or after close), a shift and a
+ * mask for page and offset-in-page, one load of the frame's address from a
+ * plain array (no detach check, unlike a typed array), then a DataView read
+ * or write of WASM memory, returned at once. Everything else goes to #at:
+ * the checks that name the error, maps above 2 GiB (division instead of
+ * shifts), the tag check of a shared slot, and translate() on a miss, which
+ * makes the page resident and pinned. A value that straddles two pages goes
+ * through a small scratch buffer and the byte window.
  *
  * @module
  */
@@ -25,15 +27,29 @@ export class PagedViewAccessor extends ViewAccessor {
   readonly #port: PagePort;
   readonly #mem: MemoryRef;
   readonly #tags: Float64Array;
-  readonly #frames: Uint32Array;
+  readonly #frames: number[];
   readonly #wr: Uint8Array;
   readonly #mask: number;
   readonly #ps: number;
   readonly #shift: number;
   /** The map is below 2 GiB: positions and map offsets are int32s (the fast path). */
   readonly #small: boolean;
-  /** The fast path applies: a map below 2 GiB whose pages each have their own slot (no tag check). */
-  readonly #fastPath: boolean;
+  /** Page size - 1: a position's offset in its page is `abs & #pageMask`. */
+  readonly #pageMask: number;
+  /**
+   * The fast path's bounds (the highest position per width, reads then
+   * writes): r1..w8 when the fast path applies (a map below 2 GiB whose pages
+   * each have their own slot), else -1, and -1 for all after close, so that
+   * one comparison sends every other case to #at.
+   */
+  #f1: number;
+  #f2: number;
+  #f4: number;
+  #f8: number;
+  #g1: number;
+  #g2: number;
+  #g4: number;
+  #g8: number;
   readonly #base: number;
   readonly #scratch = new Uint8Array(8);
   readonly #scratchView = new DataView(this.#scratch.buffer);
@@ -50,8 +66,23 @@ export class PagedViewAccessor extends ViewAccessor {
     this.#ps = port.pageSize;
     this.#shift = Math.log2(port.pageSize);
     this.#base = view.offset;
+    this.#pageMask = port.pageSize - 1;
     this.#small = view.offset + this.capacity <= 2 ** 31;
-    this.#fastPath = this.#small && port.direct;
+    const fast = this.#small && port.direct;
+    this.#f1 = fast ? this.r1 : -1;
+    this.#f2 = fast ? this.r2 : -1;
+    this.#f4 = fast ? this.r4 : -1;
+    this.#f8 = fast ? this.r8 : -1;
+    this.#g1 = fast ? this.w1 : -1;
+    this.#g2 = fast ? this.w2 : -1;
+    this.#g4 = fast ? this.w4 : -1;
+    this.#g8 = fast ? this.w8 : -1;
+  }
+
+  override close(): void {
+    this.#f1 = this.#f2 = this.#f4 = this.#f8 = -1;
+    this.#g1 = this.#g2 = this.#g4 = this.#g8 = -1;
+    super.close();
   }
 
   get bytes(): Uint8Array {
@@ -67,25 +98,27 @@ export class PagedViewAccessor extends ViewAccessor {
   }
 
   /**
-   * The fast path, small enough to be inlined into each typed read: the
-   * address of the `width` bytes at `position` when the page is at hand,
-   * else -1 (and the caller takes #at, which handles everything).
+   * The fast path, small enough to be inlined into each typed method: the
+   * address of the bytes at `position` when their page is at hand, else -1
+   * (and the caller takes #at, which handles everything). `limit` is a fast
+   * bound (#f* / #g*), `last` the highest offset in a page the value may
+   * start at (page size - width).
    */
-  #fast(position: number, limit: number, width: number): number {
-    if (!this.#fastPath || typeof position !== 'number' || position >>> 0 !== position || position > limit) return -1;
+  #fast(position: number, limit: number, last: number): number {
+    if (typeof position !== 'number' || position >>> 0 !== position || position > limit) return -1;
     const abs = this.#base + position;
-    const inPage = abs & (this.#ps - 1);
-    if (inPage > this.#ps - width) return -1;
+    const inPage = abs & this.#pageMask;
+    if (inPage > last) return -1;
     const frame = this.#frames[abs >>> this.#shift] as number;
     return frame === 0 ? -1 : frame + inPage;
   }
 
   /** #fast for writes: the page must also be pinned writable. */
-  #fastW(position: number, limit: number, width: number): number {
-    if (!this.#fastPath || typeof position !== 'number' || position >>> 0 !== position || position > limit) return -1;
+  #fastW(position: number, limit: number, last: number): number {
+    if (typeof position !== 'number' || position >>> 0 !== position || position > limit) return -1;
     const abs = this.#base + position;
-    const inPage = abs & (this.#ps - 1);
-    if (inPage > this.#ps - width) return -1;
+    const inPage = abs & this.#pageMask;
+    if (inPage > last) return -1;
     const page = abs >>> this.#shift;
     const frame = this.#frames[page] as number;
     return frame === 0 || this.#wr[page] !== 1 ? -1 : frame + inPage;
@@ -144,43 +177,51 @@ export class PagedViewAccessor extends ViewAccessor {
     return this.#mem.u8[this.#at(position, 1, this.r1, false)] as number;
   }
   readInt16(position: number): number {
-    let a = this.#fast(position, this.r2, 2);
-    if (a < 0) a = this.#at(position, 2, this.r2, false);
+    let a = this.#fast(position, this.#f2, this.#pageMask - 1);
+    if (a >= 0) return this.#mem.dv.getInt16(a, true);
+    a = this.#at(position, 2, this.r2, false);
     return a >= 0 ? this.#mem.dv.getInt16(a, true) : this.#load(position, 2).getInt16(0, true);
   }
   readUint16(position: number): number {
-    let a = this.#fast(position, this.r2, 2);
-    if (a < 0) a = this.#at(position, 2, this.r2, false);
+    let a = this.#fast(position, this.#f2, this.#pageMask - 1);
+    if (a >= 0) return this.#mem.dv.getUint16(a, true);
+    a = this.#at(position, 2, this.r2, false);
     return a >= 0 ? this.#mem.dv.getUint16(a, true) : this.#load(position, 2).getUint16(0, true);
   }
   readInt32(position: number): number {
-    let a = this.#fast(position, this.r4, 4);
-    if (a < 0) a = this.#at(position, 4, this.r4, false);
+    let a = this.#fast(position, this.#f4, this.#pageMask - 3);
+    if (a >= 0) return this.#mem.dv.getInt32(a, true);
+    a = this.#at(position, 4, this.r4, false);
     return a >= 0 ? this.#mem.dv.getInt32(a, true) : this.#load(position, 4).getInt32(0, true);
   }
   readUint32(position: number): number {
-    let a = this.#fast(position, this.r4, 4);
-    if (a < 0) a = this.#at(position, 4, this.r4, false);
+    let a = this.#fast(position, this.#f4, this.#pageMask - 3);
+    if (a >= 0) return this.#mem.dv.getUint32(a, true);
+    a = this.#at(position, 4, this.r4, false);
     return a >= 0 ? this.#mem.dv.getUint32(a, true) : this.#load(position, 4).getUint32(0, true);
   }
   readFloat32(position: number): number {
-    let a = this.#fast(position, this.r4, 4);
-    if (a < 0) a = this.#at(position, 4, this.r4, false);
+    let a = this.#fast(position, this.#f4, this.#pageMask - 3);
+    if (a >= 0) return this.#mem.dv.getFloat32(a, true);
+    a = this.#at(position, 4, this.r4, false);
     return a >= 0 ? this.#mem.dv.getFloat32(a, true) : this.#load(position, 4).getFloat32(0, true);
   }
   readFloat64(position: number): number {
-    let a = this.#fast(position, this.r8, 8);
-    if (a < 0) a = this.#at(position, 8, this.r8, false);
+    let a = this.#fast(position, this.#f8, this.#pageMask - 7);
+    if (a >= 0) return this.#mem.dv.getFloat64(a, true);
+    a = this.#at(position, 8, this.r8, false);
     return a >= 0 ? this.#mem.dv.getFloat64(a, true) : this.#load(position, 8).getFloat64(0, true);
   }
   readBigInt64(position: number): bigint {
-    let a = this.#fast(position, this.r8, 8);
-    if (a < 0) a = this.#at(position, 8, this.r8, false);
+    let a = this.#fast(position, this.#f8, this.#pageMask - 7);
+    if (a >= 0) return this.#mem.dv.getBigInt64(a, true);
+    a = this.#at(position, 8, this.r8, false);
     return a >= 0 ? this.#mem.dv.getBigInt64(a, true) : this.#load(position, 8).getBigInt64(0, true);
   }
   readBigUint64(position: number): bigint {
-    let a = this.#fast(position, this.r8, 8);
-    if (a < 0) a = this.#at(position, 8, this.r8, false);
+    let a = this.#fast(position, this.#f8, this.#pageMask - 7);
+    if (a >= 0) return this.#mem.dv.getBigUint64(a, true);
+    a = this.#at(position, 8, this.r8, false);
     return a >= 0 ? this.#mem.dv.getBigUint64(a, true) : this.#load(position, 8).getBigUint64(0, true);
   }
 
@@ -194,57 +235,65 @@ export class PagedViewAccessor extends ViewAccessor {
     this.#mem.u8[this.#at(position, 1, this.w1, true)] = value;
   }
   writeInt16(position: number, value: number): void {
-    let a = this.#fastW(position, this.w2, 2);
-    if (a < 0) a = this.#at(position, 2, this.w2, true);
+    let a = this.#fastW(position, this.#g2, this.#pageMask - 1);
+    if (a >= 0) return this.#mem.dv.setInt16(a, value, true);
+    a = this.#at(position, 2, this.w2, true);
     if (a >= 0) return this.#mem.dv.setInt16(a, value, true);
     this.#scratchView.setInt16(0, value, true);
     this.#store(position, 2);
   }
   writeUint16(position: number, value: number): void {
-    let a = this.#fastW(position, this.w2, 2);
-    if (a < 0) a = this.#at(position, 2, this.w2, true);
+    let a = this.#fastW(position, this.#g2, this.#pageMask - 1);
+    if (a >= 0) return this.#mem.dv.setUint16(a, value, true);
+    a = this.#at(position, 2, this.w2, true);
     if (a >= 0) return this.#mem.dv.setUint16(a, value, true);
     this.#scratchView.setUint16(0, value, true);
     this.#store(position, 2);
   }
   writeInt32(position: number, value: number): void {
-    let a = this.#fastW(position, this.w4, 4);
-    if (a < 0) a = this.#at(position, 4, this.w4, true);
+    let a = this.#fastW(position, this.#g4, this.#pageMask - 3);
+    if (a >= 0) return this.#mem.dv.setInt32(a, value, true);
+    a = this.#at(position, 4, this.w4, true);
     if (a >= 0) return this.#mem.dv.setInt32(a, value, true);
     this.#scratchView.setInt32(0, value, true);
     this.#store(position, 4);
   }
   writeUint32(position: number, value: number): void {
-    let a = this.#fastW(position, this.w4, 4);
-    if (a < 0) a = this.#at(position, 4, this.w4, true);
+    let a = this.#fastW(position, this.#g4, this.#pageMask - 3);
+    if (a >= 0) return this.#mem.dv.setUint32(a, value, true);
+    a = this.#at(position, 4, this.w4, true);
     if (a >= 0) return this.#mem.dv.setUint32(a, value, true);
     this.#scratchView.setUint32(0, value, true);
     this.#store(position, 4);
   }
   writeFloat32(position: number, value: number): void {
-    let a = this.#fastW(position, this.w4, 4);
-    if (a < 0) a = this.#at(position, 4, this.w4, true);
+    let a = this.#fastW(position, this.#g4, this.#pageMask - 3);
+    if (a >= 0) return this.#mem.dv.setFloat32(a, value, true);
+    a = this.#at(position, 4, this.w4, true);
     if (a >= 0) return this.#mem.dv.setFloat32(a, value, true);
     this.#scratchView.setFloat32(0, value, true);
     this.#store(position, 4);
   }
   writeFloat64(position: number, value: number): void {
-    let a = this.#fastW(position, this.w8, 8);
-    if (a < 0) a = this.#at(position, 8, this.w8, true);
+    let a = this.#fastW(position, this.#g8, this.#pageMask - 7);
+    if (a >= 0) return this.#mem.dv.setFloat64(a, value, true);
+    a = this.#at(position, 8, this.w8, true);
     if (a >= 0) return this.#mem.dv.setFloat64(a, value, true);
     this.#scratchView.setFloat64(0, value, true);
     this.#store(position, 8);
   }
   writeBigInt64(position: number, value: bigint): void {
-    let a = this.#fastW(position, this.w8, 8);
-    if (a < 0) a = this.#at(position, 8, this.w8, true);
+    let a = this.#fastW(position, this.#g8, this.#pageMask - 7);
+    if (a >= 0) return this.#mem.dv.setBigInt64(a, value, true);
+    a = this.#at(position, 8, this.w8, true);
     if (a >= 0) return this.#mem.dv.setBigInt64(a, value, true);
     this.#scratchView.setBigInt64(0, value, true);
     this.#store(position, 8);
   }
   writeBigUint64(position: number, value: bigint): void {
-    let a = this.#fastW(position, this.w8, 8);
-    if (a < 0) a = this.#at(position, 8, this.w8, true);
+    let a = this.#fastW(position, this.#g8, this.#pageMask - 7);
+    if (a >= 0) return this.#mem.dv.setBigUint64(a, value, true);
+    a = this.#at(position, 8, this.w8, true);
     if (a >= 0) return this.#mem.dv.setBigUint64(a, value, true);
     this.#scratchView.setBigUint64(0, value, true);
     this.#store(position, 8);

@@ -33,7 +33,7 @@ export class WasmPagePort implements PagePort {
   readonly mask: number;
   readonly direct: boolean;
   readonly tags: Float64Array;
-  readonly frames: Uint32Array;
+  readonly frames: number[];
   readonly writable: Uint8Array;
 
   readonly #core: WasmCore;
@@ -70,7 +70,7 @@ export class WasmPagePort implements PagePort {
     this.mask = slots - 1;
     this.direct = slots >= Math.ceil(capacity / this.pageSize);
     this.tags = new Float64Array(slots).fill(-1);
-    this.frames = new Uint32Array(slots);
+    this.frames = new Array<number>(slots).fill(0);
     this.writable = new Uint8Array(slots);
     this.#maybeDirty = new Uint8Array(slots);
     this.#slotRing = new Int32Array(slots);
