@@ -11,10 +11,10 @@
  *       opens the page's named map through the shared arena and increments
  *       counters in it until the page says stop.
  *
- * Cache hits: memmap does not expose its page cache's counters, so the demo
- * counts page loads where they happen, at the OPFS access handle (one
- * handle.read per page the cache loads). During the random phase every
- * operation touches one page, so hits = operations − page loads.
+ * Cache figures come from map.cacheStats(): page loads are its storage
+ * reads, write-backs its storage writes. During the random phase every
+ * operation touches one page, so hits = operations − page loads. The fill
+ * loads no page: a stream that writes whole pages does not read them first.
  */
 // The real bundle, as a browser loads it (tsconfig maps this path to browser/index.ts for types).
 import * as mm from '/dist/browser/memmap.mjs';
@@ -77,32 +77,14 @@ export const CELLS = {
 const MiB = 1 << 20;
 const FILE = 'memmap-demo/big.bin';
 
-const storage: Storage = { pageLoads: 0, writeBacks: 0 };
-
-/** Counts the page cache's storage calls at the OPFS access handle. */
-function countStorageCalls(): void {
-  const proto = (globalThis as { FileSystemSyncAccessHandle?: { prototype: Record<string, unknown> } }).FileSystemSyncAccessHandle
-    ?.prototype;
-  if (!proto || (proto as { counted?: boolean }).counted) return;
-  const read = proto.read as (...args: unknown[]) => number;
-  const write = proto.write as (...args: unknown[]) => number;
-  proto.read = function (this: unknown, ...args: unknown[]) {
-    storage.pageLoads++;
-    return read.apply(this, args);
-  };
-  proto.write = function (this: unknown, ...args: unknown[]) {
-    storage.writeBacks++;
-    return write.apply(this, args);
-  };
-  (proto as { counted?: boolean }).counted = true;
-}
-
 function post(message: FileProgress | CountProgress): void {
   self.postMessage(message);
 }
 
-function snapshot(): Storage {
-  return { ...storage };
+/** The page cache's storage calls so far. */
+function snapshot(map: mm.MemoryMappedFile): Storage {
+  const stats = map.cacheStats();
+  return { pageLoads: stats?.storageReads ?? 0, writeBacks: stats?.storageWrites ?? 0 };
 }
 
 async function removeFile(): Promise<void> {
@@ -123,7 +105,6 @@ function fillChunk(chunk: Uint32Array, firstSlot: number): void {
 }
 
 async function fileJob(job: FileJob): Promise<void> {
-  countStorageCalls();
   const size = job.sizeMiB * MiB;
   const cacheSize = job.cacheMiB * MiB;
   await removeFile();
@@ -148,13 +129,13 @@ async function fileJob(job: FileJob): Promise<void> {
         const now = performance.now();
         if (now - lastPost > 100 || off + MiB >= size) {
           lastPost = now;
-          post({ phase: 'fill', written: off + MiB, total: size, seconds: (now - start) / 1000, storage: snapshot() });
+          post({ phase: 'fill', written: off + MiB, total: size, seconds: (now - start) / 1000, storage: snapshot(map) });
           await new Promise((resolve) => setTimeout(resolve, 0)); // let the message go out
         }
       }
-      post({ phase: 'flush', seconds: (performance.now() - start) / 1000, storage: snapshot() });
+      post({ phase: 'flush', seconds: (performance.now() - start) / 1000, storage: snapshot(map) });
       stream.flush();
-      post({ phase: 'flush', seconds: (performance.now() - start) / 1000, storage: snapshot() });
+      post({ phase: 'flush', seconds: (performance.now() - start) / 1000, storage: snapshot(map) });
     }
 
     // Random reads and writes: each checks the slot's index; a write bumps its counter.
@@ -163,7 +144,7 @@ async function fileJob(job: FileJob): Promise<void> {
     const hotSlots = Math.max(1, Math.min(slots, Math.floor(cacheSize / 2 / 8)));
     const hotFirst = Math.floor(Math.random() * (slots - hotSlots + 1));
     const hotShare = job.hotPercent / 100;
-    const before = snapshot();
+    const before = snapshot(map);
     let ops = 0;
     let reads = 0;
     let writes = 0;
@@ -197,7 +178,7 @@ async function fileJob(job: FileJob): Promise<void> {
       if (now >= next || now >= deadline) {
         next = now + 200;
         const done = now >= deadline;
-        const s = snapshot();
+        const s = snapshot(map);
         post({
           phase: 'random',
           seconds: (now - t0) / 1000,

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { FileMode, MemoryMappedFileAccess, SharedMode } from './types.js';
+import type { CacheStats, FileMode, MemoryMappedFileAccess, SharedMode } from './types.js';
 
 /** The name of a backend, as `MemoryMappedFile.backend` reports it. */
 export type BackendName = 'native' | 'wasm';
@@ -64,6 +64,8 @@ export interface BackendMap {
   view(offset: number, size: number, access: MemoryMappedFileAccess): BackendView;
   /** Ends the map; views made from it stay valid. Idempotent. */
   close(): void;
+  /** The page cache's counters; absent where the OS manages the pages. */
+  cacheStats?(): CacheStats;
 }
 
 export interface BackendView {
@@ -112,9 +114,11 @@ export interface PagePort {
   readonly writable: Uint8Array;
   /**
    * The address of `page`'s frame, making it resident (and writable when
-   * asked). Valid until the next call on this port.
+   * asked). Valid until the next call on this port. With `overwrite` (for a
+   * writable translation whose caller overwrites the whole page at once), a
+   * page missing from the cache is not read from the storage first.
    */
-  translate(page: number, writable: boolean): number;
+  translate(page: number, writable: boolean, overwrite?: boolean): number;
   /** Pins `page` for longer use (withBytes); returns its frame's address. */
   pin(page: number, writable: boolean): number;
   /** Ends a pin() (pass the address it returned). */

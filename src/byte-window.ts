@@ -69,7 +69,8 @@ class PagedWindow implements ByteWindow {
         continue;
       }
       const hit = port.tags[slot] === page && (!toView || port.writable[slot] === 1);
-      const addr = (hit ? (port.frames[slot] as number) : port.translate(page, toView)) + inPage;
+      // A write of a whole page need not read the page first (overwrite).
+      const addr = (hit ? (port.frames[slot] as number) : port.translate(page, toView, toView && take === ps)) + inPage;
       const frame = port.memory.u8.subarray(addr, addr + take);
       if (toView) frame.set(buf.subarray(done, done + take));
       else buf.set(frame, done);

@@ -12,7 +12,7 @@
  */
 import type { Backend, BackendMap, BackendName, PagerOptions } from './backend.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
-import type { FileMode, MemoryMappedFileAccess, SharedMode } from './types.js';
+import type { CacheStats, FileMode, MemoryMappedFileAccess, SharedMode } from './types.js';
 import { checkAccess, checkIndex, checkMapName, checkMode, checkObject, describe } from './validate.js';
 import { PagedViewAccessor } from './paged-accessor.js';
 import { DirectViewAccessor, type ViewAccessor } from './view-accessor.js';
@@ -357,6 +357,18 @@ export class MemoryMappedFile {
   createViewStreamSync(offset = 0, size = 0, access?: MemoryMappedFileAccess): ViewStream {
     const [off, len, acc] = this.#resolveView(offset, size, access);
     return new ViewStream(this.#map.view(off, len, acc), off, acc);
+  }
+
+  /**
+   * The counters of the map's page cache ({@link CacheStats}): hits, misses,
+   * evictions, reads and writes of the file, and the pages resident, dirty
+   * and pinned now. Only paged maps have a cache of their own (the wasm
+   * backend's persisted maps); for the others the OS manages the pages and
+   * this is null. Errors: `ECLOSED` (map closed).
+   */
+  cacheStats(): CacheStats | null {
+    if (this.#closed) throw closedError('memory-mapped file');
+    return this.#map.cacheStats?.() ?? null;
   }
 
   /** Closes the map: views already made stay valid; new ones fail. Closing twice is harmless. */

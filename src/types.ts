@@ -56,6 +56,48 @@ export const SHARED_MODE_VALUES: readonly SharedMode[] = ['createNew', 'createOr
 /** Where `seek` counts from. */
 export type SeekOrigin = 'begin' | 'current' | 'end';
 
+/**
+ * The page cache of a paged map (the wasm backend's persisted maps), from
+ * `MemoryMappedFile.cacheStats()`. Counters run from the map's first view;
+ * `resident`, `dirty` and `pinned` are pages now. Copy-on-write views of a
+ * map that is not itself copy-on-write have private caches of their own,
+ * which these figures leave out.
+ */
+export interface CacheStats {
+  /** Bytes per page (the map's `pageSize`). */
+  pageSize: number;
+  /** The most pages the cache holds (its `cacheSize` / `pageSize`). */
+  frames: number;
+  /**
+   * Page requests the cache answered without reading the file (typed reads
+   * and writes of a page an accessor already holds never reach the cache, and
+   * count nowhere).
+   */
+  hits: number;
+  /**
+   * Page requests that needed a frame: the page was loaded from the file, or
+   * not loaded because a bulk write was about to overwrite all of it.
+   */
+  misses: number;
+  /** Pages pushed out of the cache to make room (dirty ones written back first). */
+  evictions: number;
+  /**
+   * Reads of the file: pages loaded into the cache, and whole uncached pages
+   * that bulk reads copied straight from the file.
+   */
+  storageReads: number;
+  /** Writes of pages to the file (write-backs on eviction, flush and close). */
+  storageWrites: number;
+  /** Flushes of the file to its storage. */
+  storageFlushes: number;
+  /** Pages in the cache now. */
+  resident: number;
+  /** Pages in the cache now with changes the file lacks. */
+  dirty: number;
+  /** Pages pinned now: those the accessors keep at hand, and withBytes() callbacks in progress. */
+  pinned: number;
+}
+
 /** Whether an access lets the accessor and stream read. */
 export function accessCanRead(access: MemoryMappedFileAccess): boolean {
   return access !== 'write';

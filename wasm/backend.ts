@@ -18,7 +18,7 @@
 import type { Backend, BackendMap, BackendView, MemoryRef, PagerOptions } from '../src/backend.js';
 import { MemmapError } from '../src/errors.js';
 import { openSabMap, type SabMapHost } from '../src/sab-maps.js';
-import type { FileMode, MemoryMappedFileAccess, SharedMode } from '../src/types.js';
+import type { CacheStats, FileMode, MemoryMappedFileAccess, SharedMode } from '../src/types.js';
 import type { WasmCore } from './loader.js';
 import { WasmPagePort } from './page-port.js';
 
@@ -89,11 +89,13 @@ class PagedMap implements BackendMap {
   #mainPager = 0;
   #views = 0;
   #closed = false;
+  readonly #frames: number;
 
-  constructor(core: WasmCore, memory: Memory, handle: number, pageSize: number, access: MemoryMappedFileAccess) {
+  constructor(core: WasmCore, memory: Memory, handle: number, pageSize: number, frames: number, access: MemoryMappedFileAccess) {
     this.#core = core;
     this.#memory = memory;
     this.#handle = handle;
+    this.#frames = frames;
     this.#access = access;
     this.capacity = core.capacity(handle);
     this.allocationGranularity = pageSize;
@@ -112,6 +114,21 @@ class PagedMap implements BackendMap {
       this.#mainPager = pager;
     }
     return new PagedView(this, this.#mainPager, this.#main, offset, size);
+  }
+
+  cacheStats(): CacheStats {
+    // The map's own pager is at hand from its first view on (nothing happened before), until the map closes.
+    const main = this.#main;
+    const pager = this.#mainPager;
+    const counts = main
+      ? this.#core.stats(pager)
+      : { hits: 0, misses: 0, evictions: 0, storageReads: 0, storageWrites: 0, storageFlushes: 0, resident: 0, dirty: 0, pinned: 0 };
+    return {
+      pageSize: this.allocationGranularity,
+      frames: main ? this.#core.frameCount(pager) : this.#frames,
+      ...counts,
+      storageReads: counts.storageReads + (main?.directReads ?? 0),
+    };
   }
 
   flush(port: WasmPagePort): void {
@@ -190,7 +207,7 @@ export function createWasmBackend(platform: WasmPlatform): WasmBackend {
     const frames = Math.floor((pager.cacheSize || DEFAULT_CACHE_SIZE) / pageSize);
     const handle = c.openPaged(path, mode, capacity, access, pageSize, frames);
     (memory as Memory).refresh();
-    return new PagedMap(c, memory as Memory, handle, pageSize, access);
+    return new PagedMap(c, memory as Memory, handle, pageSize, frames, access);
   };
   const backend: WasmBackend = {
     name: 'wasm',

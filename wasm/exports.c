@@ -116,7 +116,8 @@ EMSCRIPTEN_KEEPALIVE void mm_wasm_paged_free(mm_paged_map *pm) { mm_paged_free(p
 
 /* Pagers (pager.h): the pager of a view. */
 
-/* Pins page `page` (see mm_pager_pin); returns the frame index or a negative code. */
+/* Pins page `page` (see mm_pager_pin; `writable` is a pin kind, MM_PIN_*);
+ * returns the frame index or a negative code. */
 EMSCRIPTEN_KEEPALIVE int mm_wasm_pager_pin(mm_pager *p, double page, int writable) {
   uint64_t page_no;
   int rc = mm__u64(page, &page_no);

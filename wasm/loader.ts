@@ -27,7 +27,7 @@
  * @module
  */
 import { MemmapError, makeError } from '../src/errors.js';
-import { ACCESS_VALUES, MODE_VALUES, type FileMode, type MemoryMappedFileAccess } from '../src/types.js';
+import { ACCESS_VALUES, MODE_VALUES, type CacheStats, type FileMode, type MemoryMappedFileAccess } from '../src/types.js';
 import type { FileHost } from './file-host.js';
 import { NodeFileHost } from './node-files.js';
 
@@ -84,18 +84,8 @@ export const WASM_IMPORTS: readonly string[] = [
   'env.emscripten_notify_memory_growth',
 ];
 
-/** The counters of a pager (mm_pager_stats). */
-export interface PagerStats {
-  hits: number;
-  misses: number;
-  evictions: number;
-  storageReads: number;
-  storageWrites: number;
-  storageFlushes: number;
-  resident: number;
-  dirty: number;
-  pinned: number;
-}
+/** The counters of a pager (mm_pager_stats): the public CacheStats without the geometry. */
+export type PagerStats = Omit<CacheStats, 'pageSize' | 'frames'>;
 
 const STATS_KEYS: readonly (keyof PagerStats)[] = [
   'hits', 'misses', 'evictions', 'storageReads', 'storageWrites', 'storageFlushes', 'resident', 'dirty', 'pinned',
@@ -353,10 +343,16 @@ export class WasmCore {
 
   // Pagers (core/include/mm/pager.h).
 
-  /** Pins page `page` and returns its frame index; the frame is at frameBase + index * pageSize. */
-  pin(pager: number, page: number, writable: boolean): number {
+  /**
+   * Pins page `page` and returns its frame index; the frame is at frameBase +
+   * index * pageSize. With `overwrite` (writable pins only) a page missing
+   * from the cache is not read from the file: its frame starts as zeros, for
+   * a caller that overwrites the whole page at once (MM_PIN_OVERWRITE).
+   * Unpin it as writable.
+   */
+  pin(pager: number, page: number, writable: boolean, overwrite = false): number {
     this.#pending = undefined;
-    const rc = this.#x.mm_wasm_pager_pin(pager, page, writable ? 1 : 0);
+    const rc = this.#x.mm_wasm_pager_pin(pager, page, writable ? (overwrite ? 2 : 1) : 0);
     if (rc < 0) throw this.#fail(rc);
     return rc;
   }

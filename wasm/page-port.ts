@@ -56,6 +56,8 @@ export class WasmPagePort implements PagePort {
   readonly #ringFrame: Int32Array;
   readonly #ringWritable: Uint8Array;
   #hand = 0;
+  /** Whole pages readDirect() copied straight from the file (counted as storage reads in cache stats). */
+  directReads = 0;
 
   constructor(core: WasmCore, pager: number, capacity: number, memory: MemoryRef, file: number, readOnly: boolean) {
     this.#core = core;
@@ -83,7 +85,7 @@ export class WasmPagePort implements PagePort {
     return this.#frameBase + frame * this.pageSize;
   }
 
-  translate(page: number, writable: boolean): number {
+  translate(page: number, writable: boolean, overwrite = false): number {
     const slot = page & this.mask;
     if (this.tags[slot] === page) {
       if (!writable || this.writable[slot] === 1) return this.frames[slot] as number;
@@ -101,13 +103,13 @@ export class WasmPagePort implements PagePort {
     this.#drop(r);
     let frame: number;
     try {
-      frame = this.#core.pin(this.#pager, page, writable);
+      frame = this.#core.pin(this.#pager, page, writable, overwrite);
     } catch (err) {
       // Every frame is pinned or holds a written private (copy-on-write) page:
       // let go of the pages JS holds and try once more before giving up.
       if ((err as { code?: string }).code !== 'ENOMEM') throw err;
       this.release(true);
-      frame = this.#core.pin(this.#pager, page, writable);
+      frame = this.#core.pin(this.#pager, page, writable, overwrite);
     }
     if (writable) this.#maybeDirty[slot] = 1;
     this.#ringPage[r] = page;
@@ -140,6 +142,7 @@ export class WasmPagePort implements PagePort {
     // A page with no changes the file lacks reads the same from the file, cached or not.
     if (!this.#readOnly && this.#maybeDirty[page & this.mask] === 1 && this.#core.isResident(this.#pager, page)) return false;
     this.#core.readFile(this.#file, dst, page * this.pageSize);
+    this.directReads++;
     return true;
   }
 

@@ -4,8 +4,9 @@
  *
  * The input bytes choose a page size, a frame count, a capacity, a mode
  * (shared, read-only, private) and then a sequence of operations: reads,
- * writes, pins with in-place writes, flushes (whole and ranges) and fault
- * arming (fail the Nth read, write or flush, once or from then on). The
+ * writes, pins with in-place writes, overwrite pins that fill a whole page,
+ * flushes (whole and ranges) and fault arming (fail the Nth read, write or
+ * flush, once or from then on). The
  * storage is an in-memory file under the fault wrapper. A shadow copy models
  * the map: every read that succeeds must match it, every call must return 0
  * or one of the codes its contract names, and AddressSanitizer/UBSan watch
@@ -178,14 +179,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         break;
       }
-      case 2: { /* pin a page (writing a byte in place when writable) */
+      case 2: { /* pin a page (writing a byte in place when writable, or the
+                   whole page after an overwrite pin) */
         uint64_t page = off / page_size;
-        int writable = !(flags & MM_PAGER_READONLY) && (take(&in, 1) & 1);
+        unsigned bits = take(&in, 1);
+        int writable = !(flags & MM_PAGER_READONLY) && (bits & 1);
+        int overwrite = writable && (bits & 2);
         uint8_t *frame = NULL;
         if (npins == 8) break;
-        rc = mm_pager_pin(p, page, writable, &frame);
+        rc = mm_pager_pin(p, page, overwrite ? MM_PIN_OVERWRITE : writable, &frame);
         if (page * page_size >= capacity) {
           if (rc != MM_ERANGE) abort();
+        } else if (rc >= 0 && overwrite) {
+          uint64_t at = page * page_size;
+          size_t n = capacity - at < page_size ? (size_t)(capacity - at) : page_size;
+          uint8_t fill = (uint8_t)(bits >> 2);
+          memset(frame, fill, n);
+          memset(model + at, fill, n);
+          memset(known + at, 1, n);
+          pins[npins] = rc;
+          pin_writable[npins++] = MM_PIN_WRITE;
         } else if (rc >= 0) {
           uint64_t at = page * page_size;
           if (known[at] && frame[0] != model[at]) abort();

@@ -187,6 +187,13 @@ static int32_t mm__grab_frame(mm_pager *p) {
  * capacity at once, so the storage is not read. The bytes past the capacity
  * are zeros either way. Returns the frame or a negative code.
  */
+/* What mm__fetch puts in the frame of a page it makes resident. */
+enum {
+  MM__FETCH_LOAD,      /* the page's bytes, read from the storage */
+  MM__FETCH_OVERWRITE, /* nothing: the caller overwrites [0, page bytes) at once */
+  MM__FETCH_ZERO       /* zeros (the caller overwrites it later, from outside) */
+};
+
 static int32_t mm__fetch(mm_pager *p, uint64_t page_no, int fill) {
   int32_t f = mm__lookup(p, page_no);
   size_t bytes = mm__page_bytes(p, page_no);
@@ -201,7 +208,7 @@ static int32_t mm__fetch(mm_pager *p, uint64_t page_no, int fill) {
   f = mm__grab_frame(p);
   if (f < 0) return f;
   data = mm__frame_data(p, f);
-  if (fill) {
+  if (fill == MM__FETCH_LOAD) {
     p->stats.storage_reads++;
     got = p->storage->methods->read_at(p->storage, data, bytes,
                                        page_no << p->page_shift);
@@ -210,7 +217,7 @@ static int32_t mm__fetch(mm_pager *p, uint64_t page_no, int fill) {
       return got;
     }
     if ((size_t)got > bytes) got = (int)bytes;
-  } else {
+  } else if (fill == MM__FETCH_OVERWRITE) {
     got = (int)bytes;
   }
   memset(data + got, 0, p->page_size - (size_t)got);
@@ -321,7 +328,7 @@ int mm_pager_read(mm_pager *p, uint64_t offset, void *buf, size_t n) {
     uint64_t page_no = offset >> p->page_shift;
     size_t in = (size_t)(offset & (p->page_size - 1));
     size_t chunk = p->page_size - in < n ? p->page_size - in : n;
-    int32_t f = mm__fetch(p, page_no, 1);
+    int32_t f = mm__fetch(p, page_no, MM__FETCH_LOAD);
     if (f < 0) return f;
     memcpy(dst, mm__frame_data(p, f) + in, chunk);
     dst += chunk;
@@ -340,7 +347,7 @@ int mm_pager_write(mm_pager *p, uint64_t offset, const void *buf, size_t n) {
     size_t in = (size_t)(offset & (p->page_size - 1));
     size_t chunk = p->page_size - in < n ? p->page_size - in : n;
     int whole = in == 0 && chunk >= mm__page_bytes(p, page_no);
-    int32_t f = mm__fetch(p, page_no, !whole);
+    int32_t f = mm__fetch(p, page_no, whole ? MM__FETCH_OVERWRITE : MM__FETCH_LOAD);
     if (f < 0) return f;
     memcpy(mm__frame_data(p, f) + in, src, chunk);
     p->frames[f].dirty = 1;
@@ -354,9 +361,14 @@ int mm_pager_write(mm_pager *p, uint64_t offset, const void *buf, size_t n) {
 int mm_pager_pin(mm_pager *p, uint64_t page_no, int writable,
                  uint8_t **frame_ptr) {
   int32_t f;
+  if (writable != MM_PIN_READ && writable != MM_PIN_WRITE &&
+      writable != MM_PIN_OVERWRITE) {
+    return MM_EINVAL;
+  }
   if (page_no >= p->page_count) return MM_ERANGE;
   if (writable && (p->flags & MM_PAGER_READONLY)) return MM_EACCES;
-  f = mm__fetch(p, page_no, 1);
+  f = mm__fetch(p, page_no,
+                writable == MM_PIN_OVERWRITE ? MM__FETCH_ZERO : MM__FETCH_LOAD);
   if (f < 0) return f;
   p->frames[f].pins++;
   if (writable) {

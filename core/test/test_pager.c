@@ -578,6 +578,59 @@ static void test_writable_pin_survives_flush(void) {
   close(fd);
 }
 
+/* An overwrite pin makes a writable page without reading the storage: a page
+ * not in the cache starts as zeros (never the stale bytes of the frame's last
+ * page), one already in the cache keeps its bytes, and what the pinner writes
+ * is written back like any write. Read-only pagers refuse it; unknown pin
+ * kinds are MM_EINVAL. */
+static void test_overwrite_pin_skips_the_load(void) {
+  int fd = temp_fd();
+  mm_storage *s = fd_storage(fd);
+  mm_pager *p = NULL;
+  mm_pager_stats st;
+  uint8_t *frame = NULL, got[PS];
+  size_t i;
+  int f, zeros = 1;
+  MM_CHECK(fd >= 0 && s != NULL);
+  MM_CHECK_EQ(file_write_pages(fd, 0, 8, 1), 0);
+  MM_CHECK_EQ(mm_pager_open(s, PS, 4, 8 * PS, 0, &p), 0);
+  /* Fill every frame with other pages first, so that stale bytes would show. */
+  for (i = 0; i < 6; i++) MM_CHECK(pager_page_is(p, i, 1));
+  mm_pager_get_stats(p, &st);
+  uint64_t reads = st.storage_reads;
+  f = mm_pager_pin(p, 7, MM_PIN_OVERWRITE, &frame);
+  MM_CHECK(f >= 0);
+  for (i = 0; i < PS; i++) zeros &= frame[i] == 0;
+  MM_CHECK(zeros);
+  mm_pager_get_stats(p, &st);
+  MM_CHECK_EQ(st.storage_reads, reads); /* not loaded */
+  memset(frame, 0xA5, PS);
+  MM_CHECK_EQ(mm_pager_unpin(p, f, MM_PIN_WRITE), 0);
+  /* A resident page keeps its bytes under an overwrite pin. */
+  f = mm_pager_pin(p, 7, MM_PIN_OVERWRITE, &frame);
+  MM_CHECK(f >= 0 && frame[0] == 0xA5 && frame[PS - 1] == 0xA5);
+  MM_CHECK_EQ(mm_pager_unpin(p, f, MM_PIN_WRITE), 0);
+  MM_CHECK_EQ(mm_pager_flush(p), 0);
+  MM_CHECK_EQ(file_read(fd, 7 * PS, got, PS), 0);
+  for (i = 0; i < PS; i++) MM_CHECK(got[i] == 0xA5);
+  MM_CHECK_EQ(mm_pager_pin(p, 0, 3, NULL), MM_EINVAL);
+  MM_CHECK_EQ(mm_pager_pin(p, 0, -1, NULL), MM_EINVAL);
+  MM_CHECK_EQ(mm_pager_pin(p, 8, MM_PIN_OVERWRITE, NULL), MM_ERANGE);
+  mm_pager_get_stats(p, &st);
+  MM_CHECK_EQ(st.pinned, 0);
+  MM_CHECK_EQ(mm_pager_close(p), 0);
+  close(fd);
+
+  fd = temp_fd();
+  MM_CHECK(fd >= 0);
+  MM_CHECK_EQ(file_write_pages(fd, 0, 2, 1), 0);
+  s = fd_storage(fd);
+  MM_CHECK_EQ(mm_pager_open(s, PS, 4, 0, MM_PAGER_READONLY, &p), 0);
+  MM_CHECK_EQ(mm_pager_pin(p, 0, MM_PIN_OVERWRITE, NULL), MM_EACCES);
+  MM_CHECK_EQ(mm_pager_close(p), 0);
+  close(fd);
+}
+
 /* A failed read reaches the caller as MM_EIO and leaves no page behind;
  * transient faults pass, persistent ones last until disarmed. */
 static void test_fault_read(void) {
@@ -989,6 +1042,7 @@ int main(void) {
   MM_RUN(test_random_crash_never_tears_pages);
   MM_RUN(test_pinning_prevents_eviction);
   MM_RUN(test_writable_pin_survives_flush);
+  MM_RUN(test_overwrite_pin_skips_the_load);
   MM_RUN(test_fault_read);
   MM_RUN(test_fault_write);
   MM_RUN(test_fault_flush);

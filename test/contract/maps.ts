@@ -146,6 +146,59 @@ export function mapSuite(t: TestApi, env: () => ContractEnv): void {
       equal(stream.closed, true);
     });
 
+    t.it('cacheStats counts what a paged map\'s cache does (null where the OS manages pages)', async () => {
+      const { MemoryMappedFile, files, paged } = env();
+      const PS = 4096;
+      const file = files.path('cache-stats.bin');
+      await files.write(file, pattern(32 * PS, 41));
+      const map = await MemoryMappedFile.createFromFile(file, { pageSize: PS, cacheSize: 8 * PS });
+      if (!paged) {
+        equal(map.cacheStats(), null);
+        map.close();
+        throws(() => map.cacheStats(), { code: 'ECLOSED' });
+        return;
+      }
+      deepEqual(map.cacheStats(), {
+        pageSize: PS, frames: 8, hits: 0, misses: 0, evictions: 0, storageReads: 0,
+        storageWrites: 0, storageFlushes: 0, resident: 0, dirty: 0, pinned: 0,
+      });
+      const acc = await map.createViewAccessor();
+      equal(acc.readUint8(0), pattern(1, 41)[0]);
+      let s = map.cacheStats()!;
+      equal(s.misses, 1);
+      equal(s.storageReads, 1);
+      equal(s.resident, 1);
+      equal(s.pinned, 1, 'the accessor keeps the page it reads at hand');
+      // Whole pages written in bulk are not read from the file first.
+      const before = s;
+      acc.writeArray(16 * PS, pattern(4 * PS, 42));
+      s = map.cacheStats()!;
+      equal(s.storageReads, before.storageReads, 'no page read for whole-page writes');
+      equal(s.misses, before.misses + 4);
+      equal(s.dirty, 4);
+      acc.flush();
+      s = map.cacheStats()!;
+      equal(s.dirty, 0);
+      ok(s.storageWrites >= 4, `storageWrites ${s.storageWrites}`);
+      ok(s.storageFlushes >= 1, `storageFlushes ${s.storageFlushes}`);
+      // Touching every page through a cache of 8 evicts.
+      for (let p = 0; p < 32; p++) acc.readUint8(p * PS + 1);
+      s = map.cacheStats()!;
+      ok(s.evictions > 0, `evictions ${s.evictions}`);
+      ok(s.resident <= 8 && s.pinned <= 8, `resident ${s.resident}, pinned ${s.pinned}`);
+      ok(s.storageReads > before.storageReads + 20, `storageReads ${s.storageReads}`);
+      // A bulk read of pages the cache lacks reads them straight from the file, and counts them.
+      const reads = s.storageReads;
+      const whole = new Uint8Array(32 * PS);
+      acc.readArray(0, whole);
+      ok(map.cacheStats()!.storageReads >= reads + 16, 'direct whole-page reads count as storage reads');
+      deepEqual(whole.subarray(16 * PS, 20 * PS), pattern(4 * PS, 42));
+      acc.close();
+      map.close();
+      throws(() => map.cacheStats(), { code: 'ECLOSED' });
+      deepEqual((await files.read(file))!.subarray(16 * PS, 20 * PS), pattern(4 * PS, 42));
+    });
+
     t.it("reports the allocation granularity and each view's pointerOffset", async () => {
       const { MemoryMappedFile, files, paged } = env();
       using map = await MemoryMappedFile.createFromFile(files.path('granularity.bin'), {

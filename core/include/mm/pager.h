@@ -61,6 +61,16 @@ extern "C" {
  * flag the pager owns the storage from a successful open on. */
 #define MM_PAGER_BORROW_STORAGE 4u
 
+/* Pin kinds of mm_pager_pin (its `writable` argument). */
+#define MM_PIN_READ 0
+#define MM_PIN_WRITE 1
+/*
+ * Writable, for a caller that overwrites every byte of the page before it
+ * reads any: a page that is not in the cache is not loaded from the storage;
+ * its frame starts as zeros. Unpin it as MM_PIN_WRITE.
+ */
+#define MM_PIN_OVERWRITE 2
+
 typedef struct mm_pager mm_pager;
 
 typedef struct mm_pager_stats {
@@ -129,6 +139,11 @@ int mm_pager_write(mm_pager *p, uint64_t offset, const void *buf, size_t n);
  * writes it back and keeps it dirty). Returns MM_ERANGE for a page at or past
  * the capacity, MM_EACCES for `writable` on a read-only pager, or as
  * mm_pager_read.
+ *
+ * `writable` is a pin kind: MM_PIN_READ (0), MM_PIN_WRITE (1), or
+ * MM_PIN_OVERWRITE (2), a writable pin that does not load a page missing from
+ * the cache (its frame is zeroed instead; bulk writes of whole pages use it).
+ * Any other value is MM_EINVAL.
  *
  * JS keeps the translation of the page it is working on by keeping that page
  * pinned; an unpinned frame may hold another page after any pager call.
