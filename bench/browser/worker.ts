@@ -30,6 +30,10 @@
  *   3. sequential read of the whole file: a fresh map's stream in 1 MiB
  *      chunks; vs handle.read in page-size (64 KiB) chunks, with 1 MiB chunks
  *      and 1 MiB map pages as context rows.
+ *   4. sequential write of the whole file, then a flush (both timed): a fresh
+ *      map's stream in 1 MiB chunks (whole pages, which the map does not read
+ *      before overwriting them); vs handle.write in page-size chunks, with
+ *      1 MiB chunks as a context row. Last, as it rewrites the file.
  *
  * "Cold" is the map's cache: the OS page cache holds the file for every
  * contender alike (a page cannot drop it), so the figures compare what the
@@ -182,8 +186,8 @@ class OpenMap {
   accessor: mm.ViewAccessor | null = null;
   stream: mm.ViewStream | null = null;
 
-  async open(pageSize: number, kind: 'accessor' | 'stream'): Promise<void> {
-    this.map = await mm.MemoryMappedFile.createFromFile(FILE, { mode: 'open', access: 'read', pageSize });
+  async open(pageSize: number, kind: 'accessor' | 'stream', access: 'read' | 'readWrite' = 'read'): Promise<void> {
+    this.map = await mm.MemoryMappedFile.createFromFile(FILE, { mode: 'open', access, pageSize });
     if (kind === 'accessor') this.accessor = await this.map.createViewAccessor();
     else this.stream = await this.map.createViewStream();
   }
@@ -505,6 +509,65 @@ function sequentialFigure(size: number): FigureSpec {
   };
 }
 
+// --- Figure 4: sequential write ---------------------------------------------------
+// Every contender writes the same 1 MiB of floats over each MiB of the file, then
+// flushes (timed); the checksum reads the first and last word of each chunk written.
+
+function rawSequentialWrite(h: SyncHandle, size: number, piece: number, src: Uint8Array, words: Float64Array, chunks: number): number {
+  let sum = 0;
+  const last = words.length - 1;
+  for (let c = 0, off = 0; c < chunks && off < size; c++, off += SEQ_CHUNK) {
+    for (let k = 0; k < SEQ_CHUNK; k += piece) {
+      if (h.write(src.subarray(k, k + piece), { at: off + k }) !== piece) throw new Error('short write');
+    }
+    sum += (words[0] as number) + (words[last] as number);
+  }
+  h.flush();
+  return sum;
+}
+
+function streamSequentialWrite(stream: mm.ViewStream, src: Uint8Array, words: Float64Array, chunks: number): number {
+  let sum = 0;
+  const last = words.length - 1;
+  for (let c = 0; c < chunks && stream.position < stream.length; c++) {
+    stream.write(src);
+    sum += (words[0] as number) + (words[last] as number);
+  }
+  stream.flush();
+  return sum;
+}
+
+function writeFigure(size: number): FigureSpec {
+  const chunks = size / SEQ_CHUNK;
+  const src = new Uint8Array(SEQ_CHUNK);
+  fillWithFloats(src, 0x5eed);
+  const words = new Float64Array(src.buffer);
+  const streamContender = (name: string, pageSize: number): Contender => {
+    const m = new OpenMap();
+    return {
+      name,
+      ops: chunks,
+      bytesPerOp: SEQ_CHUNK,
+      setup: () => m.open(pageSize, 'stream', 'readWrite'),
+      run: (count) => streamSequentialWrite(m.stream as mm.ViewStream, src, words, count),
+      teardown: () => m.close(),
+    };
+  };
+  const raw = (name: string, piece: number): Contender =>
+    rawContender(name, chunks, (h, n) => rawSequentialWrite(h, size, piece, src, words, n), { bytesPerOp: SEQ_CHUNK });
+  return {
+    figure: `sequential write of the whole ${size / MiB} MiB file from a 1 MiB buffer, then flush (fresh map, cache 16 MiB)`,
+    warmUpOps: 1,
+    unit: 'GB/s',
+    baseline: raw('raw handle.write in 64 KiB chunks (page size)', DEFAULT_PAGE),
+    others: [
+      // Whole pages: the map does not read them before overwriting them.
+      streamContender('map stream.write 1 MiB, 64 KiB pages (default)', DEFAULT_PAGE),
+      raw('raw handle.write in 1 MiB chunks', SEQ_CHUNK),
+    ],
+  };
+}
+
 async function run(request: BenchRequest): Promise<FigureResult[]> {
   const size = request.sizeMiB * MiB;
   let t = performance.now();
@@ -513,7 +576,7 @@ async function run(request: BenchRequest): Promise<FigureResult[]> {
   progress(`setup: wrote ${request.sizeMiB} MiB to OPFS in ${Math.round(performance.now() - t)} ms`);
   const figures: FigureResult[] = [];
   try {
-    const figureSpecs = [coldFigure(size), warmFigure(size, WARM_SMALL_SET, 3, 100), warmFigure(size, WARM_SET, 1), sequentialFigure(size)];
+    const figureSpecs = [coldFigure(size), warmFigure(size, WARM_SMALL_SET, 3, 100), warmFigure(size, WARM_SET, 1), sequentialFigure(size), writeFigure(size)];
     for (const spec of figureSpecs) {
       t = performance.now();
       figures.push(await runFigure(spec, request.rounds));
