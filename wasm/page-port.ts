@@ -72,7 +72,9 @@ export class WasmPagePort implements PagePort {
     this.mask = slots - 1;
     this.direct = slots >= Math.ceil(capacity / this.pageSize);
     this.tags = new Float64Array(slots).fill(-1);
-    this.frames = new Array<number>(slots).fill(0);
+    // Filled by push, so V8 keeps it a packed array of small integers (new Array(n) would be holey).
+    this.frames = [];
+    for (let i = 0; i < slots; i++) this.frames.push(0);
     this.writable = new Uint8Array(slots);
     this.#maybeDirty = new Uint8Array(slots);
     this.#slotRing = new Int32Array(slots);
