@@ -29,6 +29,7 @@ export class PagedViewAccessor extends ViewAccessor {
   readonly #tags: Float64Array;
   readonly #frames: number[];
   readonly #wr: Uint8Array;
+  /** The port's slot mask: page p's translation is in slot `p & #mask`. */
   readonly #mask: number;
   readonly #ps: number;
   readonly #shift: number;

@@ -1,7 +1,8 @@
 /**
- * Browser benchmark: how reads through a persisted map of the browser build
- * (OPFS file, page cache in WASM memory) compare with reading the same file
- * through a raw FileSystemSyncAccessHandle, in a dedicated worker of headless
+ * Browser benchmark: how reads and writes through a persisted map of the
+ * browser build (OPFS file, page cache in WASM memory) compare with reading
+ * and writing the same file through a raw FileSystemSyncAccessHandle, in a
+ * dedicated worker of headless
  * Chromium. The figures and how they are made fair are described in
  * bench/browser/worker.ts, which measures them; this driver builds it, serves
  * it and prints the table.
@@ -111,7 +112,7 @@ async function main(): Promise<void> {
   const opts = parseOptions();
   const start = Date.now();
   console.log(
-    `browser map reads: ${opts.sizeMiB} MiB OPFS file, dedicated worker in headless Chromium; ` +
+    `browser map reads and writes: ${opts.sizeMiB} MiB OPFS file, dedicated worker in headless Chromium; ` +
       `median of ${opts.rounds} interleaved rounds; ${os.cpus().length} CPUs`,
   );
   const { figures, userAgent } = await measureInChromium({ sizeMiB: opts.sizeMiB, rounds: opts.rounds });
