@@ -2,10 +2,9 @@
  * Browser benchmark: how reads and writes through a persisted map of the
  * browser build (OPFS file, page cache in WASM memory) compare with reading
  * and writing the same file through a raw FileSystemSyncAccessHandle, in a
- * dedicated worker of headless
- * Chromium. The figures and how they are made fair are described in
- * bench/browser/worker.ts, which measures them; this driver builds it, serves
- * it and prints the table.
+ * dedicated worker of headless Chromium. The figures and how they are made
+ * fair are described in bench/browser/worker.ts, which measures them; this
+ * driver builds it, serves it and prints the table.
  *
  *   node (this file) ─ esbuild ─► build/bench-browser/worker.js
  *        │  scripts/serve.mjs (127.0.0.1, COOP/COEP)
