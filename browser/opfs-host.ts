@@ -30,7 +30,8 @@ import type { FileHost, FileOpenFlags } from '../wasm/file-host.js';
 import { MemmapError } from '../src/errors.js';
 import type { FileMode } from '../src/types.js';
 
-interface SyncHandle {
+/** The FileSystemSyncAccessHandle methods used here (typed by hand: not every TypeScript DOM lib has them). */
+export interface SyncHandle {
   read(buffer: ArrayBufferView, options?: { at?: number }): number;
   write(buffer: ArrayBufferView, options?: { at?: number }): number;
   truncate(size: number): void;

@@ -52,6 +52,7 @@
 import * as mm from '/dist/browser/memmap.mjs';
 import { mulberry32, randomPositions } from '../harness.js';
 import { fillWithFloats } from '../floats.js';
+import type { SyncHandle } from '../../browser/opfs-host.js';
 
 /** What the driver asks for. */
 export interface BenchRequest {
@@ -81,13 +82,6 @@ export type BenchMessage =
   | { figures: FigureResult[]; userAgent: string }
   | { error: string };
 
-interface SyncHandle {
-  read(buffer: ArrayBufferView, options?: { at?: number }): number;
-  write(buffer: ArrayBufferView, options?: { at?: number }): number;
-  truncate(size: number): void;
-  flush(): void;
-  close(): void;
-}
 
 interface Contender {
   name: string;
@@ -143,16 +137,20 @@ async function removeFolder(): Promise<void> {
   await root.removeEntry(FOLDER, { recursive: true }).catch(() => {});
 }
 
+function syncHandle(file: FileSystemFileHandle): Promise<SyncHandle> {
+  return (file as unknown as { createSyncAccessHandle(): Promise<SyncHandle> }).createSyncAccessHandle();
+}
+
 async function openRaw(): Promise<SyncHandle> {
   const file = await (await folder(false)).getFileHandle('data.bin');
-  return (file as unknown as { createSyncAccessHandle(): Promise<SyncHandle> }).createSyncAccessHandle();
+  return syncHandle(file);
 }
 
 /** Writes the benchmark file: float64 words in [1, 2) (bench/floats.ts), in 16 MiB chunks, flushed. */
 async function writeFile(size: number): Promise<void> {
   await removeFolder();
   const file = await (await folder(true)).getFileHandle('data.bin', { create: true });
-  const handle = await (file as unknown as { createSyncAccessHandle(): Promise<SyncHandle> }).createSyncAccessHandle();
+  const handle = await syncHandle(file);
   try {
     const chunk = new Uint8Array(16 * MiB);
     for (let off = 0; off < size; off += chunk.length) {
@@ -456,32 +454,46 @@ function warmFigure(size: number, workingSet: number, seed: number, target?: num
   };
 }
 
-// --- Figure 3: sequential read ---------------------------------------------------
-// The checksum reads the first and last word of each 1 MiB chunk.
+// --- Figures 3 and 4: sequential read and write ------------------------------------
+// A write figure writes the same 1 MiB of floats over each MiB of the file and
+// flushes (timed). The checksum reads the first and last word of each 1 MiB
+// chunk read or written.
 
-function rawSequential(h: SyncHandle, size: number, piece: number, dst: Uint8Array, words: Float64Array, chunks: number): number {
+/** handle.read (or write, then flush) of the first `chunks` MiB of the file, in calls of `piece` bytes. */
+function rawSequential(h: SyncHandle, size: number, piece: number, buf: Uint8Array, words: Float64Array, chunks: number, write: boolean): number {
   let sum = 0;
   const last = words.length - 1;
   for (let c = 0, off = 0; c < chunks && off < size; c++, off += SEQ_CHUNK) {
     for (let k = 0; k < SEQ_CHUNK; k += piece) {
-      if (h.read(dst.subarray(k, k + piece), { at: off + k }) !== piece) throw new Error('short read');
+      const part = buf.subarray(k, k + piece);
+      const done = write ? h.write(part, { at: off + k }) : h.read(part, { at: off + k });
+      if (done !== piece) throw new Error(write ? 'short write' : 'short read');
     }
     sum += (words[0] as number) + (words[last] as number);
   }
+  if (write) h.flush();
   return sum;
 }
 
-function streamSequential(stream: mm.ViewStream, dst: Uint8Array, words: Float64Array, chunks: number): number {
+/** stream.read (or write, then flush) of `chunks` chunks of 1 MiB. */
+function streamSequential(stream: mm.ViewStream, buf: Uint8Array, words: Float64Array, chunks: number, write: boolean): number {
   let sum = 0;
   const last = words.length - 1;
-  for (let c = 0; c < chunks && stream.read(dst) > 0; c++) sum += (words[0] as number) + (words[last] as number);
+  for (let c = 0; c < chunks && stream.position < stream.length; c++) {
+    if (write) stream.write(buf);
+    else stream.read(buf);
+    sum += (words[0] as number) + (words[last] as number);
+  }
+  if (write) stream.flush();
   return sum;
 }
 
-function sequentialFigure(size: number): FigureSpec {
+function sequentialFigure(size: number, write: boolean): FigureSpec {
   const chunks = size / SEQ_CHUNK;
-  const dst = new Uint8Array(SEQ_CHUNK);
-  const words = new Float64Array(dst.buffer);
+  const buf = new Uint8Array(SEQ_CHUNK);
+  if (write) fillWithFloats(buf, 0x5eed);
+  const words = new Float64Array(buf.buffer);
+  const verb = write ? 'write' : 'read';
   const streamContender = (name: string, pageSize: number, target?: number): Contender => {
     const m = new OpenMap();
     return {
@@ -489,82 +501,32 @@ function sequentialFigure(size: number): FigureSpec {
       ops: chunks,
       bytesPerOp: SEQ_CHUNK,
       target,
-      setup: () => m.open(pageSize, 'stream'),
-      run: (count) => streamSequential(m.stream as mm.ViewStream, dst, words, count),
+      setup: () => m.open(pageSize, 'stream', write ? 'readWrite' : 'read'),
+      run: (count) => streamSequential(m.stream as mm.ViewStream, buf, words, count, write),
       teardown: () => m.close(),
     };
   };
   const raw = (name: string, piece: number): Contender =>
-    rawContender(name, chunks, (h, n) => rawSequential(h, size, piece, dst, words, n), { bytesPerOp: SEQ_CHUNK });
+    rawContender(name, chunks, (h, n) => rawSequential(h, size, piece, buf, words, n, write), { bytesPerOp: SEQ_CHUNK });
+  const figure = write
+    ? `sequential write of the whole ${size / MiB} MiB file from a 1 MiB buffer, then flush (fresh map, cache 16 MiB)`
+    : `sequential read of the whole ${size / MiB} MiB file into a 1 MiB buffer (fresh map, cache 16 MiB)`;
   return {
-    figure: `sequential read of the whole ${size / MiB} MiB file into a 1 MiB buffer (fresh map, cache 16 MiB)`,
+    figure,
     warmUpOps: 1,
     unit: 'GB/s',
-    baseline: raw('raw handle.read in 64 KiB chunks (page size)', DEFAULT_PAGE),
-    others: [
-      streamContender('map stream.read 1 MiB, 64 KiB pages (default)', DEFAULT_PAGE, 0.8),
-      raw('raw handle.read in 1 MiB chunks', SEQ_CHUNK),
-      streamContender('map stream.read 1 MiB, 1 MiB pages', MiB),
-    ],
-  };
-}
-
-// --- Figure 4: sequential write ---------------------------------------------------
-// Every contender writes the same 1 MiB of floats over each MiB of the file, then
-// flushes (timed); the checksum reads the first and last word of each chunk written.
-
-function rawSequentialWrite(h: SyncHandle, size: number, piece: number, src: Uint8Array, words: Float64Array, chunks: number): number {
-  let sum = 0;
-  const last = words.length - 1;
-  for (let c = 0, off = 0; c < chunks && off < size; c++, off += SEQ_CHUNK) {
-    for (let k = 0; k < SEQ_CHUNK; k += piece) {
-      if (h.write(src.subarray(k, k + piece), { at: off + k }) !== piece) throw new Error('short write');
-    }
-    sum += (words[0] as number) + (words[last] as number);
-  }
-  h.flush();
-  return sum;
-}
-
-function streamSequentialWrite(stream: mm.ViewStream, src: Uint8Array, words: Float64Array, chunks: number): number {
-  let sum = 0;
-  const last = words.length - 1;
-  for (let c = 0; c < chunks && stream.position < stream.length; c++) {
-    stream.write(src);
-    sum += (words[0] as number) + (words[last] as number);
-  }
-  stream.flush();
-  return sum;
-}
-
-function writeFigure(size: number): FigureSpec {
-  const chunks = size / SEQ_CHUNK;
-  const src = new Uint8Array(SEQ_CHUNK);
-  fillWithFloats(src, 0x5eed);
-  const words = new Float64Array(src.buffer);
-  const streamContender = (name: string, pageSize: number): Contender => {
-    const m = new OpenMap();
-    return {
-      name,
-      ops: chunks,
-      bytesPerOp: SEQ_CHUNK,
-      setup: () => m.open(pageSize, 'stream', 'readWrite'),
-      run: (count) => streamSequentialWrite(m.stream as mm.ViewStream, src, words, count),
-      teardown: () => m.close(),
-    };
-  };
-  const raw = (name: string, piece: number): Contender =>
-    rawContender(name, chunks, (h, n) => rawSequentialWrite(h, size, piece, src, words, n), { bytesPerOp: SEQ_CHUNK });
-  return {
-    figure: `sequential write of the whole ${size / MiB} MiB file from a 1 MiB buffer, then flush (fresh map, cache 16 MiB)`,
-    warmUpOps: 1,
-    unit: 'GB/s',
-    baseline: raw('raw handle.write in 64 KiB chunks (page size)', DEFAULT_PAGE),
-    others: [
-      // Whole pages: the map does not read them before overwriting them.
-      streamContender('map stream.write 1 MiB, 64 KiB pages (default)', DEFAULT_PAGE),
-      raw('raw handle.write in 1 MiB chunks', SEQ_CHUNK),
-    ],
+    baseline: raw(`raw handle.${verb} in 64 KiB chunks (page size)`, DEFAULT_PAGE),
+    others: write
+      ? [
+          // Whole pages: the map does not read them before overwriting them.
+          streamContender('map stream.write 1 MiB, 64 KiB pages (default)', DEFAULT_PAGE),
+          raw('raw handle.write in 1 MiB chunks', SEQ_CHUNK),
+        ]
+      : [
+          streamContender('map stream.read 1 MiB, 64 KiB pages (default)', DEFAULT_PAGE, 0.8),
+          raw('raw handle.read in 1 MiB chunks', SEQ_CHUNK),
+          streamContender('map stream.read 1 MiB, 1 MiB pages', MiB),
+        ],
   };
 }
 
@@ -576,7 +538,7 @@ async function run(request: BenchRequest): Promise<FigureResult[]> {
   progress(`setup: wrote ${request.sizeMiB} MiB to OPFS in ${Math.round(performance.now() - t)} ms`);
   const figures: FigureResult[] = [];
   try {
-    const figureSpecs = [coldFigure(size), warmFigure(size, WARM_SMALL_SET, 3, 100), warmFigure(size, WARM_SET, 1), sequentialFigure(size), writeFigure(size)];
+    const figureSpecs = [coldFigure(size), warmFigure(size, WARM_SMALL_SET, 3, 100), warmFigure(size, WARM_SET, 1), sequentialFigure(size, false), sequentialFigure(size, true)];
     for (const spec of figureSpecs) {
       t = performance.now();
       figures.push(await runFigure(spec, request.rounds));
