@@ -28,7 +28,10 @@ export async function launchChromium(prefix = 'memmap-chromium-') {
   const { chromium } = await import('playwright-core');
   const profile = mkdtempSync(join(tmpdir(), prefix));
   try {
-    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+    // MEMMAP_JS_FLAGS passes V8 flags, for profiling (e.g. "--trace-opt --trace-deopt", or
+    // "--perf-prof" for jit-<pid>.dump files; DEBUG=pw:browser shows V8's output).
+    const jsFlags = process.env.MEMMAP_JS_FLAGS ? [`--js-flags=${process.env.MEMMAP_JS_FLAGS}`] : [];
+    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: [...FLAGS, ...jsFlags] });
     return {
       context,
       close: async () => {

@@ -5,8 +5,9 @@
  *
  * A typed read or write does no call into WASM when its page is in the
  * port's translation cache. #fast / #fastW, small enough for the JIT to
- * inline into every typed method, cover the common case (a map below 2 GiB
- * whose pages each have a slot): one comparison with a fast bound (#f* /
+ * inline into every typed method, cover the common case (a position below
+ * 1 GiB in a map below 2 GiB whose pages each have a slot): one comparison
+ * with a fast bound (#f* /
  * #g*, -1 when the fast path does not apply or after close), a shift and a
  * mask for page and offset-in-page, one load of the frame's address from a
  * plain array (no detach check, unlike a typed array), then a DataView read
@@ -20,64 +21,51 @@
  */
 import type { BackendView, MemoryRef, PagePort } from './backend.js';
 import { MemmapError, closedError } from './errors.js';
-import type { MemoryMappedFileAccess } from './types.js';
 import { ViewAccessor } from './view-accessor.js';
 
+/** The fast path's highest position: 2^30 - 1, V8's largest small integer with pointer compression. */
+const FAST_LIMIT = 2 ** 30 - 1;
+
 export class PagedViewAccessor extends ViewAccessor {
-  readonly #port: PagePort;
-  readonly #mem: MemoryRef;
-  readonly #tags: Float64Array;
-  readonly #frames: number[];
-  readonly #wr: Uint8Array;
+  // Every field is set by its initializer, from the view the base class's
+  // constructor stored, so that the first value V8 sees in each is its real
+  // one: numbers stay small integers (no tag checks on the fast path) and
+  // objects keep one shape (no map checks). A field declared bare and set in
+  // the constructor would first hold undefined.
+  readonly #port = this.view.pages as PagePort;
+  readonly #mem: MemoryRef = this.#port.memory;
+  readonly #tags: Float64Array = this.#port.tags;
+  readonly #frames: number[] = this.#port.frames;
+  readonly #wr: Uint8Array = this.#port.writable;
   /** The port's slot mask: page p's translation is in slot `p & #mask`. */
-  readonly #mask: number;
-  readonly #ps: number;
-  readonly #shift: number;
+  readonly #mask: number = this.#port.mask;
+  readonly #ps: number = this.#port.pageSize;
+  readonly #shift: number = 31 - Math.clz32(this.#ps);
+  readonly #base: number = this.view.offset;
   /** The map is below 2 GiB: positions and map offsets are int32s (the fast path). */
-  readonly #small: boolean;
+  readonly #small: boolean = this.view.offset + this.capacity <= 2 ** 31;
   /** Page size - 1: a position's offset in its page is `abs & #pageMask`. */
-  readonly #pageMask: number;
+  readonly #pageMask: number = this.#ps - 1;
   /**
    * The fast path's bounds (the highest position per width, reads then
    * writes): r1..w8 when the fast path applies (a map below 2 GiB whose pages
    * each have their own slot), else -1, and -1 for all after close, so that
-   * one comparison sends every other case to #at.
+   * one comparison sends every other case to #at. Capped at FAST_LIMIT so
+   * that they stay small integers; positions above it take #at.
    */
-  #f1: number;
-  #f2: number;
-  #f4: number;
-  #f8: number;
-  #g1: number;
-  #g2: number;
-  #g4: number;
-  #g8: number;
-  readonly #base: number;
+  #f1 = this.#fastBound(this.r1);
+  #f2 = this.#fastBound(this.r2);
+  #f4 = this.#fastBound(this.r4);
+  #f8 = this.#fastBound(this.r8);
+  #g1 = this.#fastBound(this.w1);
+  #g2 = this.#fastBound(this.w2);
+  #g4 = this.#fastBound(this.w4);
+  #g8 = this.#fastBound(this.w8);
   readonly #scratch = new Uint8Array(8);
   readonly #scratchView = new DataView(this.#scratch.buffer);
 
-  constructor(view: BackendView, offset: number, access: MemoryMappedFileAccess) {
-    super(view, offset, access);
-    const port = view.pages as PagePort;
-    this.#port = port;
-    this.#mem = port.memory;
-    this.#tags = port.tags;
-    this.#frames = port.frames;
-    this.#wr = port.writable;
-    this.#mask = port.mask;
-    this.#ps = port.pageSize;
-    this.#shift = Math.log2(port.pageSize);
-    this.#base = view.offset;
-    this.#pageMask = port.pageSize - 1;
-    this.#small = view.offset + this.capacity <= 2 ** 31;
-    const fast = this.#small && port.direct;
-    this.#f1 = fast ? this.r1 : -1;
-    this.#f2 = fast ? this.r2 : -1;
-    this.#f4 = fast ? this.r4 : -1;
-    this.#f8 = fast ? this.r8 : -1;
-    this.#g1 = fast ? this.w1 : -1;
-    this.#g2 = fast ? this.w2 : -1;
-    this.#g4 = fast ? this.w4 : -1;
-    this.#g8 = fast ? this.w8 : -1;
+  #fastBound(limit: number): number {
+    return this.#small && this.#port.direct ? Math.min(limit, FAST_LIMIT) : -1;
   }
 
   override close(): void {

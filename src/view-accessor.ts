@@ -57,34 +57,38 @@ export function checkArraySpan(length: number, offset: unknown, count: unknown):
 /** Random access to a view (made by `MemoryMappedFile.createViewAccessor`). */
 export abstract class ViewAccessor {
   /** The view's offset in the map, in bytes. */
-  readonly offset: number;
+  declare readonly offset: number;
   /** The view's size in bytes. */
-  readonly capacity: number;
+  declare readonly capacity: number;
   /** offset modulo the allocation granularity: where the view starts in its first page. */
-  readonly pointerOffset: number;
+  declare readonly pointerOffset: number;
   /** The view's access. */
-  readonly access: MemoryMappedFileAccess;
+  declare readonly access: MemoryMappedFileAccess;
   /** Whether the accessor reads (every access but `write`). */
-  readonly canRead: boolean;
+  declare readonly canRead: boolean;
   /** Whether the accessor writes (`readWrite`, `write`, `copyOnWrite`, `readWriteExecute`). */
-  readonly canWrite: boolean;
+  declare readonly canWrite: boolean;
 
-  protected readonly view: BackendView;
-  protected readonly window: ByteWindow;
+  protected declare readonly view: BackendView;
+  protected declare readonly window: ByteWindow;
   protected isClosed = false;
   /**
    * The highest valid position per width, for reads (r) and writes (w): the
    * one comparison of the fast paths. -1 when the access forbids it, and for
    * everything once closed, so that those checks fail and fail() says why.
+   *
+   * The fields are `declare`d: the constructor's assignment is each one's
+   * first value, so V8 keeps these numbers as small integers (no tag check on
+   * every read) instead of first seeing the undefined of a bare field.
    */
-  protected r1: number;
-  protected r2: number;
-  protected r4: number;
-  protected r8: number;
-  protected w1: number;
-  protected w2: number;
-  protected w4: number;
-  protected w8: number;
+  protected declare r1: number;
+  protected declare r2: number;
+  protected declare r4: number;
+  protected declare r8: number;
+  protected declare w1: number;
+  protected declare w2: number;
+  protected declare w4: number;
+  protected declare w8: number;
 
   /** @internal Made by `MemoryMappedFile.createViewAccessor`. */
   constructor(view: BackendView, offset: number, access: MemoryMappedFileAccess) {
@@ -256,15 +260,10 @@ export abstract class ViewAccessor {
 
 /** The accessor of a view with one zero-copy array (native mmap, SharedArrayBuffer). */
 export class DirectViewAccessor extends ViewAccessor {
-  #bytes: Uint8Array;
-  #dv: DataView;
-
-  constructor(view: BackendView, offset: number, access: MemoryMappedFileAccess) {
-    super(view, offset, access);
-    const bytes = view.bytes as Uint8Array;
-    this.#bytes = bytes;
-    this.#dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
+  // Set by initializers (from the view the base constructor stored), so each
+  // field's first value is its real one (see PagedViewAccessor).
+  readonly #bytes = this.view.bytes as Uint8Array;
+  readonly #dv = new DataView(this.#bytes.buffer, this.#bytes.byteOffset, this.#bytes.byteLength);
 
   get bytes(): Uint8Array {
     if (this.isClosed) throw closedError('view accessor');

@@ -28,8 +28,10 @@ export const DEFAULT_PAGE_SIZE = 65536;
 export const DEFAULT_CACHE_SIZE = 16 << 20;
 
 class Memory implements MemoryRef {
-  u8: Uint8Array;
-  dv: DataView;
+  // `declare`d: set first by the constructor, so V8 tracks their one shape
+  // (the paged accessor's fast path reads dv without a map check).
+  declare u8: Uint8Array;
+  declare dv: DataView;
   readonly #memory: WebAssembly.Memory;
 
   constructor(memory: WebAssembly.Memory) {

@@ -253,5 +253,36 @@ export function accessorSuite(t: TestApi, env: () => ContractEnv): void {
       equal(v.readFloat64(2 ** 20 - 8), 1.25);
       ok(v.capacity === 2 ** 20);
     });
+
+    t.it('typed values on both sides of 1 GiB read back the same through every view (where the paged fast path hands over)', async () => {
+      const { MemoryMappedFile, files } = env();
+      const G = 2 ** 30;
+      using map = await MemoryMappedFile.createFromFile(files.path('gib.bin'), { mode: 'createNew', capacity: G + 2 ** 20 });
+      using v = await map.createViewAccessor();
+      // Its position p is map offset G - 1 MiB + p: the other side of the line for the same bytes.
+      const shift = G - 2 ** 20;
+      using shifted = await map.createViewAccessor(shift);
+      // Non-overlapping floats below, across (G - 5 straddles a page boundary) and above 1 GiB.
+      const spots = [2 ** 20 - 8, G - 64, G - 16, G - 5, G + 3, G + 4093, G + 2 ** 20 - 8];
+      spots.forEach((p, i) => v.writeFloat64(p, i + 0.25));
+      spots.forEach((p, i) => {
+        equal(v.readFloat64(p), i + 0.25, `readFloat64(${p})`);
+        if (p >= shift) equal(shifted.readFloat64(p - shift), i + 0.25, `shifted readFloat64(${p - shift})`);
+      });
+      shifted.writeFloat64(2 ** 20 + 64, -7.5);
+      equal(v.readFloat64(G + 64), -7.5);
+      // Narrower widths across the line, written through one view and read through the other.
+      v.writeUint32(G - 2, 0xdeadbeef);
+      equal(shifted.readUint32(2 ** 20 - 2), 0xdeadbeef);
+      equal(v.readUint16(G), 0xdead);
+      equal(shifted.readUint16(2 ** 20 - 2), 0xbeef);
+      shifted.writeInt16(2 ** 20 + 100, -2);
+      equal(v.readInt16(G + 100), -2);
+      v.writeBigInt64(G + 2 ** 20 - 8, -(2n ** 62n));
+      equal(shifted.readBigInt64(2 ** 21 - 8), -(2n ** 62n));
+      const bytes = new Uint8Array(4);
+      equal(shifted.readArray(2 ** 20 - 2, bytes), 4);
+      deepEqual([...bytes], [0xef, 0xbe, 0xad, 0xde]);
+    });
   });
 }
