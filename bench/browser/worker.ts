@@ -27,6 +27,12 @@
  *      copy, the limit of any JS read. At 8 MiB both accessors are bound by
  *      how many cache misses the CPU overlaps: a tight DataView loop keeps
  *      many in flight, a method call with its checks only a few.
+ *      Every contender's loop runs in calls of WARM_CHUNK operations (see
+ *      inChunks), as a program's read loops are called again and again: V8
+ *      then optimizes the loop function as a whole on every contender. One
+ *      long loop per run left it to on-stack replacement, whose tier (Maglev
+ *      or Turbofan) differed from run to run and moved the map's figure by up
+ *      to 2×.
  *   3. sequential read of the whole file: a fresh map's stream in 1 MiB
  *      chunks; vs handle.read in page-size (64 KiB) chunks, with 1 MiB chunks
  *      and 1 MiB map pages as context rows.
@@ -122,6 +128,8 @@ const WARM_SMALL_SET = 512 * KiB;
 const WARM_SET = 8 * MiB;
 // JIT warm-up (runFigure): calls of each contender's run() on a few operations before timing.
 const WARM_UP_CALLS = 100;
+// The warm figure's loops run in calls of this many operations (see inChunks).
+const WARM_CHUNK = 4096;
 
 function progress(text: string): void {
   self.postMessage({ progress: text } satisfies BenchMessage);
@@ -358,31 +366,42 @@ function coldFigure(size: number): FigureSpec {
 
 // --- Figure 2: warm random 8-byte reads ---------------------------------------
 
-function raw8(h: SyncHandle, buf: Uint8Array, dv: DataView, positions: Uint32Array, count: number): number {
+function raw8(h: SyncHandle, buf: Uint8Array, dv: DataView, positions: Uint32Array, from: number, to: number): number {
   let sum = 0;
-  for (let i = 0; i < count; i++) {
+  for (let i = from; i < to; i++) {
     if (h.read(buf, { at: positions[i] as number }) !== 8) throw new Error('short read');
     sum += dv.getFloat64(0, true);
   }
   return sum;
 }
 
-function map8(acc: mm.ViewAccessor, positions: Uint32Array, count: number): number {
+function map8(acc: mm.ViewAccessor, positions: Uint32Array, from: number, to: number): number {
   let sum = 0;
-  for (let i = 0; i < count; i++) sum += acc.readFloat64(positions[i] as number);
+  for (let i = from; i < to; i++) sum += acc.readFloat64(positions[i] as number);
   return sum;
 }
 
 /** map8's twin for the in-memory map: a call site of its own keeps each monomorphic. */
-function memory8(acc: mm.ViewAccessor, positions: Uint32Array, count: number): number {
+function memory8(acc: mm.ViewAccessor, positions: Uint32Array, from: number, to: number): number {
   let sum = 0;
-  for (let i = 0; i < count; i++) sum += acc.readFloat64(positions[i] as number);
+  for (let i = from; i < to; i++) sum += acc.readFloat64(positions[i] as number);
   return sum;
 }
 
-function heap8(dv: DataView, positions: Uint32Array, count: number): number {
+function heap8(dv: DataView, positions: Uint32Array, from: number, to: number): number {
   let sum = 0;
-  for (let i = 0; i < count; i++) sum += dv.getFloat64(positions[i] as number, true);
+  for (let i = from; i < to; i++) sum += dv.getFloat64(positions[i] as number, true);
+  return sum;
+}
+
+/**
+ * Runs the first `count` operations as calls of `loop` on WARM_CHUNK
+ * operations each and sums their checksums (the same order for every
+ * contender, so the sums agree bit for bit).
+ */
+function inChunks(count: number, loop: (from: number, to: number) => number): number {
+  let sum = 0;
+  for (let i = 0; i < count; i += WARM_CHUNK) sum += loop(i, Math.min(count, i + WARM_CHUNK));
   return sum;
 }
 
@@ -412,7 +431,7 @@ function warmFigure(size: number, workingSet: number, seed: number, target?: num
     figure: `warm random 8-byte reads (readFloat64 in a ${setText} working set of the first pages, cache 16 MiB, 64 KiB pages)`,
     warmUpOps: 256,
     unit: 'ns/op',
-    baseline: rawContender('raw handle.read 8 B', WARM_OPS / WARM_RAW_DIVISOR, (h, n) => raw8(h, buf, dv, positions, n)),
+    baseline: rawContender('raw handle.read 8 B', WARM_OPS / WARM_RAW_DIVISOR, (h, n) => inChunks(n, (from, to) => raw8(h, buf, dv, positions, from, to))),
     others: [
       {
         name: 'map readFloat64',
@@ -423,7 +442,7 @@ function warmFigure(size: number, workingSet: number, seed: number, target?: num
           const acc = m.accessor as mm.ViewAccessor;
           for (let p = 0; p < set; p += DEFAULT_PAGE) acc.readFloat64(p);
         },
-        run: (count) => map8(m.accessor as mm.ViewAccessor, positions, count),
+        run: (count) => inChunks(count, (from, to) => map8(m.accessor as mm.ViewAccessor, positions, from, to)),
         teardown: () => m.close(),
       },
       {
@@ -435,7 +454,7 @@ function warmFigure(size: number, workingSet: number, seed: number, target?: num
           memAcc = await memMap.createViewAccessor();
           memAcc.writeArray(0, new Uint8Array(heap.buffer));
         },
-        run: (count) => memory8(memAcc as mm.ViewAccessor, positions, count),
+        run: (count) => inChunks(count, (from, to) => memory8(memAcc as mm.ViewAccessor, positions, from, to)),
         teardown() {
           memAcc?.close();
           memMap?.close();
@@ -447,7 +466,7 @@ function warmFigure(size: number, workingSet: number, seed: number, target?: num
         async setup() {
           heap ??= await heapCopy(set);
         },
-        run: (count) => heap8(heap as DataView, positions, count),
+        run: (count) => inChunks(count, (from, to) => heap8(heap as DataView, positions, from, to)),
         teardown() {},
       },
     ],
