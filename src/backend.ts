@@ -95,16 +95,24 @@ export interface MemoryRef {
  * A paged view's port to its page cache (one per pager; the views of a map
  * share it). Page numbers count pages of the map from its first byte.
  */
+/**
+ * `PagePort.frames` of a slot that holds no page: -2^30, a small integer on
+ * every V8, and so far below zero that adding an offset in a page leaves it
+ * negative (one comparison on the fast path says "not at hand").
+ */
+export const NO_FRAME = -(2 ** 30);
+
 export interface PagePort {
   readonly pageSize: number;
   readonly memory: MemoryRef;
   /**
    * The translation cache: `tags[page & mask] === page` means that page is
    * resident and pinned at address `frames[page & mask]` in memory, writable
-   * when `writable[page & mask]` is 1; `frames` is 0 in a slot that holds no
-   * page. Read directly by the accessors' fast paths; maintained by
+   * when `writable[page & mask]` is 1; `frames` is NO_FRAME in a slot that
+   * holds no page. Read directly by the accessors' fast paths; maintained by
    * translate(). When `direct`, every page has a slot of its own (slot =
-   * page), so `frames[page] !== 0` alone says that the page is at hand.
+   * page), so `frames[page] + inPage >= 0` alone says that the page is at
+   * hand.
    */
   readonly mask: number;
   readonly direct: boolean;

@@ -98,8 +98,8 @@ export class PagedViewAccessor extends ViewAccessor {
     const abs = this.#base + position;
     const inPage = abs & this.#pageMask;
     if (inPage > last) return -1;
-    const frame = this.#frames[abs >>> this.#shift] as number;
-    return frame === 0 ? -1 : frame + inPage;
+    // NO_FRAME when the page is not at hand: the sum is then negative.
+    return (this.#frames[abs >>> this.#shift] as number) + inPage;
   }
 
   /** #fast for writes: the page must also be pinned writable. */
@@ -109,8 +109,8 @@ export class PagedViewAccessor extends ViewAccessor {
     const inPage = abs & this.#pageMask;
     if (inPage > last) return -1;
     const page = abs >>> this.#shift;
-    const frame = this.#frames[page] as number;
-    return frame === 0 || this.#wr[page] !== 1 ? -1 : frame + inPage;
+    // A page pinned writable is at hand.
+    return this.#wr[page] === 1 ? (this.#frames[page] as number) + inPage : -1;
   }
 
   /**

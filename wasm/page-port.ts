@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { MemoryRef, PagePort } from '../src/backend.js';
+import { NO_FRAME, type MemoryRef, type PagePort } from '../src/backend.js';
 import type { WasmCore } from './loader.js';
 
 /** Frames the pager keeps for itself (reads that straddle pages, private pagers). */
@@ -74,7 +74,7 @@ export class WasmPagePort implements PagePort {
     this.tags = new Float64Array(slots).fill(-1);
     // Filled by push, so V8 keeps it a packed array of small integers (new Array(n) would be holey).
     this.frames = [];
-    for (let i = 0; i < slots; i++) this.frames.push(0);
+    for (let i = 0; i < slots; i++) this.frames.push(NO_FRAME);
     this.writable = new Uint8Array(slots);
     this.#maybeDirty = new Uint8Array(slots);
     this.#slotRing = new Int32Array(slots);
@@ -133,7 +133,7 @@ export class WasmPagePort implements PagePort {
     const slot = page & this.mask;
     if (this.tags[slot] === page && this.#slotRing[slot] === r) {
       this.tags[slot] = -1;
-      this.frames[slot] = 0;
+      this.frames[slot] = NO_FRAME;
       this.writable[slot] = 0;
     }
     this.#core.unpin(this.#pager, this.#ringFrame[r] as number, this.#ringWritable[r] === 1);
