@@ -48,7 +48,8 @@ interface Options extends BenchRequest {
 function parseOptions(): Options {
   // 16 MiB at least: the warm figure's working set is 8 MiB inside a 16 MiB cache.
   // 2 GiB at most: offsets are kept in Uint32Arrays.
-  return benchOptions({ fallback: 256, min: 16, max: 2048 }, 7);
+  // 11 rounds: a raw OPFS read's cost swings by ±15% from run to run here; the medians need the samples.
+  return benchOptions({ fallback: 256, min: 16, max: 2048 }, 11);
 }
 
 /** The table rows of a figure (as bench/harness.ts's runFigure makes them). */
