@@ -92,16 +92,16 @@ export interface MemoryRef {
 }
 
 /**
- * A paged view's port to its page cache (one per pager; the views of a map
- * share it). Page numbers count pages of the map from its first byte.
- */
-/**
  * `PagePort.frames` of a slot that holds no page: -2^30, a small integer on
  * every V8, and so far below zero that adding an offset in a page leaves it
  * negative (one comparison on the fast path says "not at hand").
  */
 export const NO_FRAME = -(2 ** 30);
 
+/**
+ * A paged view's port to its page cache (one per pager; the views of a map
+ * share it). Page numbers count pages of the map from its first byte.
+ */
 export interface PagePort {
   readonly pageSize: number;
   readonly memory: MemoryRef;

@@ -7,11 +7,11 @@
  * port's translation cache. #fast / #fastW, small enough for the JIT to
  * inline into every typed method, cover the common case (a position below
  * 1 GiB in a map below 2 GiB whose pages each have a slot): one comparison
- * with a fast bound (#f* /
- * #g*, -1 when the fast path does not apply or after close), a shift and a
- * mask for page and offset-in-page, one load of the frame's address from a
- * plain array (no detach check, unlike a typed array), then a DataView read
- * or write of WASM memory, returned at once. Everything else goes to #at:
+ * with a fast bound (#f* / #g*, -1 when the fast path does not apply or
+ * after close), a shift and a mask for page and offset-in-page, one load of
+ * the frame's address from a plain array (no detach check, unlike a typed
+ * array; NO_FRAME when the page is not at hand), then a DataView read or
+ * write of WASM memory, returned at once. Everything else goes to #at:
  * the checks that name the error, maps above 2 GiB (division instead of
  * shifts), the tag check of a shared slot, and translate() on a miss, which
  * makes the page resident and pinned. A value that straddles two pages goes
