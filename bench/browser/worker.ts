@@ -107,8 +107,6 @@ interface FigureSpec {
   unit: FigureResult['unit'];
   baseline: Contender;
   others: Contender[];
-  /** Operations per JIT warm-up call (see runFigure). */
-  warmUpOps: number;
 }
 
 const KiB = 1024;
@@ -126,8 +124,6 @@ const WARM_RAW_DIVISOR = 256;
 // cache, so the figure shows the map's code), and half the default 16 MiB cache.
 const WARM_SMALL_SET = 512 * KiB;
 const WARM_SET = 8 * MiB;
-// JIT warm-up (runFigure): calls of each contender's run() on a few operations before timing.
-const WARM_UP_CALLS = 100;
 // The warm figure's loops run in calls of this many operations (see inChunks).
 const WARM_CHUNK = 4096;
 
@@ -239,18 +235,10 @@ async function measure(c: Contender, count: number): Promise<[number, number]> {
 
 /**
  * Checks every contender against the baseline over the operations they all
- * do, warms up the JIT, then runs one warm-up round and `rounds` timed
- * rounds, interleaved (the order rotates each round, as bench/harness.ts's
- * runFigure).
- *
- * The JIT warm-up calls each contender's run() WARM_UP_CALLS times on its
- * first `warmUpOps` operations (with its own setup and teardown), so that
- * V8 optimizes the read loop as a function and the timed runs enter that
- * code. Without it, a timed run's one long loop runs in on-stack-replacement
- * code, where Chromium keeps the running sum of a loop that calls a method
- * as a boxed number: an allocation per operation, which made the accessors'
- * nanosecond figures about 30% slower while the DataView loop (no call)
- * kept an unboxed sum.
+ * do, then runs one warm-up round and `rounds` timed rounds, interleaved
+ * (the order rotates each round, as bench/harness.ts's runFigure). The
+ * warm-up round is also the JIT's: the warm figure's loops run in short
+ * calls (inChunks), which V8 has optimized as functions by its end.
  */
 async function runFigure(spec: FigureSpec, rounds: number): Promise<FigureResult> {
   const all = [spec.baseline, ...spec.others];
@@ -260,15 +248,6 @@ async function runFigure(spec: FigureSpec, rounds: number): Promise<FigureResult
     const [, sum] = await measure(c, common);
     if (!Object.is(sum, reference)) {
       throw new Error(`${spec.figure} / ${c.name}: checksum ${sum} differs from the baseline's ${reference}: it read different bytes`);
-    }
-  }
-  const warmUpOps = Math.min(common, spec.warmUpOps);
-  for (const c of all) {
-    await c.setup();
-    try {
-      for (let k = 0; k < WARM_UP_CALLS; k++) c.run(warmUpOps);
-    } finally {
-      c.teardown();
     }
   }
   const samples: number[][] = all.map(() => []);
@@ -351,7 +330,6 @@ function coldFigure(size: number): FigureSpec {
   };
   return {
     figure: `cold random 4 KiB reads (fresh map, distinct 4 KiB-aligned offsets, ${size / MiB} MiB OPFS file)`,
-    warmUpOps: 16,
     unit: 'µs/op',
     baseline: rawContender('raw handle.read 4 KiB', positions.length, (h, n) => raw4k(h, dst, words, positions, n)),
     others: [
@@ -429,7 +407,6 @@ function warmFigure(size: number, workingSet: number, seed: number, target?: num
   const setText = set >= MiB ? `${set / MiB} MiB` : `${set / KiB} KiB`;
   return {
     figure: `warm random 8-byte reads (readFloat64 in a ${setText} working set of the first pages, cache 16 MiB, 64 KiB pages)`,
-    warmUpOps: 256,
     unit: 'ns/op',
     baseline: rawContender('raw handle.read 8 B', WARM_OPS / WARM_RAW_DIVISOR, (h, n) => inChunks(n, (from, to) => raw8(h, buf, dv, positions, from, to))),
     others: [
@@ -532,7 +509,6 @@ function sequentialFigure(size: number, write: boolean): FigureSpec {
     : `sequential read of the whole ${size / MiB} MiB file into a 1 MiB buffer (fresh map, cache 16 MiB)`;
   return {
     figure,
-    warmUpOps: 1,
     unit: 'GB/s',
     baseline: raw(`raw handle.${verb} in 64 KiB chunks (page size)`, DEFAULT_PAGE),
     others: write
