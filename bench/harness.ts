@@ -156,7 +156,10 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-function valueOf(c: Omit<Contender, 'run'>, ns: number, unit: Unit): number {
+/** What a row needs of a contender (a Contender, or a run measured elsewhere, as in the browser). */
+export type RowSource = Pick<Contender, 'name' | 'ops' | 'bytesPerOp' | 'target'>;
+
+function valueOf(c: RowSource, ns: number, unit: Unit): number {
   if (unit === 'ns/op') return ns / c.ops;
   if (unit === 'µs/op') return ns / 1000 / c.ops;
   if (c.bytesPerOp === undefined) throw new Error(`${c.name}: a GB/s figure needs bytesPerOp`);
@@ -164,12 +167,12 @@ function valueOf(c: Omit<Contender, 'run'>, ns: number, unit: Unit): number {
 }
 
 /** The order contenders run in, in a round: rotated by one each round. */
-function roundOrder(count: number, round: number): number[] {
+export function roundOrder(count: number, round: number): number[] {
   return Array.from({ length: count }, (_, k) => (k + round) % count);
 }
 
-/** One row per contender from each one's round times (in ns). */
-function rowsOf<C extends Omit<Contender, 'run'>>(spec: FigureSpec<C>, samples: readonly number[][]): Row[] {
+/** One row per contender (baseline first) from each one's round times (in ns). */
+export function rowsOf(spec: Pick<FigureSpec<RowSource>, 'figure' | 'unit' | 'baseline' | 'others'>, samples: readonly number[][]): Row[] {
   const all = [spec.baseline, ...spec.others];
   const values = all.map((c, i) => valueOf(c, median(samples[i] as number[]), spec.unit));
   const base = values[0] as number;

@@ -34,9 +34,9 @@ import { bundleForBrowser } from '../../scripts/bundle-browser.mjs';
 import { launchChromium } from '../../scripts/chromium.mjs';
 // @ts-expect-error: a plain .mjs script without declarations
 import { startServer } from '../../scripts/serve.mjs';
-import { median, printFigure, rowsToJson, type Row } from '../harness.js';
+import { printFigure, rowsOf, rowsToJson, type Row } from '../harness.js';
 import { benchOptions } from '../options.js';
-import type { BenchMessage, BenchRequest, ContenderResult, FigureResult } from './worker.js';
+import type { BenchMessage, BenchRequest, FigureResult } from './worker.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TIMEOUT_MS = 5 * 60_000;
@@ -52,27 +52,6 @@ function parseOptions(): Options {
   return benchOptions({ fallback: 256, min: 16, max: 2048 }, 11);
 }
 
-/** The table rows of a figure (as bench/harness.ts's runFigure makes them). */
-function rowsOf(figure: FigureResult): Row[] {
-  const all = [figure.baseline, ...figure.others];
-  const valueOf = (c: ContenderResult, ns: number): number => {
-    if (figure.unit === 'ns/op') return ns / c.ops;
-    if (figure.unit === 'µs/op') return ns / 1000 / c.ops;
-    return (c.ops * (c.bytesPerOp as number)) / ns;
-  };
-  const values = all.map((c) => valueOf(c, median(c.samplesNs)));
-  const base = values[0] as number;
-  return all.map((c, i) => ({
-    figure: figure.figure,
-    contender: c.name,
-    value: values[i] as number,
-    unit: figure.unit,
-    ratio: figure.unit === 'GB/s' ? (values[i] as number) / base : base / (values[i] as number),
-    spread: (Math.max(...c.samplesNs) - Math.min(...c.samplesNs)) / median(c.samplesNs),
-    target: c.target ?? null,
-    baseline: i === 0,
-  }));
-}
 
 
 async function measureInChromium(request: BenchRequest): Promise<{ figures: FigureResult[]; userAgent: string }> {
@@ -119,7 +98,7 @@ async function main(): Promise<void> {
   console.log(`  ${userAgent}`);
   const rows: Row[] = [];
   for (const figure of figures) {
-    const figureRows = rowsOf(figure);
+    const figureRows = rowsOf(figure, [figure.baseline, ...figure.others].map((c) => c.samplesNs));
     printFigure(figureRows);
     rows.push(...figureRows);
   }

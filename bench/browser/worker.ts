@@ -56,7 +56,7 @@
  */
 // The real bundle, as a browser loads it (tsconfig maps this path to browser/index.ts for types).
 import * as mm from '/dist/browser/memmap.mjs';
-import { mulberry32, randomPositions } from '../harness.js';
+import { mulberry32, randomPositions, roundOrder } from '../harness.js';
 import { fillWithFloats } from '../floats.js';
 import type { SyncHandle } from '../../browser/opfs-host.js';
 
@@ -236,9 +236,9 @@ async function measure(c: Contender, count: number): Promise<[number, number]> {
 /**
  * Checks every contender against the baseline over the operations they all
  * do, then runs one warm-up round and `rounds` timed rounds, interleaved
- * (the order rotates each round, as bench/harness.ts's runFigure). The
- * warm-up round is also the JIT's: the warm figure's loops run in short
- * calls (inChunks), which V8 has optimized as functions by its end.
+ * in bench/harness.ts's roundOrder. The warm-up round is also the JIT's:
+ * the warm figure's loops run in short calls (inChunks), which V8 has
+ * optimized as functions by its end.
  */
 async function runFigure(spec: FigureSpec, rounds: number): Promise<FigureResult> {
   const all = [spec.baseline, ...spec.others];
@@ -253,8 +253,7 @@ async function runFigure(spec: FigureSpec, rounds: number): Promise<FigureResult
   const samples: number[][] = all.map(() => []);
   const firstSums: (number | undefined)[] = all.map(() => undefined);
   for (let round = 0; round <= rounds; round++) {
-    for (let k = 0; k < all.length; k++) {
-      const i = (k + round) % all.length;
+    for (const i of roundOrder(all.length, round)) {
       const c = all[i] as Contender;
       const [ns, sum] = await measure(c, c.ops);
       if (firstSums[i] === undefined) firstSums[i] = sum;
