@@ -14,6 +14,7 @@
 
 #include "mm/map.h"
 #include "mm/storage.h"
+#include "mm/sync.h"
 
 /* Flags of mm__plat_open. */
 enum {
@@ -97,5 +98,68 @@ enum { MM__LOCK_SHARED = 1, MM__LOCK_EXCLUSIVE = 2, MM__LOCK_UNLOCK = 3 };
  * someone else is MM_EAGAIN; without it the call waits.
  */
 int mm__plat_lock(intptr_t handle, int how, int nonblocking, int *os_errno);
+
+/*
+ * Maps [offset, offset + length) of the object shared and read-only: the
+ * window a private (read) view waits through (sync.h).
+ */
+int mm__plat_map_watch(intptr_t handle, uint64_t offset, size_t length, void **addr, int *os_errno);
+
+/*
+ * Waiting on words (sync.h), between threads and processes.
+ *
+ * A word is given as an mm_word: its address here, and the object and
+ * offset it lives at. Linux and macOS key a wait by the address alone: the
+ * kernel resolves an address in a shared mapping to the object's page, so
+ * processes that map the object at different addresses meet (Linux:
+ * futex(2) without FUTEX_PRIVATE_FLAG; macOS: __ulock_wait with
+ * UL_COMPARE_AND_WAIT_SHARED, the primitive under os_sync_wait_on_address
+ * with OS_SYNC_WAIT_ON_ADDRESS_SHARED).
+ *
+ * `object` and `offset` are for platforms whose address waits are process
+ * local. Windows (win32.c, to come) is one: WaitOnAddress wakes only threads
+ * of the same process. Its design, keyed by (object, offset):
+ *   - the key names the word machine-wide: for a named map its name, for a
+ *     file its volume serial number and file index
+ *     (GetFileInformationByHandle), plus the offset;
+ *   - per key, a named semaphore `Local\memmap-wait-<key>` that sleepers
+ *     wait on, and a named section of one small record { waiters, wakes }
+ *     guarded by a named mutex `Local\memmap-lock-<key>` (a mutex that a
+ *     dying holder abandons: WAIT_ABANDONED is taken as acquired);
+ *   - wait: lock; if *addr != expected, unlock and return MM_EAGAIN;
+ *     waiters++; unlock; WaitForSingleObject(semaphore, timeout); lock; on
+ *     a wake, wakes--; on a timeout, if wakes > 0 a wake raced it: consume
+ *     it (WaitForSingleObject(semaphore, 0), wakes--) and report woken,
+ *     else waiters--; unlock. Any sleeper may take any wake: the number
+ *     woken is what wake() promises, as with a futex;
+ *   - wake(count): lock; k = min(count, waiters); waiters -= k; wakes += k;
+ *     ReleaseSemaphore(semaphore, k); unlock; return k;
+ *   - wait_any: WaitForMultipleObjects over up to 63 semaphores (its limit
+ *     is 64 handles, one being the caller's control event), each registered
+ *     as above.
+ * The named objects live while any process has them open, so a crashed
+ * process leaves nothing behind. A sleeper that dies leaves `waiters` one
+ * too high: a later wake counts it as woken, once (its semaphore unit is
+ * then taken by the next sleeper), the same over-count a futex shows for a
+ * waiter that is being killed.
+ *
+ * Each returns 0 / an index / a count as sync.h's mm_word_* functions say;
+ * signals do not end a wait early (it resumes with the time left).
+ */
+int mm__plat_wait(const mm_word *word, int32_t expected, int64_t timeout_ns, int *os_errno);
+int mm__plat_wake(const mm_word *word, int32_t count, int *os_errno);
+int mm__plat_wait_any(const mm_word *words, const int32_t *expected, int n, int64_t timeout_ns,
+                      int *os_errno);
+
+/*
+ * The calling thread's (id, token) and whether a thread still runs (sync.h's
+ * mm_thread_self and mm_thread_alive). Windows (to come): the thread id
+ * (GetCurrentThreadId, a multiple of 4: stored divided by 4 to fit 30 bits)
+ * and its creation time (GetThreadTimes); alive: OpenThread with
+ * SYNCHRONIZE | THREAD_QUERY_LIMITED_INFORMATION, not signaled
+ * (WaitForSingleObject 0 is WAIT_TIMEOUT), same creation time.
+ */
+int mm__plat_thread_self(uint32_t *id, uint32_t *token, int *os_errno);
+int mm__plat_thread_alive(uint32_t id, uint32_t token, int *os_errno);
 
 #endif /* MM_PLATFORM_H */

@@ -68,6 +68,8 @@ int mm_view_flush(mm_view *view, int *os_errno) {
 int mm_view_close(mm_view *view) {
   if (view->closed) return 0;
   mm__plat_unmap(view->base, view->length);
+  if (view->watch != NULL) mm__plat_unmap(view->watch, view->length);
+  view->watch = NULL;
   view->base = NULL;
   view->closed = 1;
   mm__map_view_closed(view->map);

@@ -44,6 +44,10 @@ extern "C" {
   X(ENODEV, -ENODEV, "no such device (the file system cannot be mapped)")       \
   X(ELOOP, -ELOOP, "too many levels of symbolic links")                          \
   X(EAGAIN, -EAGAIN, "resource temporarily unavailable")                         \
+  X(ETIMEDOUT, -ETIMEDOUT, "timed out")                                          \
+  X(EDEADLK, -EDEADLK, "the caller already holds the lock")                      \
+  X(EPIPE, -EPIPE, "the other end is closed")                                    \
+  X(ECONNRESET, -ECONNRESET, "the other end died")                               \
   X(ECLOSED, -4001, "the object is closed")                                      \
   X(EUNSUPPORTED, -4002, "not supported by this backend or platform")           \
   X(EUNKNOWN, -4003, "unknown error")

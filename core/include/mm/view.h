@@ -33,6 +33,8 @@ typedef struct mm_view {
   uint64_t size;         /* bytes of the view */
   mm_access access;      /* the view's access */
   int closed;            /* non-zero after mm_view_close */
+  void *watch;           /* read views: a shared read-only mapping of [base, base + length) that
+                            waits go through (sync.h), made on the first wait; else NULL */
 } mm_view;
 
 /*
@@ -55,7 +57,7 @@ uint8_t *mm_view_data(const mm_view *view);
  */
 int mm_view_flush(mm_view *view, int *os_errno);
 
-/* Unmaps the view. Closing twice is harmless. */
+/* Unmaps the view (and its wait window). Closing twice is harmless. */
 int mm_view_close(mm_view *view);
 
 #ifdef __cplusplus
