@@ -22,9 +22,12 @@
 #include <cstdint>
 #include <string>
 
+#include "wait-hub.h"
+
 extern "C" {
 #include "mm/errors.h"
 #include "mm/map.h"
+#include "mm/sync.h"
 #include "mm/view.h"
 }
 
@@ -33,20 +36,36 @@ namespace {
 struct AddonData {
   Napi::FunctionReference error_factory;
   Napi::FunctionReference view_ctor;
+  // A function that does nothing: calling it fails once the thread is being terminated.
+  Napi::FunctionReference noop;
 };
 
-[[noreturn]] void ThrowCore(Napi::Env env, int code, int os_errno, const std::string& context) {
+// The JS error of a core code: the registered factory's MemmapError.
+Napi::Value CoreError(Napi::Env env, int code, int os_errno, const std::string& context) {
   AddonData* data = env.GetInstanceData<AddonData>();
   std::string message = std::string(mm_strerror(code)) + (context.empty() ? "" : ", " + context);
   if (data != nullptr && !data->error_factory.IsEmpty()) {
-    Napi::Value err = data->error_factory.Call(
+    return data->error_factory.Call(
         {Napi::String::New(env, mm_err_name(code)), Napi::String::New(env, message),
          Napi::Number::New(env, os_errno)});
-    throw Napi::Error(env, err);
   }
   Napi::Error err = Napi::Error::New(env, message);
   err.Set("code", Napi::String::New(env, mm_err_name(code)));
-  throw err;
+  return err.Value();
+}
+
+[[noreturn]] void ThrowCore(Napi::Env env, int code, int os_errno, const std::string& context) {
+  throw Napi::Error(env, CoreError(env, code, os_errno, context));
+}
+
+napi_value WaitError(Napi::Env env, int code) { return CoreError(env, code, 0, "waitAsync"); }
+
+// A timeout in ms (validated by TypeScript: >= 0, Infinity for none) as ns, -1 for none.
+int64_t TimeoutArg(const Napi::CallbackInfo& info, size_t i) {
+  double ms = info[i].As<Napi::Number>().DoubleValue();
+  if (!(ms >= 0)) ThrowCore(info.Env(), MM_ERANGE, 0, "timeout");
+  if (ms >= 9.0e12) return -1;  // beyond 285 years: no timeout
+  return static_cast<int64_t>(std::llround(ms * 1e6));
 }
 
 // Reads a non-negative safe integer argument (the TypeScript layer has
@@ -81,6 +100,9 @@ class NativeView : public Napi::ObjectWrap<NativeView> {
   static Napi::Function Init(Napi::Env env) {
     return DefineClass(env, "NativeView",
                        {InstanceMethod<&NativeView::Flush>("flush"),
+                        InstanceMethod<&NativeView::Wait>("wait"),
+                        InstanceMethod<&NativeView::WaitAsync>("waitAsync"),
+                        InstanceMethod<&NativeView::Notify>("notify"),
                         InstanceMethod<&NativeView::Close>("close")});
   }
 
@@ -100,9 +122,69 @@ class NativeView : public Napi::ObjectWrap<NativeView> {
     return info.Env().Undefined();
   }
 
+  // The word at argument 0 of this view, for waiting or notifying.
+  mm_word Word(const Napi::CallbackInfo& info, int for_notify) {
+    mm_word word;
+    int os_errno = 0;
+    int rc = mm_view_word(&box_->view, U64Arg(info, 0), for_notify, &word, &os_errno);
+    if (rc < 0) ThrowCore(info.Env(), rc, os_errno, for_notify ? "notify" : "wait");
+    return word;
+  }
+
+  // wait(position, expected, timeoutMs) -> mm_wait_result. The wait sleeps in
+  // slices, calling into JS between them, so that a worker being terminated
+  // stops waiting (terminate() cannot interrupt a system call). A later slice
+  // that finds the word changed reports a wake ('ok'): it changed while we
+  // waited.
+  Napi::Value Wait(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    mm_word word = Word(info, 0);
+    int32_t expected = info[1].As<Napi::Number>().Int32Value();
+    int64_t timeout = TimeoutArg(info, 2);
+    const int64_t slice = 50'000'000;
+    AddonData* data = env.GetInstanceData<AddonData>();
+    for (bool first = true;; first = false) {
+      int64_t now = timeout < 0 || timeout > slice ? slice : timeout;
+      int os_errno = 0;
+      int rc = mm_word_wait(&word, expected, now, &os_errno);
+      if (rc < 0) ThrowCore(env, rc, os_errno, "wait");
+      if (rc == MM_WAIT_NOT_EQUAL && !first) rc = MM_WAIT_WOKEN;
+      if (rc != MM_WAIT_TIMED_OUT || timeout == now) return Napi::Number::New(env, rc);
+      if (timeout > 0) timeout -= now;
+      napi_value ignored;
+      if (napi_call_function(env, env.Undefined(), data->noop.Value(), 0, nullptr, &ignored) != napi_ok) {
+        // The thread is being terminated: stop waiting. No JS may be called to make a
+        // MemmapError now; a plain error keeps the rest of the script from running.
+        napi_throw_error(env, "ECLOSED", "the thread is being terminated");
+        return Napi::Value();
+      }
+    }
+  }
+
+  // waitAsync(position, expected, timeoutMs) -> Promise<mm_wait_result> (wait-hub.h).
+  Napi::Value WaitAsync(const Napi::CallbackInfo& info) {
+    mm_word word = Word(info, 0);
+    int32_t expected = info[1].As<Napi::Number>().Int32Value();
+    int64_t timeout = TimeoutArg(info, 2);
+    return memmap::WaitAsync(info.Env(), box_, word, expected, timeout, buffer_.Value(), WaitError);
+  }
+
+  // notify(position, count) -> the number of waiters woken.
+  Napi::Value Notify(const Napi::CallbackInfo& info) {
+    mm_word word = Word(info, 1);
+    double count = info[1].As<Napi::Number>().DoubleValue();
+    int32_t n = count >= 2147483647.0 ? 2147483647 : static_cast<int32_t>(count);
+    int os_errno = 0;
+    int rc = mm_word_wake(&word, n, &os_errno);
+    if (rc < 0) ThrowCore(info.Env(), rc, os_errno, "notify");
+    return Napi::Number::New(info.Env(), rc);
+  }
+
   Napi::Value Close(const Napi::CallbackInfo& info) {
-    // Unmap first, then detach: no JS runs in between, and afterwards every
-    // typed array over the buffer has length 0.
+    // Settle pending waitAsync calls (ECLOSED) before the pages go. Then
+    // unmap, then detach: no JS runs in between, and afterwards every typed
+    // array over the buffer has length 0.
+    memmap::CancelWaits(info.Env(), box_);
     mm_view_close(&box_->view);
     if (!buffer_.IsEmpty()) {
       Napi::ArrayBuffer ab = buffer_.Value();
@@ -215,6 +297,27 @@ class NativeMap : public Napi::ObjectWrap<NativeMap> {
   mm_map* map_ = nullptr;
 };
 
+// threadSelf() -> [id, token] of the calling thread (mm_thread_self).
+Napi::Value ThreadSelf(const Napi::CallbackInfo& info) {
+  uint32_t id = 0, token = 0;
+  int os_errno = 0;
+  int rc = mm_thread_self(&id, &token, &os_errno);
+  if (rc < 0) ThrowCore(info.Env(), rc, os_errno, "thread identity");
+  Napi::Array result = Napi::Array::New(info.Env(), 2);
+  result.Set(0u, Napi::Number::New(info.Env(), id));
+  result.Set(1u, Napi::Number::New(info.Env(), token));
+  return result;
+}
+
+// threadAlive(id, token) -> whether that thread still runs (mm_thread_alive).
+Napi::Value ThreadAlive(const Napi::CallbackInfo& info) {
+  int os_errno = 0;
+  int rc = mm_thread_alive(info[0].As<Napi::Number>().Uint32Value(), info[1].As<Napi::Number>().Uint32Value(),
+                           &os_errno);
+  if (rc < 0) ThrowCore(info.Env(), rc, os_errno, "thread liveness");
+  return Napi::Boolean::New(info.Env(), rc == 1);
+}
+
 Napi::Value SetErrorFactory(const Napi::CallbackInfo& info) {
   AddonData* data = info.Env().GetInstanceData<AddonData>();
   data->error_factory = Napi::Persistent(info[0].As<Napi::Function>());
@@ -226,8 +329,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData<AddonData>(data);
   Napi::Function view_ctor = NativeView::Init(env);
   data->view_ctor = Napi::Persistent(view_ctor);
+  data->noop = Napi::Persistent(Napi::Function::New(env, [](const Napi::CallbackInfo&) {}));
   exports.Set("NativeMap", NativeMap::Init(env));
   exports.Set("setErrorFactory", Napi::Function::New<SetErrorFactory>(env));
+  exports.Set("threadSelf", Napi::Function::New<ThreadSelf>(env));
+  exports.Set("threadAlive", Napi::Function::New<ThreadAlive>(env));
   exports.Set("allocationGranularity",
               Napi::Number::New(env, static_cast<double>(mm_allocation_granularity())));
   return exports;

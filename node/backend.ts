@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Backend, BackendMap, BackendView } from '../src/backend.js';
 import { MemmapError, makeError } from '../src/errors.js';
+import { WAIT_RESULTS, type ViewWaiter, type WaitResult } from '../src/wait.js';
 import {
   ACCESS_VALUES,
   MODE_VALUES,
@@ -24,6 +25,10 @@ import {
 
 interface NativeViewHandle {
   flush(): void;
+  /** The core's mm_wait_result (0 ok, 1 not-equal, 2 timed-out); timeout in ms, Infinity for none. */
+  wait(position: number, expected: number, timeoutMs: number): number;
+  waitAsync(position: number, expected: number, timeoutMs: number): Promise<number>;
+  notify(position: number, count: number): number;
   close(): void;
 }
 
@@ -38,6 +43,10 @@ interface Addon {
   NativeMap: new (kind: 0 | 1, pathOrName: string | null, mode: number, capacity: number, access: number) => NativeMapHandle;
   setErrorFactory(factory: (code: string, message: string, errno: number) => Error): void;
   allocationGranularity: number;
+  /** The calling thread's [id, token] (core mm_thread_self). */
+  threadSelf(): [number, number];
+  /** Whether the thread (id, token) still runs (core mm_thread_alive). */
+  threadAlive(id: number, token: number): boolean;
 }
 
 let addon: Addon | undefined;
@@ -70,9 +79,39 @@ export function nativeUnavailable(): string | null {
   }
 }
 
+/** Waits through the addon: the core's futex waits on the view's pages, between processes. */
+class NativeWaiter implements ViewWaiter {
+  readonly #handle: NativeViewHandle;
+
+  constructor(handle: NativeViewHandle) {
+    this.#handle = handle;
+  }
+
+  wait(position: number, expected: number, timeoutMs: number): WaitResult {
+    return WAIT_RESULTS[this.#handle.wait(position, expected, timeoutMs)] as WaitResult;
+  }
+
+  async waitAsync(position: number, expected: number, timeoutMs: number): Promise<WaitResult> {
+    return WAIT_RESULTS[await this.#handle.waitAsync(position, expected, timeoutMs)] as WaitResult;
+  }
+
+  notify(position: number, count: number): number {
+    return this.#handle.notify(position, count);
+  }
+
+  blockingUnavailable(): null {
+    return null;
+  }
+
+  close(): void {
+    // The addon's close settles this view's pending waits (ECLOSED) before it unmaps.
+  }
+}
+
 class NativeView implements BackendView {
   readonly bytes: Uint8Array;
   readonly pages = null;
+  readonly waiter: ViewWaiter;
   readonly offset: number;
   readonly size: number;
   readonly pointerOffset: number;
@@ -84,6 +123,7 @@ class NativeView implements BackendView {
     this.size = size;
     this.pointerOffset = pointerOffset;
     this.#handle = handle;
+    this.waiter = new NativeWaiter(handle);
   }
 
   flush(): void {

@@ -14,5 +14,6 @@ export {
 export { ViewAccessor, type TypedArray } from './view-accessor.js';
 export { ViewStream, type StreamConversionOptions } from './view-stream.js';
 export { MemmapError, type MemmapErrorCode } from './errors.js';
+export type { WaitResult } from './wait.js';
 export type { CacheStats, FileMode, MemoryMappedFileAccess, SeekOrigin, SharedMode } from './types.js';
 export type { BackendName } from './backend.js';

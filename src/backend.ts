@@ -13,6 +13,7 @@
  * @module
  */
 import type { CacheStats, FileMode, MemoryMappedFileAccess, SharedMode } from './types.js';
+import type { ViewWaiter } from './wait.js';
 
 /** The name of a backend, as `MemoryMappedFile.backend` reports it. */
 export type BackendName = 'native' | 'wasm';
@@ -79,6 +80,8 @@ export interface BackendView {
   readonly size: number;
   /** offset % allocation granularity. */
   readonly pointerOffset: number;
+  /** Waits and wakes on the view's words; null where nothing is shared to wait on (paged views). */
+  readonly waiter: ViewWaiter | null;
   /** Writes modified pages to the storage and waits. */
   flush(): void;
   /** Ends the view; a direct view's `bytes` are detached (length 0). Idempotent. */

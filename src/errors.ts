@@ -19,6 +19,7 @@ export type MemmapErrorCode =
   | 'EBADF'
   | 'ENOMEM'
   | 'EACCES'
+  | 'EFAULT'
   | 'EBUSY'
   | 'EEXIST'
   | 'ENOTDIR'
@@ -34,6 +35,10 @@ export type MemmapErrorCode =
   | 'ENODEV'
   | 'ELOOP'
   | 'EAGAIN'
+  | 'ETIMEDOUT'
+  | 'EDEADLK'
+  | 'EPIPE'
+  | 'ECONNRESET'
   | 'ECLOSED'
   | 'EUNSUPPORTED'
   | 'EUNKNOWN';

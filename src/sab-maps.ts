@@ -18,16 +18,19 @@
  *
  * @module
  */
+import { atomicsWaiter } from './atomics-waiter.js';
 import type { BackendMap, BackendView } from './backend.js';
 import { MemmapError } from './errors.js';
 import type { ArenaMap, SharedArena } from './shared-arena.js';
 import { accessAllows, type MemoryMappedFileAccess, type SharedMode } from './types.js';
+import type { ViewWaiter } from './wait.js';
 
 const GRANULARITY = 4096;
 
 class SabView implements BackendView {
   readonly bytes: Uint8Array;
   readonly pages = null;
+  readonly waiter: ViewWaiter | null;
   readonly offset: number;
   readonly size: number;
   readonly pointerOffset: number;
@@ -38,6 +41,7 @@ class SabView implements BackendView {
     this.offset = offset;
     this.size = bytes.length;
     this.pointerOffset = offset % GRANULARITY;
+    this.waiter = atomicsWaiter(bytes);
     this.#release = release;
   }
 
@@ -46,6 +50,7 @@ class SabView implements BackendView {
   }
 
   close(): void {
+    this.waiter?.close();
     const release = this.#release;
     this.#release = null;
     release?.();

@@ -20,6 +20,7 @@ import { windowOf, type ByteWindow } from './byte-window.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
 import { accessCanRead, accessCanWrite, type MemoryMappedFileAccess } from './types.js';
 import { checkIndex } from './validate.js';
+import { notifyArguments, waitArguments, type WaitResult } from './wait.js';
 
 /** Any typed array (not a DataView) that readArray/writeArray copy to or from. */
 export type TypedArray =
@@ -242,6 +243,56 @@ export abstract class ViewAccessor {
   flush(): void {
     if (this.isClosed) throw closedError('view accessor');
     this.view.flush();
+  }
+
+  /**
+   * Sleeps while the Int32 at `position` holds `expected`, until another
+   * thread or process calls notify() on it or `timeoutMs` passes (default:
+   * no timeout), as `Atomics.wait` does — also between processes on the
+   * native backend, where the view's bytes are not a SharedArrayBuffer.
+   * Returns 'not-equal' at once when the word differs, 'ok' when woken,
+   * 'timed-out'. Re-check the word after 'ok', as with any futex.
+   *
+   * `position` counts from the view; the word must lie in it and be
+   * 4-aligned in the map (`offset + position` a multiple of 4). `expected`
+   * is compared as an int32 (`0xffffffff` and `-1` are the same word).
+   * Errors: `ERANGE` (misaligned or out-of-range position, negative or NaN
+   * timeout, expected beyond 32 bits), `ECLOSED`, `EACCES` (a `write` view
+   * cannot read; a `copyOnWrite` view has private pages), `EUNSUPPORTED` (a
+   * paged view of the wasm backend; a browser's main thread, which may not
+   * block: use waitAsync).
+   */
+  wait(position: number, expected: number, timeoutMs?: number): WaitResult {
+    const [waiter, pos, value, timeout] = waitArguments(this.#waitTarget(), position, expected, timeoutMs, true);
+    return waiter.wait(pos, value, timeout);
+  }
+
+  /**
+   * wait() without blocking: a Promise of the same result, as
+   * `Atomics.waitAsync`. On the native backend a few shared threads sleep for
+   * all pending waits (see docs/API.md for the limits). A pending waitAsync
+   * keeps the process alive; closing the view rejects it with `ECLOSED`.
+   * Errors as wait(), as rejections; it works on a browser's main thread.
+   */
+  async waitAsync(position: number, expected: number, timeoutMs?: number): Promise<WaitResult> {
+    const [waiter, pos, value, timeout] = waitArguments(this.#waitTarget(), position, expected, timeoutMs, false);
+    return waiter.waitAsync(pos, value, timeout);
+  }
+
+  /**
+   * Wakes up to `count` (default: all) waiters of the Int32 at `position`,
+   * in any thread or process, and returns how many it woke. Store the new
+   * value first, then notify. Errors: `ERANGE` (as wait(); count negative or
+   * fractional), `ECLOSED`, `EACCES` (`read` and `readExecute` views may wait
+   * but not notify; `copyOnWrite` views neither), `EUNSUPPORTED` (paged views).
+   */
+  notify(position: number, count?: number): number {
+    const [waiter, pos, n] = notifyArguments(this.#waitTarget(), position, count);
+    return waiter.notify(pos, n);
+  }
+
+  #waitTarget() {
+    return { offset: this.offset, capacity: this.capacity, access: this.access, closed: this.isClosed, waiter: this.view.waiter };
   }
 
   /** Ends the view (unmaps it and detaches `bytes`). Closing twice is harmless. */

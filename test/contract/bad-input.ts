@@ -109,7 +109,63 @@ const viewRows: ViewRow[] = [
     code: 'EACCES',
   },
   { title: 'an executable view of a map without execute access', call: (m) => m.createViewAccessor(0, 0, 'readExecute'), name: 'MemmapError', code: 'EACCES' },
+  ...waitRows(),
 ];
+
+/**
+ * wait, waitAsync and notify (every backend: arguments are checked before the
+ * view's state, so a paged view of the wasm backend, which cannot wait at
+ * all, still answers bad arguments the same way, and then EUNSUPPORTED).
+ */
+function waitRows(): ViewRow[] {
+  type Op = 'wait' | 'waitAsync' | 'notify';
+  const call = (op: Op, args: unknown[], access?: 'read' | 'write' | 'copyOnWrite', offset = 0) => async (m: MMF) => {
+    using v = await m.createViewAccessor(offset, 0, access);
+    const f = v[op] as (...a: unknown[]) => unknown;
+    return f.apply(v, args);
+  };
+  const rows: ViewRow[] = [];
+  for (const op of ['wait', 'waitAsync', 'notify'] as Op[]) {
+    const rest = op === 'notify' ? [1] : [0, 0];
+    for (const bad of [-1, 1.5, NaN, Infinity, 2 ** 53]) {
+      rows.push({ title: `${op} at position ${bad}`, call: call(op, [bad, ...rest]), name: 'RangeError', code: 'ERANGE' });
+    }
+    rows.push({ title: `${op} at a position of type string`, call: call(op, ['0', ...rest]), name: 'TypeError', code: 'EINVAL' });
+    rows.push({ title: `${op} at a position that is not 4-aligned`, call: call(op, [2, ...rest]), name: 'RangeError', code: 'ERANGE' });
+    rows.push({ title: `${op} at a word that ends past the view`, call: call(op, [4997, ...rest]), name: 'RangeError', code: 'ERANGE' });
+    rows.push({ title: `${op} at the view's capacity`, call: call(op, [5000, ...rest]), name: 'RangeError', code: 'ERANGE' });
+    rows.push({ title: `${op} at position 0 of a view at offset 2 (not 4-aligned in the map)`, call: call(op, [0, ...rest], undefined, 2), name: 'RangeError', code: 'ERANGE' });
+    rows.push({
+      title: `${op} on a closed view`,
+      call: async (m) => {
+        const v = await m.createViewAccessor();
+        v.close();
+        return (v[op] as (...a: unknown[]) => unknown).apply(v, [0, ...rest]);
+      },
+      name: 'MemmapError',
+      code: 'ECLOSED',
+    });
+    rows.push({ title: `${op} on a copyOnWrite view`, call: call(op, [0, ...rest], 'copyOnWrite'), name: 'MemmapError', code: 'EACCES' });
+  }
+  for (const op of ['wait', 'waitAsync'] as Op[]) {
+    for (const bad of [1.5, NaN, 2 ** 32, -(2 ** 31) - 1]) {
+      rows.push({ title: `${op} expecting ${bad}`, call: call(op, [0, bad]), name: 'RangeError', code: 'ERANGE' });
+    }
+    rows.push({ title: `${op} expecting a string`, call: call(op, [0, '0']), name: 'TypeError', code: 'EINVAL' });
+    rows.push({ title: `${op} expecting a bigint`, call: call(op, [0, 0n]), name: 'TypeError', code: 'EINVAL' });
+    for (const bad of [-1, NaN, -Infinity]) {
+      rows.push({ title: `${op} with a timeout of ${bad}`, call: call(op, [0, 0, bad]), name: 'RangeError', code: 'ERANGE' });
+    }
+    rows.push({ title: `${op} with a timeout of type string`, call: call(op, [0, 0, '5']), name: 'TypeError', code: 'EINVAL' });
+    rows.push({ title: `${op} on a write-only view (it cannot read the word)`, call: call(op, [0, 0], 'write'), name: 'MemmapError', code: 'EACCES' });
+  }
+  for (const bad of [-1, 1.5, NaN]) {
+    rows.push({ title: `notify with a count of ${bad}`, call: call('notify', [0, bad]), name: 'RangeError', code: 'ERANGE' });
+  }
+  rows.push({ title: 'notify with a count of type string', call: call('notify', [0, '1']), name: 'TypeError', code: 'EINVAL' });
+  rows.push({ title: 'notify through a read view (it may wait, not notify)', call: call('notify', [0, 1], 'read'), name: 'MemmapError', code: 'EACCES' });
+  return rows;
+}
 
 export function badInputSuite(t: TestApi, env: () => ContractEnv): void {
   t.describe('bad input', () => {

@@ -11,6 +11,7 @@ import { mapSuite } from './maps.js';
 import { propertyRuns, propertySuite } from './properties.js';
 import { sharedMapSuite } from './shared-maps.js';
 import { streamSuite } from './streams.js';
+import { waitSuite } from './waits.js';
 
 export function contractSuites(t: TestApi, env: () => ContractEnv): void {
   mapSuite(t, env);
@@ -18,6 +19,7 @@ export function contractSuites(t: TestApi, env: () => ContractEnv): void {
   streamSuite(t, env);
   badInputSuite(t, env);
   sharedMapSuite(t, env);
+  waitSuite(t, env);
   propertySuite(t, env, propertyRuns(60));
 }
 
