@@ -51,6 +51,8 @@ class Memory implements MemoryRef {
 
 class PagedView implements BackendView {
   readonly bytes = null;
+  /** Each thread has a page cache of its own: nothing is shared to wait on. */
+  readonly waiter = null;
   readonly pages: WasmPagePort;
   readonly offset: number;
   readonly size: number;

@@ -29,6 +29,7 @@ extern "C" {
   X(EBADF, -EBADF, "bad file descriptor")                                        \
   X(ENOMEM, -ENOMEM, "not enough memory")                                        \
   X(EACCES, -EACCES, "permission denied")                                        \
+  X(EFAULT, -EFAULT, "bad address")                                              \
   X(EBUSY, -EBUSY, "resource busy")                                              \
   X(EEXIST, -EEXIST, "already exists")                                           \
   X(ENOTDIR, -ENOTDIR, "not a directory")                                        \
