@@ -12,6 +12,7 @@
  */
 import { MemmapError } from '../src/errors.js';
 import { SharedArena } from '../src/shared-arena.js';
+import { webLockThreads } from '../src/threads.js';
 import type { WasmPlatform } from '../wasm/backend.js';
 import { WasmCore, type WasmSource } from '../wasm/loader.js';
 import { OpfsFileHost, type OpfsOptions } from './opfs-host.js';
@@ -89,5 +90,6 @@ export const browserPlatform: WasmPlatform = {
       return arena as SharedArena;
     },
     existsElsewhere: () => false,
+    threads: webLockThreads(),
   },
 };

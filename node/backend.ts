@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Backend, BackendMap, BackendView } from '../src/backend.js';
 import { MemmapError, makeError } from '../src/errors.js';
+import type { ThreadId, Threads } from '../src/threads.js';
 import { WAIT_RESULTS, type ViewWaiter, type WaitResult } from '../src/wait.js';
 import {
   ACCESS_VALUES,
@@ -79,9 +80,29 @@ export function nativeUnavailable(): string | null {
   }
 }
 
+let self: ThreadId | undefined;
+
+/** The core's thread identity and liveness (Linux: tid and start time; macOS: pid and start time). */
+const nativeThreads: Threads = {
+  self(): ThreadId {
+    if (!self) {
+      const [id, token] = loadAddon().threadSelf();
+      self = { id, token };
+    }
+    return self;
+  },
+  alive(id: number, token: number): boolean {
+    return loadAddon().threadAlive(id, token);
+  },
+  async aliveAsync(id: number, token: number): Promise<boolean> {
+    return loadAddon().threadAlive(id, token);
+  },
+};
+
 /** Waits through the addon: the core's futex waits on the view's pages, between processes. */
 class NativeWaiter implements ViewWaiter {
   readonly #handle: NativeViewHandle;
+  readonly threads = nativeThreads;
 
   constructor(handle: NativeViewHandle) {
     this.#handle = handle;

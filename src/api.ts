@@ -12,6 +12,8 @@ export {
   type SharedMapOptions,
 } from './memory-mapped-file.js';
 export { ViewAccessor, type TypedArray } from './view-accessor.js';
+export { MapMutex, type MutexGuard } from './map-mutex.js';
+export { Channel, type ChannelCreateOptions, type ChannelOptions, type InPlaceMessage } from './channel.js';
 export { ViewStream, type StreamConversionOptions } from './view-stream.js';
 export { MemmapError, type MemmapErrorCode } from './errors.js';
 export type { WaitResult } from './wait.js';

@@ -18,6 +18,7 @@
  * @module
  */
 import { closedError } from './errors.js';
+import type { Threads } from './threads.js';
 import type { ViewWaiter, WaitResult } from './wait.js';
 
 let blocking: boolean | undefined;
@@ -76,7 +77,10 @@ class AtomicsWaiter implements ViewWaiter {
   /** Rejects a pending waitAsync with ECLOSED. */
   readonly #cancels = new Set<() => void>();
 
-  constructor(bytes: Uint8Array) {
+  readonly threads: Threads;
+
+  constructor(bytes: Uint8Array, threads: Threads) {
+    this.threads = threads;
     const start = bytes.byteOffset - (bytes.byteOffset % 4);
     this.#cells = new Int32Array(bytes.buffer, start, Math.floor((bytes.byteOffset + bytes.byteLength - start) / 4));
     this.#base = bytes.byteOffset - start;
@@ -128,6 +132,8 @@ class AtomicsWaiter implements ViewWaiter {
 }
 
 /** The waiter of a view over shared memory; null for a private copy (a copyOnWrite view). */
-export function atomicsWaiter(bytes: Uint8Array): ViewWaiter | null {
-  return typeof SharedArrayBuffer !== 'undefined' && bytes.buffer instanceof SharedArrayBuffer ? new AtomicsWaiter(bytes) : null;
+export function atomicsWaiter(bytes: Uint8Array, threads: Threads): ViewWaiter | null {
+  return typeof SharedArrayBuffer !== 'undefined' && bytes.buffer instanceof SharedArrayBuffer
+    ? new AtomicsWaiter(bytes, threads)
+    : null;
 }

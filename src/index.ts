@@ -11,6 +11,8 @@
 import { nativeBackend, nativeUnavailable } from '../node/backend.js';
 import { createWasmBackend } from '../wasm/backend.js';
 import { nodeWasmPlatform } from '../wasm/node-platform.js';
+import { registerChannelStreams } from './channel.js';
+import { channelStreamFactory } from './channel-streams.js';
 import { registerBackend } from './memory-mapped-file.js';
 import { nodeStreamFactory } from './node-streams.js';
 import { registerNodeStreams } from './view-stream.js';
@@ -19,5 +21,6 @@ const wasmBackend = createWasmBackend(nodeWasmPlatform);
 registerBackend(nativeBackend, nativeUnavailable);
 registerBackend(wasmBackend, () => wasmBackend.unavailable());
 registerNodeStreams(nodeStreamFactory);
+registerChannelStreams(channelStreamFactory);
 
 export * from './api.js';

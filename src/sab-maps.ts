@@ -22,6 +22,7 @@ import { atomicsWaiter } from './atomics-waiter.js';
 import type { BackendMap, BackendView } from './backend.js';
 import { MemmapError } from './errors.js';
 import type { ArenaMap, SharedArena } from './shared-arena.js';
+import type { Threads } from './threads.js';
 import { accessAllows, type MemoryMappedFileAccess, type SharedMode } from './types.js';
 import type { ViewWaiter } from './wait.js';
 
@@ -36,12 +37,12 @@ class SabView implements BackendView {
   readonly pointerOffset: number;
   #release: (() => void) | null;
 
-  constructor(bytes: Uint8Array, offset: number, release: () => void) {
+  constructor(bytes: Uint8Array, offset: number, threads: Threads, release: () => void) {
     this.bytes = bytes;
     this.offset = offset;
     this.size = bytes.length;
     this.pointerOffset = offset % GRANULARITY;
-    this.waiter = atomicsWaiter(bytes);
+    this.waiter = atomicsWaiter(bytes, threads);
     this.#release = release;
   }
 
@@ -64,6 +65,7 @@ class SabMap implements BackendMap {
   readonly #base: number;
   readonly #access: MemoryMappedFileAccess;
   readonly #retain: () => () => void;
+  readonly #threads: Threads;
   #release: (() => void) | null;
 
   constructor(
@@ -71,10 +73,12 @@ class SabMap implements BackendMap {
     base: number,
     capacity: number,
     access: MemoryMappedFileAccess,
+    threads: Threads,
     retain: () => () => void,
     release: () => void,
   ) {
     this.#buffer = buffer;
+    this.#threads = threads;
     this.#access = access;
     this.#base = base;
     this.capacity = capacity;
@@ -88,7 +92,7 @@ class SabMap implements BackendMap {
     }
     const shared = new Uint8Array(this.#buffer, this.#base + offset, size);
     const bytes = access === 'copyOnWrite' ? shared.slice() : shared;
-    return new SabView(bytes, offset, this.#retain());
+    return new SabView(bytes, offset, this.#threads, this.#retain());
   }
 
   close(): void {
@@ -103,16 +107,18 @@ export interface SabMapHost {
   arena(): SharedArena;
   /** Whether `name` is a map of another process (a POSIX shm object), for a clear EUNSUPPORTED. */
   existsElsewhere(name: string): boolean;
+  /** The threads of this platform (the owners that locks in these maps record). */
+  readonly threads: Threads;
 }
 
-function anonymous(capacity: number, access: MemoryMappedFileAccess): SabMap {
+function anonymous(capacity: number, access: MemoryMappedFileAccess, threads: Threads): SabMap {
   let buffer: SharedArrayBuffer;
   try {
     buffer = new SharedArrayBuffer(capacity);
   } catch (err) {
     throw new MemmapError('ENOMEM', `cannot allocate a SharedArrayBuffer of ${capacity} bytes: ${(err as Error).message}`);
   }
-  return new SabMap(buffer, 0, capacity, access, () => () => {}, () => {});
+  return new SabMap(buffer, 0, capacity, access, threads, () => () => {}, () => {});
 }
 
 /** Opens a non-persisted map on a SharedArrayBuffer backend (arguments validated). */
@@ -123,7 +129,7 @@ export function openSabMap(
   capacity: number,
   access: MemoryMappedFileAccess,
 ): BackendMap {
-  if (name === null) return anonymous(capacity, access);
+  if (name === null) return anonymous(capacity, access, host.threads);
   const arena = host.arena();
   let region: ArenaMap;
   try {
@@ -141,7 +147,7 @@ export function openSabMap(
     arena.retain(region);
     return () => arena.release(region);
   };
-  return new SabMap(region.buffer, region.offset, capacity === 0 ? region.size : capacity, access, retain, () =>
+  return new SabMap(region.buffer, region.offset, capacity === 0 ? region.size : capacity, access, host.threads, retain, () =>
     arena.release(region),
   );
 }

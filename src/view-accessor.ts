@@ -20,7 +20,7 @@ import { windowOf, type ByteWindow } from './byte-window.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
 import { accessCanRead, accessCanWrite, type MemoryMappedFileAccess } from './types.js';
 import { checkIndex } from './validate.js';
-import { notifyArguments, waitArguments, type WaitResult } from './wait.js';
+import { notifyArguments, waitArguments, type ViewWaiter, type WaitResult } from './wait.js';
 
 /** Any typed array (not a DataView) that readArray/writeArray copy to or from. */
 export type TypedArray =
@@ -289,6 +289,11 @@ export abstract class ViewAccessor {
   notify(position: number, count?: number): number {
     const [waiter, pos, n] = notifyArguments(this.#waitTarget(), position, count);
     return waiter.notify(pos, n);
+  }
+
+  /** @internal The view's waiter, for the locks and channels built on it (null: paged). */
+  static waiterOf(accessor: ViewAccessor): ViewWaiter | null {
+    return accessor.view.waiter;
   }
 
   #waitTarget() {

@@ -12,6 +12,7 @@
  */
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
 import type { MemoryMappedFileAccess } from './types.js';
+import type { Threads } from './threads.js';
 import { checkIndex, describe } from './validate.js';
 
 /** What a wait ended with, as `Atomics.wait` says it. */
@@ -33,6 +34,8 @@ export interface ViewWaiter {
   blockingUnavailable(): string | null;
   /** The view closes: pending waitAsync calls reject with `ECLOSED`. */
   close(): void;
+  /** The identity and liveness of the threads that share the view (locks record their owners). */
+  readonly threads: Threads;
 }
 
 /** Accesses whose views wait: they read pages they share with the map. */

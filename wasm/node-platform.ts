@@ -12,6 +12,7 @@ import { SharedArena } from '../src/shared-arena.js';
 import type { WasmPlatform } from './backend.js';
 import { WasmCore, wasmFilePath } from './loader.js';
 import { NodeFileHost } from './node-files.js';
+import { nodeThreads } from './node-threads.js';
 
 const ARENA_KEY = 'memmap:shared-arena';
 
@@ -44,5 +45,6 @@ export const nodeWasmPlatform: WasmPlatform = {
   sab: {
     arena: nodeArena,
     existsElsewhere: (name: string) => process.platform === 'linux' && fs.existsSync(`/dev/shm/${name}`),
+    threads: nodeThreads(),
   },
 };

@@ -1,0 +1,85 @@
+/**
+ * Who holds a lock: the identity of the calling thread and the liveness of
+ * other threads, with which MapMutex and Channel tell a holder that died
+ * from one that is slow. Each backend brings its own (`ViewWaiter.threads`):
+ *
+ *   native            the core: Linux thread id + start time (/proc/<tid>/stat),
+ *                     macOS process id + start time (node/backend.ts)
+ *   wasm, Linux Node  the same, read by JS from /proc/thread-self and
+ *                     /proc/<tid>/stat (wasm/node-platform.ts): a worker that
+ *                     worker.terminate() stopped is gone within milliseconds
+ *   wasm, elsewhere   Web Locks (webLockThreads below): each thread holds a
+ *                     lock named after it for as long as it runs; asking
+ *                     whether it is held is asynchronous only, so only the
+ *                     async operations (lockAsync, receiveAsync, ...) see a
+ *                     dead thread there, and where there is no
+ *                     `navigator.locks` (Node 20 and 22 off Linux) none do
+ *
+ * An id is a number from 1 to 2^30 - 1, unique among the live threads that
+ * share a map; the token tells a thread from an earlier one that had the
+ * same id (0: no token, matches any).
+ *
+ * @module
+ */
+
+/** A thread's identity as a lock records it. */
+export interface ThreadId {
+  readonly id: number;
+  readonly token: number;
+}
+
+export interface Threads {
+  /** The calling thread. */
+  self(): ThreadId;
+  /** Whether the thread runs: true, false, or null when it cannot be told synchronously here. */
+  alive(id: number, token: number): boolean | null;
+  /** The same, where the platform answers only asynchronously; null when it cannot be told. */
+  aliveAsync(id: number, token: number): Promise<boolean | null>;
+}
+
+/** The largest id: lock words keep the owner in their low 30 bits. */
+export const MAX_THREAD_ID = 2 ** 30 - 1;
+
+interface LockManagerLike {
+  request(name: string, options: { mode: 'exclusive' }, callback: () => Promise<void>): Promise<void>;
+  query(): Promise<{ held?: { name?: string }[]; pending?: { name?: string }[] }>;
+}
+
+function lockManager(): LockManagerLike | undefined {
+  return (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
+}
+
+const LOCK_PREFIX = 'memmap-thread-';
+
+/**
+ * Identity by a random id and liveness by Web Locks: the thread asks for an
+ * exclusive lock `memmap-thread-<id>` on its first self() and never lets it
+ * go; the lock ends with the thread (a terminated worker's locks are
+ * released). A thread is alive while its lock is held or still requested.
+ * Without `navigator.locks`, ids are still unique but liveness is unknown.
+ */
+export function webLockThreads(): Threads {
+  let me: ThreadId | undefined;
+  return {
+    self(): ThreadId {
+      if (me) return me;
+      const random = new Uint32Array(1);
+      crypto.getRandomValues(random);
+      me = { id: ((random[0] as number) % MAX_THREAD_ID) + 1, token: 0 };
+      lockManager()
+        ?.request(`${LOCK_PREFIX}${me.id}`, { mode: 'exclusive' }, () => new Promise<void>(() => {}))
+        .catch(() => {});
+      return me;
+    },
+    alive(): null {
+      return null;
+    },
+    async aliveAsync(id: number): Promise<boolean | null> {
+      const locks = lockManager();
+      if (!locks) return null;
+      const name = `${LOCK_PREFIX}${id}`;
+      const state = await locks.query();
+      return [...(state.held ?? []), ...(state.pending ?? [])].some((l) => l.name === name);
+    },
+  };
+}
