@@ -127,7 +127,8 @@ class AtomicsWaiter implements ViewWaiter {
   blockingUnavailable(): string | null {
     return canBlock()
       ? null
-      : "this thread may not block (a browser's main thread, where Atomics.wait is not allowed): use waitAsync, or wait in a worker";
+      : "this thread may not block (a browser's main thread, where Atomics.wait is not allowed): use the async twin " +
+          '(waitAsync, lockAsync, sendAsync, receiveAsync), or block in a worker';
   }
 }
 

@@ -6,8 +6,8 @@
  *
  *   map:     [ header (512 bytes) | ring (capacity bytes) ]
  *   header:  +0 magic, +4 version, +8 capacity, +12 flags (1: many senders)
- *            +64  head    (the sender's cursor)    +68  receiver sleeping
- *            +128 tail    (the receiver's cursor)  +132 sender sleeping
+ *            +64  head    (the sender's cursor)    +68  receivers sleeping
+ *            +128 tail    (the receiver's cursor)  +132 senders sleeping
  *            +192 sender   id, token, state        (state 0: none,
  *            +208 receiver id, token, state         1: attached, 2: closed)
  *            +256 the senders' MapMutex (many senders)
@@ -20,9 +20,9 @@
  * then publishes it by storing the head (Atomics: the receiver sees the
  * whole record or nothing, never a torn one); the receiver reads it, then
  * frees it by storing the tail. Each side sleeps on the other's cursor
- * (ViewAccessor.wait: a futex between processes) after announcing it in its
- * "sleeping" word, and the other side notifies only when that word is set,
- * so a busy channel makes no system calls.
+ * (ViewAccessor.wait: a futex between processes) after counting itself in
+ * its "sleeping" word, and the other side notifies only when that count is
+ * not 0, so a busy channel makes no system calls.
  *
  * Peers: the first send claims the sender's place, the first receive the
  * receiver's, recording the thread (src/threads.ts). A sleeper wakes up
@@ -352,7 +352,7 @@ export class Channel {
   /** Stores the head, waking a sleeping receiver. */
   #publish(head: number): void {
     Atomics.store(this.#cells, C_HEAD, head);
-    if (Atomics.load(this.#cells, C_RECEIVER_SLEEPS) !== 0) this.#waiter.notify(C_HEAD * 4, 1);
+    if (Atomics.load(this.#cells, C_RECEIVER_SLEEPS) > 0) this.#waiter.notify(C_HEAD * 4, 1);
   }
 
   #checkSend(bytes: unknown): Uint8Array {
@@ -370,39 +370,49 @@ export class Channel {
     }
   }
 
+  /**
+   * Writes `message` if there is room (or publishes a ring-end mark and then
+   * writes at the ring's start). With many senders the senders' lock is held
+   * for the write only, never while waiting for room: a thread with several
+   * sends in flight (sendAsync) never waits for itself.
+   */
+  *#writeLocked(message: Uint8Array, left: number): Steps<boolean> {
+    if (this.#mutex === null) return this.#write(message) || this.#write(message);
+    const guard = yield* MapMutex.lockSteps(this.#mutex, left);
+    try {
+      return this.#write(message) || this.#write(message);
+    } finally {
+      guard[Symbol.dispose]();
+    }
+  }
+
   /** The sending loop of send() and sendAsync(): waits for room while the ring is full. */
   *#send(message: Uint8Array, timeout: number): Steps<void> {
     const deadline = performance.now() + timeout;
-    const guard = this.#mutex ? yield* MapMutex.lockSteps(this.#mutex, timeout) : null;
-    try {
-      for (;;) {
-        this.#check();
-        this.#receiverOpen();
-        if (this.#write(message)) return;
-        if (this.#write(message)) return; // after an end mark, the ring's start may have room
-        const tail = Atomics.load(this.#cells, C_TAIL);
-        let moved = false;
-        for (let i = 0; i < this.#spin && !moved; i++) moved = Atomics.load(this.#cells, C_TAIL) !== tail;
-        if (moved) continue;
-        const left = deadline - performance.now();
-        if (left <= 0) throw new MemmapError('ETIMEDOUT', `the channel stayed full for ${timeout} ms`);
-        Atomics.store(this.#cells, C_SENDER_SLEEPS, 1);
-        let result: unknown = 'not-equal';
-        try {
-          if (Atomics.load(this.#cells, C_TAIL) === tail) {
-            result = yield { position: C_TAIL * 4, value: tail, ms: Math.min(SLICE_MS, left) };
-          }
-        } finally {
-          Atomics.store(this.#cells, C_SENDER_SLEEPS, 0);
+    for (;;) {
+      this.#check();
+      this.#receiverOpen();
+      if (yield* this.#writeLocked(message, Math.max(0, deadline - performance.now()))) return;
+      const tail = Atomics.load(this.#cells, C_TAIL);
+      let moved = false;
+      for (let i = 0; i < this.#spin && !moved; i++) moved = Atomics.load(this.#cells, C_TAIL) !== tail;
+      if (moved) continue;
+      const left = deadline - performance.now();
+      if (left <= 0) throw new MemmapError('ETIMEDOUT', `the channel stayed full for ${timeout} ms`);
+      Atomics.add(this.#cells, C_SENDER_SLEEPS, 1);
+      let result: unknown = 'not-equal';
+      try {
+        if (Atomics.load(this.#cells, C_TAIL) === tail) {
+          result = yield { position: C_TAIL * 4, value: tail, ms: Math.min(SLICE_MS, left) };
         }
-        if (result !== 'timed-out') continue;
-        const peer = this.#peer(C_RECEIVER);
-        if (peer.state === ATTACHED && (yield { owner: peer.id, token: peer.token }) === false) {
-          throw this.#died('receiver');
-        }
+      } finally {
+        if (!this.#closed) Atomics.sub(this.#cells, C_SENDER_SLEEPS, 1);
       }
-    } finally {
-      guard?.[Symbol.dispose]();
+      if (result !== 'timed-out') continue;
+      const peer = this.#peer(C_RECEIVER);
+      if (peer.state === ATTACHED && (yield { owner: peer.id, token: peer.token }) === false) {
+        throw this.#died('receiver');
+      }
     }
   }
 
@@ -474,7 +484,7 @@ export class Channel {
   #free(tail: number): void {
     this.#tail = tail;
     Atomics.store(this.#cells, C_TAIL, tail);
-    if (Atomics.load(this.#cells, C_SENDER_SLEEPS) !== 0) this.#waiter.notify(C_TAIL * 4, 1);
+    if (Atomics.load(this.#cells, C_SENDER_SLEEPS) > 0) this.#waiter.notify(C_TAIL * 4, Infinity);
   }
 
   /** The receiving loop: the index of the next message, or -1 at the end of the stream. */
@@ -492,14 +502,14 @@ export class Channel {
       }
       const left = deadline - performance.now();
       if (left <= 0) throw new MemmapError('ETIMEDOUT', `no message came within ${timeout} ms`);
-      Atomics.store(this.#cells, C_RECEIVER_SLEEPS, 1);
+      Atomics.add(this.#cells, C_RECEIVER_SLEEPS, 1);
       let result: unknown = 'not-equal';
       try {
         if (Atomics.load(this.#cells, C_HEAD) === this.#tail) {
           result = yield { position: C_HEAD * 4, value: this.#tail, ms: Math.min(SLICE_MS, left) };
         }
       } finally {
-        Atomics.store(this.#cells, C_RECEIVER_SLEEPS, 0);
+        if (!this.#closed) Atomics.sub(this.#cells, C_RECEIVER_SLEEPS, 1);
       }
       if (result !== 'timed-out' || this.senders === 'many') continue;
       if (sender.state === ATTACHED && (yield { owner: sender.id, token: sender.token }) === false) {

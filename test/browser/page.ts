@@ -5,6 +5,7 @@
  */
 // The real bundle, as a browser loads it (tsconfig maps this path to browser/index.ts for types).
 import * as mm from '/dist/browser/memmap.mjs';
+import { message, sameBytes } from '../support/messages.js';
 import { check, type TestResult } from './harness.js';
 
 
@@ -66,6 +67,88 @@ const scenarios: Record<string, () => Promise<TestResult[]>> = {
           workers.forEach((w) => w.terminate());
         }
         if (Atomics.load(cells, 1) !== 2 * times) throw new Error(`total ${Atomics.load(cells, 1)}, expected ${2 * times}`);
+      }),
+    ];
+  },
+
+  async coordination() {
+    const arena = mm.sharedArena();
+    const fresh = () => `coord-${Date.now()}-${Math.floor(Math.random() * 1e9)}`;
+    return [
+      await check('a channel from a worker to the page: every message whole and in order (receiveAsync on the main thread)', async () => {
+        const name = fresh();
+        using channel = mm.Channel.create(name, 16384);
+        const worker = startWorker();
+        try {
+          const sending = ask(worker, { scenario: 'channel-send', arena, name, count: 3000 });
+          for (let i = 0; i < 3000; i++) {
+            const m = await channel.receiveAsync(30000);
+            if (!m || !sameBytes(m, message(i, 2000))) throw new Error(`message ${i} is not whole`);
+          }
+          await sending;
+        } finally {
+          worker.terminate();
+        }
+      }),
+      await check("the main thread may not block: wait, lock and receive are EUNSUPPORTED; waitAsync works, woken by a worker", async () => {
+        const name = fresh();
+        using map = await mm.MemoryMappedFile.createNew(name, 4096);
+        using view = await map.createViewAccessor();
+        await expectCode(Promise.resolve().then(() => view.wait(0, 0, 0)), 'EUNSUPPORTED', /waitAsync/);
+        await expectCode(Promise.resolve().then(() => new mm.MapMutex(view, 64).lock()), 'EUNSUPPORTED', /waitAsync/);
+        using channel = mm.Channel.create(fresh(), 64);
+        await expectCode(Promise.resolve().then(() => channel.receive(0)), 'EUNSUPPORTED', /waitAsync/);
+        const guard = await new mm.MapMutex(view, 64).lockAsync(1000);
+        if (guard.ownerDied) throw new Error('a fresh mutex had no owner');
+        guard[Symbol.dispose]();
+        const pending = view.waitAsync(0, 0, 30000);
+        const worker = startWorker();
+        try {
+          const [woke] = await ask(worker, { scenario: 'notify', arena, name });
+          if (!woke?.ok) throw new Error(woke?.error);
+        } finally {
+          worker.terminate();
+        }
+        const result = await pending;
+        if (result !== 'ok') throw new Error(`waitAsync gave ${result}`);
+      }),
+      await check("a worker holding a MapMutex is terminated: the page's lockAsync gets ownerDied (Web Locks)", async () => {
+        const name = fresh();
+        using map = await mm.MemoryMappedFile.createNew(name, 4096);
+        using view = await map.createViewAccessor();
+        const mutex = new mm.MapMutex(view, 0);
+        const worker = startWorker();
+        await ask(worker, { scenario: 'mutex-hold', arena, name });
+        if (mutex.tryLock() !== null) throw new Error('the worker holds the mutex');
+        await expectCode(mutex.lockAsync(200), 'ETIMEDOUT', /mutex/);
+        worker.terminate();
+        const start = performance.now();
+        const guard = await mutex.lockAsync(10000);
+        if (!guard.ownerDied) throw new Error('ownerDied is false');
+        if (performance.now() - start > 2000) throw new Error(`took ${performance.now() - start} ms`);
+        guard[Symbol.dispose]();
+      }),
+      await check('a worker sending on a channel is terminated: the page gets whole messages, then ECONNRESET', async () => {
+        const name = fresh();
+        using channel = mm.Channel.create(name, 8192);
+        const worker = startWorker();
+        void ask(worker, { scenario: 'channel-send', arena, name, count: -1 }).catch(() => {});
+        let i = 0;
+        for (; i < 300; i++) {
+          const m = await channel.receiveAsync(30000);
+          if (!m || !sameBytes(m, message(i, 2000))) throw new Error(`message ${i} is not whole`);
+        }
+        worker.terminate();
+        let code = '';
+        try {
+          for (;; i++) {
+            const m = await channel.receiveAsync(30000);
+            if (!m || !sameBytes(m, message(i, 2000))) throw new Error(`message ${i} after the terminate is not whole`);
+          }
+        } catch (err) {
+          code = (err as { code?: string }).code ?? String(err);
+        }
+        if (code !== 'ECONNRESET') throw new Error(`ended with ${code}`);
       }),
     ];
   },

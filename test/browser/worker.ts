@@ -8,6 +8,9 @@
  *   { scenario: 'handle' }                     a FileSystemFileHandle as the file; nested directories
  *   { scenario: 'persist-write' | 'persist-check' }   data that must survive close and a page reload
  *   { scenario: 'count', arena, name, times, parties } Atomics.add on a named map shared with the page
+ *   { scenario: 'channel-send', arena, name, count }   sends message(i, 2000) on a channel (-1: until terminated)
+ *   { scenario: 'notify', arena, name }                 wakes the page's waitAsync on word 0 of a map
+ *   { scenario: 'mutex-hold', arena, name }             locks the MapMutex at byte 0 and keeps it
  */
 // The real bundle, as a browser loads it (tsconfig maps this path to browser/index.ts for types).
 import * as mm from '/dist/browser/memmap.mjs';
@@ -15,6 +18,7 @@ import { contractSuites } from '../contract/index.js';
 import { check, createHarness, type TestResult } from './harness.js';
 import { opfsFiles } from './opfs-env.js';
 import { xorshift32 } from '../contract/env.js';
+import { message } from '../support/messages.js';
 
 
 async function fresh(folder: string): Promise<void> {
@@ -35,6 +39,8 @@ const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestRe
       backend: 'wasm',
       platform: 'browser',
       MemoryMappedFile: mm.MemoryMappedFile,
+      MapMutex: mm.MapMutex,
+      Channel: mm.Channel,
       files: opfsFiles('contract'),
       paged: true,
     }));
@@ -137,6 +143,40 @@ const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestRe
         }
       }),
     ];
+  },
+
+  /** Sends `count` messages message(i, 2000) on the channel `name` (sync sends: a worker may block). */
+  async 'channel-send'(msg) {
+    mm.useSharedArena(msg.arena as SharedArrayBuffer);
+    using channel = mm.Channel.open(msg.name as string);
+    for (let i = 0, n = msg.count as number; n < 0 || i < n; i++) {
+      channel.send(message(i, 2000));
+      if (n < 0 && i % 64 === 63) await new Promise((r) => setTimeout(r, 0)); // let terminate() land
+    }
+    return [];
+  },
+
+  /** Wakes the page's waitAsync at word 0 of the map `name`: stores 1 and notifies until one is woken. */
+  async notify(msg) {
+    mm.useSharedArena(msg.arena as SharedArrayBuffer);
+    using map = await mm.MemoryMappedFile.openExisting(msg.name as string);
+    using view = await map.createViewAccessor();
+    view.writeInt32(0, 1);
+    let woken = 0;
+    for (let i = 0; i < 5000 && woken === 0; i++) {
+      woken = view.notify(0);
+      if (woken === 0) view.wait(4, 0, 1);
+    }
+    return [{ title: 'the worker woke the page', ok: woken === 1, error: `woke ${woken}`, ms: 0 }];
+  },
+
+  /** Locks the MapMutex at byte 0 of the map `name` and keeps it: answers, then idles until terminated. */
+  async 'mutex-hold'(msg) {
+    mm.useSharedArena(msg.arena as SharedArrayBuffer);
+    const map = await mm.MemoryMappedFile.openExisting(msg.name as string);
+    const view = await map.createViewAccessor();
+    new mm.MapMutex(view, 0).lock();
+    return [];
   },
 
   async count(msg) {

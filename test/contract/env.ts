@@ -3,7 +3,7 @@
  * files of the platform (node:fs in Node, OPFS in a browser worker), behind
  * one small async interface so the same suites run everywhere.
  */
-import type { MemoryMappedFile } from '../../src/api.js';
+import type { Channel, MapMutex, MemoryMappedFile } from '../../src/api.js';
 
 /** The test-registration functions (mocha's in Node, harness.ts's in the browser). */
 export interface TestApi {
@@ -26,6 +26,9 @@ export interface ContractEnv {
   readonly backend: 'native' | 'wasm';
   readonly platform: 'node' | 'browser';
   readonly MemoryMappedFile: typeof MemoryMappedFile;
+  readonly MapMutex: typeof MapMutex;
+  /** Channel, with its factories bound to the backend. */
+  readonly Channel: typeof Channel;
   readonly files: FileEnv;
   /** Persisted maps are paged (no single `bytes` array). */
   readonly paged: boolean;

@@ -6,6 +6,8 @@
  */
 import { accessorSuite } from './accessors.js';
 import { badInputSuite } from './bad-input.js';
+import { coordinationSuite } from './coordination.js';
+import { coordinationBadInputSuite } from './coordination-bad-input.js';
 import type { ContractEnv, TestApi } from './env.js';
 import { mapSuite } from './maps.js';
 import { propertyRuns, propertySuite } from './properties.js';
@@ -20,6 +22,8 @@ export function contractSuites(t: TestApi, env: () => ContractEnv): void {
   badInputSuite(t, env);
   sharedMapSuite(t, env);
   waitSuite(t, env);
+  coordinationSuite(t, env);
+  coordinationBadInputSuite(t, env);
   propertySuite(t, env, propertyRuns(60));
 }
 

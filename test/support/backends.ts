@@ -5,13 +5,15 @@
  * over node:fs, SharedArrayBuffer maps). The API handed to a suite is the
  * real MemoryMappedFile with `backend` added to the options of every factory.
  */
-import { MemoryMappedFile } from '../../src/index.js';
+import { Channel, MemoryMappedFile } from '../../src/index.js';
 import type { BackendName } from '../../src/backend.js';
 
 export interface BackendUnderTest {
   readonly name: BackendName;
   /** The API entry point, bound to this backend. */
   readonly MemoryMappedFile: typeof MemoryMappedFile;
+  /** Channel, its factories bound to this backend. */
+  readonly Channel: typeof Channel;
   /** Whether views have one zero-copy `bytes` array for persisted maps (native) or are paged (wasm). */
   readonly pagedFiles: boolean;
 }
@@ -39,9 +41,21 @@ export function bindBackend(backend: BackendName): typeof MemoryMappedFile {
   });
 }
 
+/** Channel with its factories bound to `backend`. */
+export function bindChannel(backend: BackendName): typeof Channel {
+  const bound: Record<string, unknown> = {
+    create: (name: string, c: number, o?: object) => Channel.create(name, c, withBackend(o, backend) as object),
+    open: (name: string, o?: object) => Channel.open(name, withBackend(o, backend) as object),
+  };
+  return new Proxy(Channel, {
+    get: (target, prop, receiver) => (typeof prop === 'string' && prop in bound ? bound[prop] : Reflect.get(target, prop, receiver)),
+  });
+}
+
 const backends: BackendUnderTest[] = (['native', 'wasm'] as const).map((name) => ({
   name,
   MemoryMappedFile: bindBackend(name),
+  Channel: bindChannel(name),
   pagedFiles: name === 'wasm',
 }));
 
