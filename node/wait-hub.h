@@ -13,6 +13,10 @@
 //
 // Limits: kMaxThreads threads of kWordsPerThread words each (4 x 127 = 508
 // waits sleep in the kernel at once; a notify counts them like any waiter).
+// When several words of one thread's set are notified in the same instant,
+// futex_waitv reports one of them: the others are settled as soon as the
+// thread sees their words changed (the usual protocol stores, then
+// notifies), else by a later notify, although the first notify counted them.
 // Waits beyond that, and all waits where the platform has no multi-word wait
 // (macOS; Linux before 5.16), go to one more thread that polls their words:
 // it settles a wait 'ok' once its word no longer holds the expected value,

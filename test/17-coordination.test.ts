@@ -243,3 +243,65 @@ for (const setting of settings) {
     });
   });
 }
+
+describe('waitAsync on the native backend beyond the kernel slots of its threads', () => {
+  it('600 pending waits (508 in futex_waitv sets, the rest polled) all settle once their words change and are notified', async function () {
+    this.timeout(60_000);
+    using map = MemoryMappedFile.createNewSync(freshName(), 8192, { backend: 'native' });
+    using view = map.createViewAccessorSync();
+    const waits = Array.from({ length: 600 }, (_, i) => view.waitAsync(4 * i, 0, DEADLINE_MS));
+    await new Promise((r) => setTimeout(r, 300)); // the hub's threads fall asleep on them
+    let woken = 0;
+    for (let i = 0; i < 600; i++) {
+      view.writeInt32(4 * i, 1);
+      woken += view.notify(4 * i);
+    }
+    assert.ok(woken > 0, 'notify counts the waits that sleep in the kernel');
+    assert.deepEqual(new Set(await Promise.all(waits)), new Set(['ok']));
+  });
+});
+
+describe('Channel on Node', () => {
+  it('a second sender in another thread is EBUSY (one sender at a time unless created for many)', async function () {
+    this.timeout(60_000);
+    const name = freshName();
+    using channel = Channel.create(name, 4096, { backend: 'native' });
+    const sender = threadPeer({ backend: 'native', job: 'channel-send', name, count: -1, maxLength: 10 });
+    assert.ok(await channel.receiveAsync(DEADLINE_MS), 'the worker sends');
+    using other = Channel.open(name, { backend: 'native' });
+    assert.throws(() => other.trySend(new Uint8Array(1)), { code: 'EBUSY' });
+    await sender.kill();
+  });
+
+  it('Node streams: a Writable sends each chunk, a Readable yields each message; ending the Writable ends the stream', async () => {
+    const name = freshName();
+    using receiver = Channel.create(name, 4096);
+    const sender = Channel.open(name);
+    const { Readable, Writable } = await import('node:stream');
+    const { pipeline } = await import('node:stream/promises');
+    const chunks = [Buffer.from('one'), Buffer.from('two'), Buffer.from('three')];
+    const writing = pipeline(Readable.from(chunks), sender.toNodeWritable());
+    const got: Buffer[] = [];
+    await pipeline(receiver.toNodeReadable(), new Writable({ write: (c: Buffer, _e, cb) => { got.push(c); cb(); } }));
+    await writing;
+    assert.deepEqual(got.map(String), ['one', 'two', 'three']);
+    assert.equal(sender.closed, true);
+  });
+
+  it('many senders in 3 processes, one killed mid-stream: every message the receiver gets is whole', async function () {
+    this.timeout(120_000);
+    const name = freshName();
+    using channel = Channel.create(name, 8192, { senders: 'many', backend: 'native' });
+    const senders = [0, 1, 2].map(() => processPeer({ job: 'channel-send', name, count: -1, maxLength: 500 }));
+    const whole = (m: Uint8Array) => m.length < 4 || m.every((b, k) => k < 4 || b === (m[0] as number));
+    for (let i = 0; i < 2000; i++) {
+      const m = await channel.receiveAsync(DEADLINE_MS);
+      assert.ok(m && whole(m), `message ${i} is whole`);
+    }
+    await (senders[0] as Peer).kill();
+    for (let i = 0; i < 2000; i++) {
+      const m = await channel.receiveAsync(DEADLINE_MS);
+      assert.ok(m && whole(m), `message ${i} after the kill is whole`);
+    }
+  });
+});
