@@ -54,13 +54,14 @@ export function randomPositions(count: number, limit: number, align: number, see
 
 /**
  * What a figure's result is measured in. `ns/op` and `µs/op`: lower is
- * better; `GB/s`: higher is better.
+ * better; `GB/s` and `M/s` (millions of operations per second): higher is
+ * better.
  */
-export type Unit = 'ns/op' | 'µs/op' | 'GB/s';
+export type Unit = 'ns/op' | 'µs/op' | 'GB/s' | 'M/s';
 
 /** Whether lower values of `unit` are better (times per operation). */
 function lowerIsBetter(unit: Unit): boolean {
-  return unit !== 'GB/s';
+  return unit !== 'GB/s' && unit !== 'M/s';
 }
 
 export interface Contender {
@@ -162,6 +163,7 @@ export type RowSource = Pick<Contender, 'name' | 'ops' | 'bytesPerOp' | 'target'
 function valueOf(c: RowSource, ns: number, unit: Unit): number {
   if (unit === 'ns/op') return ns / c.ops;
   if (unit === 'µs/op') return ns / 1000 / c.ops;
+  if (unit === 'M/s') return (c.ops / ns) * 1000; // operations per ns × 1000 = millions per second
   if (c.bytesPerOp === undefined) throw new Error(`${c.name}: a GB/s figure needs bytesPerOp`);
   return (c.ops * c.bytesPerOp) / ns; // bytes per ns = GB/s (10^9 bytes)
 }

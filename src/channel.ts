@@ -125,6 +125,27 @@ function checkSpin(value: unknown): number {
   return checkIndex(value, 'spin');
 }
 
+/** A message lent by receiveInPlace (one object per message; the channel frees its bytes on release). */
+class Lent implements InPlaceMessage {
+  readonly bytes: Uint8Array;
+  #release: (() => void) | null;
+
+  constructor(bytes: Uint8Array, release: () => void) {
+    this.bytes = bytes;
+    this.#release = release;
+  }
+
+  release(): void {
+    const release = this.#release;
+    this.#release = null;
+    release?.();
+  }
+
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}
+
 /** A bounded channel of messages over a named map (see the module comment). */
 export class Channel {
   /** The channel's name (its map's name). */
@@ -150,6 +171,8 @@ export class Channel {
   /** The receiver's cursor (this side owns it) and what it last saw of the head. */
   #tail = 0;
   #headSeen = 0;
+  /** What the sender last saw of the receiver's tail. */
+  #tailSeen = 0;
   /** A message lent by receiveInPlace: the tail after it, or -1. */
   #lentTail = -1;
   /** The peer died: every call after says so. */
@@ -285,6 +308,7 @@ export class Channel {
   #asSender(): void {
     if (this.#role.sender) return;
     if (this.#mutex === null) this.#claim(C_SENDER, 'sender');
+    this.#tailSeen = Atomics.load(this.#cells, C_TAIL);
     this.#role.sender = true;
   }
 
@@ -322,27 +346,37 @@ export class Channel {
     return cursor >= this.capacity ? cursor - this.capacity : cursor;
   }
 
+  /** The free bytes of the ring between the head and a tail. */
+  #free(head: number, tail: number): number {
+    return this.capacity - (head >= tail ? head - tail : head + 2 * this.capacity - tail);
+  }
+
   /**
    * Writes `message` if the ring has room; false when it is full. The
    * caller is the sender (and holds the senders' lock with many senders).
    */
   #write(message: Uint8Array): boolean {
-    const cap = this.capacity;
     const record = align8(4 + message.length);
     const head = Atomics.load(this.#cells, C_HEAD);
-    const tail = Atomics.load(this.#cells, C_TAIL);
-    const used = head >= tail ? head - tail : head + 2 * cap - tail;
     const at = this.#index(head);
-    const room = cap - at;
+    const room = this.capacity - at;
+    // The one sender reads the receiver's tail again only when what it last saw of it leaves no
+    // room (the tail moves with every message: reading it each time would cost a cache miss each
+    // time). That stays exact because its head is never more than a ring ahead of what it saw.
+    // Many senders move the head for each other, so they read the tail each time.
+    if (this.#mutex !== null || this.#free(head, this.#tailSeen) < Math.min(record, room)) {
+      this.#tailSeen = Atomics.load(this.#cells, C_TAIL);
+    }
+    const free = this.#free(head, this.#tailSeen);
     if (record > room) {
       // The record does not fit before the ring's end: mark the end, publish the mark (the
       // receiver skips it and frees its bytes), and write at 0 once there is room there.
-      if (cap - used < room) return false;
+      if (free < room) return false;
       this.#ringView.setInt32(at, END_MARK, true);
       this.#publish(this.#advance(head, room));
       return false;
     }
-    if (cap - used < record) return false;
+    if (free < record) return false;
     this.#ringView.setInt32(at, message.length, true);
     this.#ring.set(message, at + 4);
     this.#publish(this.#advance(head, record));
@@ -432,6 +466,11 @@ export class Channel {
     const why = this.#waiter.blockingUnavailable();
     if (why !== null) throw new MemmapError('EUNSUPPORTED', why);
     this.#asSender();
+    if (this.#mutex === null) {
+      // The common case without a generator: room now.
+      this.#receiverOpen();
+      if (this.#write(message)) return;
+    }
     drive(this.#send(message, timeout), this.#waiter);
   }
 
@@ -441,6 +480,10 @@ export class Channel {
     const timeout = checkTimeout(timeoutMs);
     this.#check();
     this.#asSender();
+    if (this.#mutex === null) {
+      this.#receiverOpen();
+      if (this.#write(message)) return;
+    }
     return driveAsync(this.#send(message, timeout), this.#waiter);
   }
 
@@ -476,15 +519,22 @@ export class Channel {
       }
       const at = this.#index(this.#tail);
       if (this.#ringView.getInt32(at, true) !== END_MARK) return at;
-      this.#free(this.#advance(this.#tail, this.capacity - at));
+      this.#consume(this.#advance(this.#tail, this.capacity - at));
     }
   }
 
   /** Frees the ring up to the receiver's cursor, waking a sleeping sender. */
-  #free(tail: number): void {
+  #consume(tail: number): void {
     this.#tail = tail;
     Atomics.store(this.#cells, C_TAIL, tail);
     if (Atomics.load(this.#cells, C_SENDER_SLEEPS) > 0) this.#waiter.notify(C_TAIL * 4, Infinity);
+  }
+
+  /** The next message's index after looking up to `spin` times (-1: none yet). */
+  #spinning(): number {
+    let at = this.#peek();
+    for (let i = 0; i < this.#spin && at < 0; i++) at = this.#peek();
+    return at;
   }
 
   /** The receiving loop: the index of the next message, or -1 at the end of the stream. */
@@ -492,8 +542,7 @@ export class Channel {
     const deadline = performance.now() + timeout;
     for (;;) {
       this.#check();
-      let at = this.#peek();
-      for (let i = 0; i < this.#spin && at < 0; i++) at = this.#peek();
+      let at = this.#spinning();
       if (at >= 0) return at;
       const sender = this.#peer(C_SENDER);
       if (sender.state === CLOSED) {
@@ -532,7 +581,7 @@ export class Channel {
     if (at < 0) return null;
     const length = this.#ringView.getInt32(at, true);
     const message = this.#ring.slice(at + 4, at + 4 + length);
-    this.#free(this.#advance(this.#tail, align8(4 + length)));
+    this.#consume(this.#advance(this.#tail, align8(4 + length)));
     return message;
   }
 
@@ -540,17 +589,16 @@ export class Channel {
   #lend(at: number): InPlaceMessage | null {
     if (at < 0) return null;
     const length = this.#ringView.getInt32(at, true);
-    const after = this.#advance(this.#tail, align8(4 + length));
-    this.#lentTail = after;
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      this.#lentTail = -1;
-      if (!this.#closed) this.#free(after);
-    };
-    return { bytes: this.#ring.subarray(at + 4, at + 4 + length), release, [Symbol.dispose]: release };
+    this.#lentTail = this.#advance(this.#tail, align8(4 + length));
+    return new Lent(this.#ring.subarray(at + 4, at + 4 + length), this.#giveBack);
   }
+
+  /** Gives a lent message's bytes back (once, and only while the channel is open). */
+  readonly #giveBack = (): void => {
+    const after = this.#lentTail;
+    this.#lentTail = -1;
+    if (after >= 0 && !this.#closed) this.#consume(after);
+  };
 
   /**
    * Receives the next message (a copy), waiting for at most `timeoutMs`
@@ -564,13 +612,15 @@ export class Channel {
     const timeout = this.#checkReceive(timeoutMs);
     const why = this.#waiter.blockingUnavailable();
     if (why !== null) throw new MemmapError('EUNSUPPORTED', why);
-    return this.#take(drive(this.#receive(timeout), this.#waiter));
+    const at = this.#spinning();
+    return this.#take(at >= 0 ? at : drive(this.#receive(timeout), this.#waiter));
   }
 
   /** receive() without blocking the thread. Errors as receive(), as rejections. */
   async receiveAsync(timeoutMs?: number): Promise<Uint8Array | null> {
     const timeout = this.#checkReceive(timeoutMs);
-    return this.#take(await driveAsync(this.#receive(timeout), this.#waiter));
+    const at = this.#spinning();
+    return this.#take(at >= 0 ? at : await driveAsync(this.#receive(timeout), this.#waiter));
   }
 
   /** The next message if one is there now (a copy), else undefined; null at the end of the stream. */
@@ -590,13 +640,15 @@ export class Channel {
     const timeout = this.#checkReceive(timeoutMs);
     const why = this.#waiter.blockingUnavailable();
     if (why !== null) throw new MemmapError('EUNSUPPORTED', why);
-    return this.#lend(drive(this.#receive(timeout), this.#waiter));
+    const at = this.#spinning();
+    return this.#lend(at >= 0 ? at : drive(this.#receive(timeout), this.#waiter));
   }
 
   /** receiveInPlace() without blocking the thread. */
   async receiveInPlaceAsync(timeoutMs?: number): Promise<InPlaceMessage | null> {
     const timeout = this.#checkReceive(timeoutMs);
-    return this.#lend(await driveAsync(this.#receive(timeout), this.#waiter));
+    const at = this.#spinning();
+    return this.#lend(at >= 0 ? at : await driveAsync(this.#receive(timeout), this.#waiter));
   }
 
   /** The messages (copies) until the end of the stream: `for await (const m of channel)`. */
