@@ -9,7 +9,7 @@
  * worker is bounded by a deadline and killed at the end of its test.
  */
 import assert from 'node:assert/strict';
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -303,5 +303,46 @@ describe('Channel on Node', () => {
       const m = await channel.receiveAsync(DEADLINE_MS);
       assert.ok(m && whole(m), `message ${i} after the kill is whole`);
     }
+  });
+});
+
+describe('waitAsync and the life of a process or worker', () => {
+  for (const backend of ['native', 'wasm'] as const) {
+    it(`a pending waitAsync keeps the process alive until it settles [${backend}]`, async function () {
+      this.timeout(60_000);
+      const entry = new URL('../src/index.ts', import.meta.url).href;
+      const script = `
+        import { MemoryMappedFile } from ${JSON.stringify(entry)};
+        const map = MemoryMappedFile.createNewSync(null, 4096, { backend: '${backend}' });
+        const view = map.createViewAccessorSync();
+        const start = Date.now();
+        view.waitAsync(0, 0, 300).then((r) => console.log(r, Date.now() - start >= 290));`;
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout!.on('data', (d) => (out += d));
+      const [code] = await once(child, 'exit');
+      assert.equal(code, 0);
+      assert.equal(out.trim(), 'timed-out true');
+    });
+  }
+
+  it('a worker terminated with native waitAsync calls pending leaves the process working', async function () {
+    this.timeout(60_000);
+    const name = freshName();
+    using map = MemoryMappedFile.createNewSync(name, 4096, { backend: 'native' });
+    using view = map.createViewAccessorSync();
+    for (let round = 0; round < 3; round++) {
+      const peer = threadPeer({ backend: 'native', job: 'wait', async: true, name, position: 0, expected: 0, timeoutMs: DEADLINE_MS });
+      await new Promise((r) => setTimeout(r, 100));
+      await peer.kill();
+    }
+    // The hub still serves this thread.
+    const pending = view.waitAsync(0, 0, DEADLINE_MS);
+    let woken = 0;
+    for (let i = 0; i < 1000 && woken === 0; i++) {
+      woken = view.notify(0);
+      if (woken === 0) await new Promise((r) => setTimeout(r, 2));
+    }
+    assert.equal(await pending, 'ok');
   });
 });
