@@ -48,7 +48,7 @@ import { MemoryMappedFile } from './memory-mapped-file.js';
 import type { BackendName } from './backend.js';
 import { drive, driveAsync, type Steps } from './steps.js';
 import type { Threads } from './threads.js';
-import { checkTimeout, type ViewWaiter } from './wait.js';
+import { checkBlocking, checkTimeout, type ViewWaiter } from './wait.js';
 import { checkIndex, checkMapName, checkObject, describe } from './validate.js';
 import { ViewAccessor } from './view-accessor.js';
 
@@ -463,8 +463,7 @@ export class Channel {
     const message = this.#checkSend(bytes);
     const timeout = checkTimeout(timeoutMs);
     this.#check();
-    const why = this.#waiter.blockingUnavailable();
-    if (why !== null) throw new MemmapError('EUNSUPPORTED', why);
+    checkBlocking(this.#waiter);
     this.#asSender();
     if (this.#mutex === null) {
       // The common case without a generator: room now.
@@ -609,18 +608,12 @@ export class Channel {
    * `EUNSUPPORTED` (a thread that may not block: use receiveAsync).
    */
   receive(timeoutMs?: number): Uint8Array | null {
-    const timeout = this.#checkReceive(timeoutMs);
-    const why = this.#waiter.blockingUnavailable();
-    if (why !== null) throw new MemmapError('EUNSUPPORTED', why);
-    const at = this.#spinning();
-    return this.#take(at >= 0 ? at : drive(this.#receive(timeout), this.#waiter));
+    return this.#take(this.#next(timeoutMs));
   }
 
   /** receive() without blocking the thread. Errors as receive(), as rejections. */
   async receiveAsync(timeoutMs?: number): Promise<Uint8Array | null> {
-    const timeout = this.#checkReceive(timeoutMs);
-    const at = this.#spinning();
-    return this.#take(at >= 0 ? at : await driveAsync(this.#receive(timeout), this.#waiter));
+    return this.#take(await this.#nextAsync(timeoutMs));
   }
 
   /** The next message if one is there now (a copy), else undefined; null at the end of the stream. */
@@ -637,18 +630,27 @@ export class Channel {
    * for that. Errors as receive().
    */
   receiveInPlace(timeoutMs?: number): InPlaceMessage | null {
-    const timeout = this.#checkReceive(timeoutMs);
-    const why = this.#waiter.blockingUnavailable();
-    if (why !== null) throw new MemmapError('EUNSUPPORTED', why);
-    const at = this.#spinning();
-    return this.#lend(at >= 0 ? at : drive(this.#receive(timeout), this.#waiter));
+    return this.#lend(this.#next(timeoutMs));
   }
 
   /** receiveInPlace() without blocking the thread. */
   async receiveInPlaceAsync(timeoutMs?: number): Promise<InPlaceMessage | null> {
+    return this.#lend(await this.#nextAsync(timeoutMs));
+  }
+
+  /** The next message's index, blocking while there is none (-1: the end of the stream). */
+  #next(timeoutMs: unknown): number {
+    const timeout = this.#checkReceive(timeoutMs);
+    checkBlocking(this.#waiter);
+    const at = this.#spinning();
+    return at >= 0 ? at : drive(this.#receive(timeout), this.#waiter);
+  }
+
+  /** #next without blocking the thread. */
+  async #nextAsync(timeoutMs: unknown): Promise<number> {
     const timeout = this.#checkReceive(timeoutMs);
     const at = this.#spinning();
-    return this.#lend(at >= 0 ? at : await driveAsync(this.#receive(timeout), this.#waiter));
+    return at >= 0 ? at : driveAsync(this.#receive(timeout), this.#waiter);
   }
 
   /** The messages (copies) until the end of the stream: `for await (const m of channel)`. */

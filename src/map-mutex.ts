@@ -38,7 +38,7 @@
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
 import type { ThreadId, Threads } from './threads.js';
 import { drive, driveAsync, type Steps } from './steps.js';
-import { checkTimeout, type ViewWaiter } from './wait.js';
+import { checkBlocking, checkTimeout, type ViewWaiter } from './wait.js';
 import { checkIndex } from './validate.js';
 import { ViewAccessor } from './view-accessor.js';
 
@@ -170,8 +170,7 @@ export class MapMutex {
   lock(timeoutMs?: number): MutexGuard {
     const timeout = checkTimeout(timeoutMs);
     const me = this.#check();
-    const why = this.#waiter.blockingUnavailable();
-    if (why !== null) throw new MemmapError('EUNSUPPORTED', why);
+    checkBlocking(this.#waiter);
     return drive(this.#acquire(me, timeout), this.#waiter);
   }
 

@@ -112,6 +112,12 @@ function usable(target: WaitTarget, notify: boolean): ViewWaiter {
   return target.waiter;
 }
 
+/** Throws EUNSUPPORTED when this thread may not block (a browser's main thread). */
+export function checkBlocking(waiter: ViewWaiter): void {
+  const why = waiter.blockingUnavailable();
+  if (why !== null) throw new MemmapError('EUNSUPPORTED', why);
+}
+
 /** Validates a wait's arguments and state; returns the waiter and the arguments as numbers. */
 export function waitArguments(
   target: WaitTarget,
@@ -124,8 +130,7 @@ export function waitArguments(
   const value = checkExpected(expected);
   const timeout = checkTimeout(timeoutMs);
   const waiter = usable(target, false);
-  const why = blocking ? waiter.blockingUnavailable() : null;
-  if (why !== null) throw new MemmapError('EUNSUPPORTED', why);
+  if (blocking) checkBlocking(waiter);
   return [waiter, pos, value, timeout];
 }
 
