@@ -68,7 +68,6 @@ const C_SENDER_SLEEPS = 33;
 const C_SENDER = 48; // id, token, state
 const C_RECEIVER = 52;
 const MUTEX_AT = 256;
-const NONE = 0;
 const ATTACHED = 1;
 const CLOSED = 2;
 const END_MARK = -1;
@@ -320,7 +319,7 @@ export class Channel {
     this.#role.receiver = true;
   }
 
-  /** The peer recorded at `at`: ATTACHED and alive, CLOSED, or NONE (also: not yet there). */
+  /** The peer recorded at `at`: its thread, and its state (0: not there yet, ATTACHED, CLOSED). */
   #peer(at: number): { id: number; token: number; state: number } {
     return {
       id: Atomics.load(this.#cells, at),
