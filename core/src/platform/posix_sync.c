@@ -287,16 +287,20 @@ int mm__plat_map_watch(intptr_t handle, uint64_t offset, size_t length, void **a
 int mm__plat_wait(const mm_word *word, int32_t expected, int64_t timeout_ns, int *os_errno) {
   struct timespec deadline;
   *os_errno = 0;
-  if (timeout_ns >= 0) mm__deadline_after(timeout_ns, &deadline);
+  if (timeout_ns == 0) {
+    /* Only a look: no kernel timer, whose slack would make it last up to 50 µs. */
+    return __atomic_load_n(word->addr, __ATOMIC_SEQ_CST) != expected ? MM_WAIT_NOT_EQUAL : MM_WAIT_TIMED_OUT;
+  }
+  if (timeout_ns > 0) mm__deadline_after(timeout_ns, &deadline);
   for (;;) {
     int64_t left = timeout_ns < 0 ? -1 : mm__ns_until(&deadline);
-    int rc = mm__os_wait(word->addr, expected, left);
+    int rc;
+    if (left == 0) return MM_WAIT_TIMED_OUT;
+    rc = mm__os_wait(word->addr, expected, left);
     if (rc == 0) return MM_WAIT_WOKEN;
     if (rc == -EAGAIN) return MM_WAIT_NOT_EQUAL;
-    if (rc == -ETIMEDOUT || rc == -EINTR) {
-      if (left == 0 || (timeout_ns >= 0 && mm__ns_until(&deadline) == 0)) return MM_WAIT_TIMED_OUT;
-      continue; /* a signal, or a wait that the primitive cut short: sleep for the time left */
-    }
+    /* A signal, or a wait the primitive cut short: sleep for the time left (none: timed out). */
+    if (rc == -ETIMEDOUT || rc == -EINTR) continue;
     return mm__os_fail(rc, os_errno);
   }
 }
