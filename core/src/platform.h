@@ -59,6 +59,14 @@ int mm__plat_sync(void *addr, size_t length, int *os_errno);
 void mm__plat_unmap(void *addr, size_t length);
 
 /*
+ * Replaces the mapping [addr, addr + length) in place, atomically, by private
+ * anonymous zero pages (readable and writable, not charged against the
+ * commit limit), releasing the file or shared object it mapped; the range
+ * stays reserved until mm__plat_unmap. On failure the old mapping is intact.
+ */
+int mm__plat_remap_inert(void *addr, size_t length, int *os_errno);
+
+/*
  * A storage (storage.h) over the open file `handle`, for the pager. The
  * handle is borrowed: closing the storage does not close it.
  */

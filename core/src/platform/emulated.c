@@ -123,6 +123,11 @@ int mm__plat_sync(void *addr, size_t length, int *os_errno) {
 
 void mm__plat_unmap(void *addr, size_t length) {}
 
+int mm__plat_remap_inert(void *addr, size_t length, int *os_errno) {
+  *os_errno = 0;
+  return MM_EUNSUPPORTED; /* nothing is ever mapped here */
+}
+
 /* The storage over a JS file: the id is borrowed from the map that owns it. */
 typedef struct mm__js_storage {
   mm_storage base; /* first member: a mm__js_storage* is a mm_storage* */

@@ -163,6 +163,15 @@ int mm__plat_sync(void *addr, size_t length, int *os_errno) {
 
 void mm__plat_unmap(void *addr, size_t length) { munmap(addr, length); }
 
+int mm__plat_remap_inert(void *addr, size_t length, int *os_errno) {
+  /* MAP_FIXED replaces the old mapping in one step: no other thread can map
+     something else at these addresses in between (mmap(2)). */
+  void *p = mmap(addr, length, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) return mm__fail(os_errno);
+  return 0;
+}
+
 int mm__plat_storage(intptr_t handle, mm_storage **out, int *os_errno) {
   *os_errno = 0;
   return mm_storage_open_fd((int)handle, 0, out);

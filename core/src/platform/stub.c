@@ -42,6 +42,11 @@ int mm__plat_sync(void *addr, size_t length, int *os_errno) {
 
 void mm__plat_unmap(void *addr, size_t length) {}
 
+int mm__plat_remap_inert(void *addr, size_t length, int *os_errno) {
+  *os_errno = 0;
+  return MM_EUNSUPPORTED; /* nothing is ever mapped here */
+}
+
 int mm__plat_shm_create(const char *name, intptr_t *handle, int *os_errno) {
   *handle = -1;
   *os_errno = 0;
