@@ -27,6 +27,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 extern "C" {
@@ -125,6 +126,20 @@ class NativeView : public Napi::ObjectWrap<NativeView> {
   Napi::Reference<Napi::ArrayBuffer> buffer_;
 };
 
+// The context of an EACCES on a named map: whose object the name is, so the
+// user can tell a planted object from a permission problem of their own.
+std::string Untrusted(const std::string& name) {
+  mm_shared_owner_info who;
+  std::string what = "shared map '" + name + "'";
+  if (mm_shared_owner(name.c_str(), &who) != 0) return what;
+  char octal[8];
+  std::snprintf(octal, sizeof octal, "%04o", static_cast<unsigned>(who.mode));
+  std::string owner = std::to_string(who.uid);
+  if (who.user[0] != '\0') owner += " (" + std::string(who.user) + ")";
+  return what + " is owned by user " + owner + " with mode " + octal +
+         "; memmap joins only objects of its own user that grant no group or other access";
+}
+
 class NativeMap : public Napi::ObjectWrap<NativeMap> {
  public:
   static Napi::Function Init(Napi::Env env) {
@@ -154,6 +169,7 @@ class NativeMap : public Napi::ObjectWrap<NativeMap> {
     } else {
       rc = mm_map_open_shared(anonymous ? nullptr : name.c_str(), static_cast<mm_shared_mode>(mode),
                               capacity, access, &map_, &os_errno);
+      if (rc == MM_EACCES && !anonymous) ThrowCore(env, rc, os_errno, Untrusted(name));
       if (rc < 0) ThrowCore(env, rc, os_errno, anonymous ? "anonymous map" : "shared map '" + name + "'");
     }
   }
