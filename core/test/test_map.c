@@ -228,7 +228,8 @@ static void test_errors(void) {
   MM_CHECK_EQ(mm_err_from_errno(EXDEV), MM_EIO);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  MM_TEST_ARGS(argc, argv);
   if (mm_test_tempdir(dir, sizeof dir, "mmtest-map") != 0) return 2;
   MM_RUN(test_errors);
   MM_RUN(test_modes);

@@ -307,7 +307,8 @@ static void test_bad_arguments(void) {
   MM_CHECK(m == NULL);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  MM_TEST_ARGS(argc, argv);
   snprintf(name, sizeof name, "mmtest-shared-%ld", (long)getpid());
   MM_RUN(test_create_open_close);
   MM_RUN(test_stale_after_crash);
