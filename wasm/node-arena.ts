@@ -47,31 +47,37 @@ let channel: BroadcastChannel | undefined;
 /** Why this thread has no arena, when making or joining one failed outright. */
 let failure: string | undefined;
 
-function start(): void {
-  const inherited = getEnvironmentData(ARENA_KEY);
-  if (inherited instanceof SharedArrayBuffer) {
-    arena = new SharedArena(inherited, threads);
-    return;
-  }
-  channel = new BroadcastChannel(ARENA_KEY);
-  channel.unref();
-  if (isMainThread) {
-    const made = SharedArena.create(threads);
-    arena = made;
-    setEnvironmentData(ARENA_KEY, made.buffer);
-    const answers = channel;
-    answers.onmessage = (event: unknown) => {
-      if ((event as { data?: unknown }).data === 'ask') answers.postMessage(made.buffer);
-    };
-  } else {
-    channel.postMessage('ask');
-  }
+/** The arena this thread inherited from the thread that started it, if any. */
+function inherited(): SharedArrayBuffer | undefined {
+  const buffer = getEnvironmentData(ARENA_KEY);
+  return buffer instanceof SharedArrayBuffer ? buffer : undefined;
+}
+
+/** Publishes the main thread's arena to workers started from now on, and answers those started before. */
+function publish(made: SharedArena): void {
+  setEnvironmentData(ARENA_KEY, made.buffer);
+  const answers = new BroadcastChannel(ARENA_KEY);
+  answers.unref();
+  answers.onmessage = (event: unknown) => {
+    if ((event as { data?: unknown }).data === 'ask') answers.postMessage(made.buffer);
+  };
 }
 
 try {
-  start();
+  const buffer = inherited();
+  if (buffer) {
+    arena = new SharedArena(buffer, threads);
+  } else if (isMainThread) {
+    arena = SharedArena.create(threads);
+    publish(arena);
+  } else {
+    channel = new BroadcastChannel(ARENA_KEY);
+    channel.unref();
+    channel.postMessage('ask');
+  }
 } catch (err) {
-  // A runtime without worker_threads' environment data or BroadcastChannel: named maps stay unavailable.
+  // A runtime without worker_threads' environment data or BroadcastChannel: the main thread keeps
+  // its arena (if it made one), and workers cannot share it.
   failure = (err as Error).message;
 }
 
@@ -105,7 +111,14 @@ function join(asking: BroadcastChannel): SharedArena | undefined {
 /** The process's shared arena, joined on first use by a worker that started before memmap was imported in the main thread. */
 export function nodeArena(): SharedArena {
   if (arena) return arena;
-  if (channel && !failure) arena = join(channel);
+  if (channel) {
+    try {
+      arena = join(channel);
+    } catch (err) {
+      failure = (err as Error).message;
+      channel = undefined;
+    }
+  }
   if (arena) return arena;
   throw new MemmapError(
     'EUNSUPPORTED',
