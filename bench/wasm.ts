@@ -142,7 +142,8 @@ function wasmRead8(acc: ViewAccessor, positions: Uint32Array, count: number): nu
 }
 
 // --- Random 8-byte writes (figure 1b) ---------------------------------------------
-// The checksum is the sum of the values written and a read-back of the last one.
+// One function per contender kind, as for the reads. The checksum is the sum of the
+// values written and a read-back of the last one.
 
 function dataViewWrite8(dv: DataView, positions: Uint32Array, count: number): number {
   let sum = 0;

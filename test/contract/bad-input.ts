@@ -3,7 +3,7 @@
  * and stable code), and a check that the path on disk is unchanged by the
  * failed call (same existence and contents; no file left behind).
  */
-import type { MemoryMappedFile as MMF, ViewAccessor } from '../../src/api.js';
+import type { MemoryMappedFile as MMF, ViewAccessor, ViewStream } from '../../src/api.js';
 import { pattern, type ContractEnv, type TestApi } from './env.js';
 import { deepEqual, equal, rejects } from './expect.js';
 
@@ -89,6 +89,12 @@ interface ViewRow {
   code: string;
 }
 
+async function closedStream(map: MMF): Promise<ViewStream> {
+  const stream = await map.createViewStream();
+  stream.close();
+  return stream;
+}
+
 const viewRows: ViewRow[] = [
   ...[-1, 0.5, NaN, 2 ** 53, Infinity].flatMap((bad): ViewRow[] => [
     { title: `view offset ${bad}`, call: (m) => m.createViewAccessor(bad), name: 'RangeError', code: 'ERANGE' },
@@ -141,34 +147,17 @@ const viewRows: ViewRow[] = [
   },
   {
     title: 'read(buf, 5) of a 4-byte buffer on a closed stream (before ECLOSED)',
-    call: async (m) => {
-      const s = await m.createViewStream();
-      s.close();
-      s.read(new Uint8Array(4), 5);
-    },
+    call: async (m) => (await closedStream(m)).read(new Uint8Array(4), 5),
     name: 'RangeError',
     code: 'ERANGE',
   },
   {
     title: 'position = -1 on a closed stream (before ECLOSED)',
-    call: async (m) => {
-      const s = await m.createViewStream();
-      s.close();
-      s.position = -1;
-    },
+    call: async (m) => ((await closedStream(m)).position = -1),
     name: 'RangeError',
     code: 'ERANGE',
   },
-  {
-    title: 'the length of a closed stream',
-    call: async (m) => {
-      const s = await m.createViewStream();
-      s.close();
-      return s.length;
-    },
-    name: 'MemmapError',
-    code: 'ECLOSED',
-  },
+  { title: 'the length of a closed stream', call: async (m) => (await closedStream(m)).length, name: 'MemmapError', code: 'ECLOSED' },
   {
     title: 'a misspelt option of toReadableStream (chunksize)',
     call: async (m) => {
