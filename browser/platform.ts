@@ -17,6 +17,7 @@
  * @module
  */
 import { MemmapError } from '../src/errors.js';
+import { checkOptions } from '../src/validate.js';
 import { SharedArena, presumedLiveness } from '../src/shared-arena.js';
 import type { WasmPlatform } from '../wasm/backend.js';
 import { WasmCore, type WasmSource } from '../wasm/loader.js';
@@ -39,8 +40,9 @@ const inWorker = typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGl
 
 /** Sets where the module comes from and OPFS options; call before the first map. */
 export function configure(next: BrowserOptions): void {
+  const checked = checkOptions(next, 'options', ['wasm', 'unsafeSharedAccess']) as BrowserOptions;
   if (core || loading) throw new MemmapError('EBUSY', 'configure() must come before the first map is opened');
-  options = { ...next };
+  options = { ...checked };
   host = new OpfsFileHost(options);
 }
 

@@ -98,6 +98,18 @@ const scenarios: Record<string, () => Promise<TestResult[]>> = {
 
   async 'main-thread'() {
     return [
+      await check('configure() with a misspelt option is a TypeError naming it (before its EBUSY)', () => {
+        try {
+          mm.configure({ unsafeSharedAcess: true } as object);
+        } catch (err) {
+          const e = err as { name?: string; code?: string; message?: string };
+          if (e.name !== 'TypeError' || e.code !== 'EINVAL' || !/unsafeSharedAcess/.test(String(e.message))) {
+            throw new Error(`${e.name} ${e.code}: ${e.message}`);
+          }
+          return;
+        }
+        throw new Error('the misspelt option was accepted');
+      }),
       await check('a persisted open on the main thread is EUNSUPPORTED and says to use a worker', () =>
         expectCode(mm.MemoryMappedFile.createFromFile('main/file.bin', { mode: 'openOrCreate', capacity: 10 }), 'EUNSUPPORTED', /worker/i),
       ),
