@@ -6,12 +6,19 @@
 // view rules in the core. What it adds is ownership across the GC boundary:
 //
 //   - each view's pages are exposed as one external ArrayBuffer (zero copy);
-//   - NativeView.close() unmaps and detaches that ArrayBuffer, so JS can never
-//     read unmapped memory (a detached buffer reads as length 0);
-//   - a view that is only garbage-collected is unmapped when its ArrayBuffer is
-//     finalized (no one can reach the pages any more). The mm_view lives in a
-//     ViewBox shared by the ArrayBuffer and the NativeView, freed by whichever
-//     finalizer runs last.
+//   - NativeView.close() retires the view (mm_view_retire: the file's pages
+//     are released and inert zero pages take their place at the same
+//     addresses) and detaches that ArrayBuffer. User code may have moved the
+//     buffer's memory into another ArrayBuffer first (transfer(),
+//     transferToFixedLength()), which detaching does not reach: such a buffer
+//     then reads and writes the inert pages, never the closed file or a
+//     mapping made later at the same addresses;
+//   - the addresses are released (mm_view_close) only by the buffer's
+//     finalizer, which Node runs when the memory's last ArrayBuffer is
+//     collected — the original or the one it was moved to. A view that is only
+//     garbage-collected is unmapped then too. The mm_view lives in a ViewBox
+//     shared by the buffer's finalizer and the NativeView, freed by whichever
+//     of the two goes last.
 //
 // Errors cross into JS in exactly one place, ThrowCore(), which calls the error
 // factory the TypeScript layer registered with setErrorFactory(), with the
@@ -20,6 +27,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 extern "C" {
@@ -106,9 +114,12 @@ class NativeView : public Napi::ObjectWrap<NativeView> {
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
-    // Unmap first, then detach: no JS runs in between, and afterwards every
-    // typed array over the buffer has length 0.
-    mm_view_close(&box_->view);
+    // Retire first, then detach: no JS runs in between. Afterwards every typed
+    // array over the buffer has length 0, and memory moved out of it earlier
+    // reaches only inert pages (mm_view_retire keeps the mapping when it
+    // cannot replace it, which leaves such memory on this view's own file).
+    int os_errno = 0;
+    mm_view_retire(&box_->view, &os_errno);
     if (!buffer_.IsEmpty()) {
       Napi::ArrayBuffer ab = buffer_.Value();
       if (!ab.IsEmpty() && !ab.IsDetached()) ab.Detach();
@@ -119,6 +130,20 @@ class NativeView : public Napi::ObjectWrap<NativeView> {
   ViewBox* box_;
   Napi::Reference<Napi::ArrayBuffer> buffer_;
 };
+
+// The context of an EACCES on a named map: whose object the name is, so the
+// user can tell a planted object from a permission problem of their own.
+std::string Untrusted(const std::string& name) {
+  mm_shared_owner_info who;
+  std::string what = "shared map '" + name + "'";
+  if (mm_shared_owner(name.c_str(), &who) != 0) return what;
+  char octal[8];
+  std::snprintf(octal, sizeof octal, "%04o", static_cast<unsigned>(who.mode));
+  std::string owner = std::to_string(who.uid);
+  if (who.user[0] != '\0') owner += " (" + std::string(who.user) + ")";
+  return what + " is owned by user " + owner + " with mode " + octal +
+         "; memmap joins only objects of its own user that grant no group or other access";
+}
 
 class NativeMap : public Napi::ObjectWrap<NativeMap> {
  public:
@@ -149,6 +174,7 @@ class NativeMap : public Napi::ObjectWrap<NativeMap> {
     } else {
       rc = mm_map_open_shared(anonymous ? nullptr : name.c_str(), static_cast<mm_shared_mode>(mode),
                               capacity, access, &map_, &os_errno);
+      if (rc == MM_EACCES && !anonymous) ThrowCore(env, rc, os_errno, Untrusted(name));
       if (rc < 0) {
         ThrowCore(env, rc, os_errno, anonymous ? "anonymous map" : "shared map '" + name + "'", mm_error_detail());
       }

@@ -169,7 +169,7 @@ static void mm__map_maybe_release(mm_map *map) {
   if (!map->closed || map->views > 0 || map->released) return;
   map->released = 1;
   if (map->kind == MM__KIND_SHARED) {
-    mm__shared_release(map);
+    mm__shared_release(map); /* the lifetime protocol; another program's object is only closed */
   } else {
     mm__plat_close(map->handle);
   }

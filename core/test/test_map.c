@@ -1,5 +1,6 @@
 /* test_map.c — persisted maps and views on the real platform (posix.c). */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -192,6 +193,63 @@ static void test_access_table(void) {
   MM_CHECK(!mm_access_allows(MM_ACCESS_READ_WRITE, MM_ACCESS_READ_EXECUTE));
 }
 
+/* Counts the mappings of `path` in this process (/proc/self/maps). */
+static int mappings_of(const char *path) {
+  char line[1024], real[PATH_MAX];
+  int n = 0;
+  size_t len;
+  FILE *f = fopen("/proc/self/maps", "r");
+  if (f == NULL || realpath(path, real) == NULL) {
+    if (f) fclose(f);
+    return -1;
+  }
+  len = strlen(real);
+  while (fgets(line, sizeof line, f) != NULL) {
+    size_t l = strlen(line);
+    if (l > len && line[l - 1] == '\n' && strncmp(line + l - 1 - len, real, len) == 0) n++;
+  }
+  fclose(f);
+  return n;
+}
+
+static void test_retire(void) {
+  mm_map *m = NULL;
+  mm_view v, again;
+  int e;
+  uint8_t *kept;
+  char buf[4];
+  const char *p = path_of("retire.bin");
+  size_t g = mm_allocation_granularity();
+  unlink(p);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_CREATE_NEW, 2 * g, MM_ACCESS_READ_WRITE, &m, &e), 0);
+  MM_CHECK_EQ(mm_view_open(m, 0, 0, MM_ACCESS_READ_WRITE, &v, &e), 0);
+  kept = mm_view_data(&v);
+  memcpy(kept, "live", 4);
+  MM_CHECK_EQ(mappings_of(p), 1);
+  mm_map_free(m);
+  /* retiring gives the file back at once, and the addresses stay valid and inert */
+  MM_CHECK_EQ(mm_view_retire(&v, &e), 0);
+  MM_CHECK_EQ(mm_view_retire(&v, &e), 0);
+  MM_CHECK_EQ(mappings_of(p), 0);
+  MM_CHECK(mm_view_data(&v) == NULL);
+  MM_CHECK_EQ(mm_view_flush(&v, &e), MM_ECLOSED);
+  MM_CHECK_EQ(kept[0], 0);
+  memcpy(kept + g, "late", 4); /* a stale store: lands in the inert pages */
+  /* a new mapping of the file is not where the retired view was, and the store never reached the file */
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_OPEN, 0, MM_ACCESS_READ, &m, &e), 0);
+  MM_CHECK_EQ(mm_view_open(m, 0, 0, MM_ACCESS_READ, &again, &e), 0);
+  MM_CHECK(mm_view_data(&again) != kept);
+  MM_CHECK(memcmp(mm_view_data(&again), "live", 4) == 0);
+  memcpy(buf, mm_view_data(&again) + g, 4);
+  MM_CHECK(memcmp(buf, "\0\0\0\0", 4) == 0);
+  mm_view_close(&again);
+  mm_map_free(m);
+  /* closing releases the addresses; closing twice is harmless */
+  MM_CHECK_EQ(mm_view_close(&v), 0);
+  MM_CHECK_EQ(mm_view_close(&v), 0);
+  unlink(p);
+}
+
 static void test_errors(void) {
   MM_CHECK(strcmp(mm_err_name(MM_ENOENT), "ENOENT") == 0);
   MM_CHECK(strcmp(mm_err_name(MM_ECLOSED), "ECLOSED") == 0);
@@ -201,7 +259,8 @@ static void test_errors(void) {
   MM_CHECK_EQ(mm_err_from_errno(EXDEV), MM_EIO);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  MM_TEST_ARGS(argc, argv);
   if (mm_test_tempdir(dir, sizeof dir, "mmtest-map") != 0) return 2;
   MM_RUN(test_errors);
   MM_RUN(test_modes);
@@ -209,6 +268,7 @@ int main(void) {
   MM_RUN(test_rule_order_and_detail);
   MM_RUN(test_views);
   MM_RUN(test_access_table);
+  MM_RUN(test_retire);
   mm_test_rmtree(dir);
   return MM_TEST_END();
 }

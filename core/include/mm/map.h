@@ -81,19 +81,46 @@ typedef enum mm_shared_mode {
  * (data at offset 0, no header, so any program can open it by name), or an
  * anonymous object when `name` is NULL (then `mode` must be CREATE_NEW).
  *
- * Lifetime (shared.c): every holder keeps a shared flock on the object; the
- * last one to release it (the one that can take the lock exclusively) unlinks
- * the name. An object whose name exists but has no holder was left by
- * holders that crashed: openers treat it as stale, unlink it, and answer
- * MM_ENOENT (open) or create it afresh (create). So the data lives while any
- * process holds the map and is gone after the last release, crashes included.
+ * Trust: an existing object is joined only if it belongs to the caller's
+ * effective user and grants no group or other permission; otherwise
+ * MM_EACCES (mm_shared_owner tells whose it is).
+ *
+ * Lifetime (shared.c): memmap marks the objects it creates. Every holder of
+ * such an object keeps a shared flock on it; the last one to release it (the
+ * one that can take the lock exclusively) unlinks the name. An object whose
+ * name exists but has no holder was left by holders that crashed: openers
+ * treat it as stale, unlink it, and answer MM_ENOENT (open) or create it
+ * afresh (create). So the data lives while any process holds the map and is
+ * gone after the last release, crashes included. An object another program
+ * created (no marker) is joined as it is: mapped with its size, and never
+ * resized, truncated or removed; MM_SHARED_CREATE_NEW on its name is
+ * MM_EEXIST.
  *
  * capacity: bytes of a new object (MM_EINVAL when 0 for a create); when an
  * existing map is opened, 0 means its size and a larger capacity is MM_ERANGE.
+ * Creating takes time independent of the capacity (memory is committed on
+ * first touch); a capacity the system can never back is MM_ENOMEM (anonymous:
+ * above RAM plus swap) or MM_ENOSPC (named: also above the free space of the
+ * shared-memory file system), at once and with nothing allocated.
  * Returns 0 and sets *out, or a negative MM_E* code.
  */
 int mm_map_open_shared(const char *name, mm_shared_mode mode, uint64_t capacity,
                        mm_access access, mm_map **out, int *os_errno);
+
+/* Whose a named shared-memory object is (see mm_shared_owner). */
+typedef struct mm_shared_owner_info {
+  uint32_t uid;   /* the owner's user id */
+  uint32_t mode;  /* permission bits, e.g. 0600 */
+  char user[64];  /* the owner's user name, "" when unknown */
+} mm_shared_owner_info;
+
+/*
+ * Tells whose the named shared-memory object `name` is, for telling a caller
+ * (e.g. after MM_EACCES) whether another user planted it. MM_EUNSUPPORTED
+ * where the platform cannot tell without opening it, MM_ENOENT when there is
+ * none.
+ */
+int mm_shared_owner(const char *name, mm_shared_owner_info *out);
 
 /* The map's capacity in bytes (valid until mm_map_free). */
 uint64_t mm_map_capacity(const mm_map *map);
