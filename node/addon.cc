@@ -156,9 +156,14 @@ struct AddonData {
 
 AddonData* Data(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
 
-[[noreturn]] void ThrowCore(Napi::Env env, int code, int os_errno, const std::string& context) {
+// The message is the core's detail of the failure when it gave one (see
+// mm_error_detail; pass `detail` only right after a call that sets it), else
+// the code's message; then the context of this call.
+[[noreturn]] void ThrowCore(Napi::Env env, int code, int os_errno, const std::string& context,
+                            const char* detail = "") {
   AddonData* data = Data(env);
-  std::string message = std::string(mm_strerror(code)) + (context.empty() ? "" : ", " + context);
+  std::string message = std::string(detail[0] != '\0' ? detail : mm_strerror(code)) +
+                        (context.empty() ? "" : ", " + context);
   if (data != nullptr && !data->error_factory.IsEmpty()) {
     Napi::Value err = data->error_factory.Call(
         {Napi::String::New(env, mm_err_name(code)), Napi::String::New(env, message),
@@ -228,12 +233,13 @@ Napi::Value MapOpen(const Napi::CallbackInfo& info) {
   int rc;
   if (kind == 0) {
     rc = mm_map_open_file(name.c_str(), static_cast<mm_mode>(mode), capacity, access, &map, &os_errno);
-    if (rc < 0) ThrowCore(env, rc, os_errno, "open '" + name + "'");
+    if (rc < 0) ThrowCore(env, rc, os_errno, "open '" + name + "'", mm_error_detail());
   } else {
     rc = mm_map_open_shared(anonymous ? nullptr : name.c_str(), static_cast<mm_shared_mode>(mode), capacity,
                             access, &map, &os_errno);
     if (rc == MM_EACCES && !anonymous) ThrowCore(env, rc, os_errno, Untrusted(name));
-    if (rc < 0) ThrowCore(env, rc, os_errno, anonymous ? "anonymous map" : "shared map '" + name + "'");
+    if (rc < 0)
+      ThrowCore(env, rc, os_errno, anonymous ? "anonymous map" : "shared map '" + name + "'", mm_error_detail());
   }
   double handle = Data(env)->maps.Add(map);
   Napi::Array result = Napi::Array::New(env, 2);

@@ -43,4 +43,12 @@ void mm__map_view_closed(mm_map *map);
 /* Releases a shared object's handle under the lifetime protocol (shared.c). */
 void mm__shared_release(mm_map *map);
 
+/*
+ * The detail of a failed open (errors.c; see mm_error_detail): mm__detail
+ * sets it from `text`, in which the first '%' stands for `a` and the second
+ * for `b` (decimal), and returns `code`; mm__detail_clear empties it.
+ */
+int mm__detail(int code, const char *text, uint64_t a, uint64_t b);
+void mm__detail_clear(void);
+
 #endif /* MM_MAP_INTERNAL_H */

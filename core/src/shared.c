@@ -128,8 +128,21 @@ int mm_map_open_shared(const char *name, mm_shared_mode mode, uint64_t capacity,
 
   *os_errno = 0;
   *out = NULL;
+  mm__detail_clear();
   if ((unsigned)mode >= MM_SHARED__COUNT || (unsigned)access >= MM_ACCESS__COUNT) return MM_EINVAL;
   if (mode != MM_SHARED_OPEN_EXISTING && capacity == 0) return MM_EINVAL;
+  /*
+   * A map made with access 'write' alone could never be read (as for file
+   * maps, and as in .NET): createNew refuses it, and createOrOpen only joins
+   * a live map.
+   */
+  if (access == MM_ACCESS_WRITE && mode != MM_SHARED_OPEN_EXISTING) {
+    int rc = mode == MM_SHARED_CREATE_NEW
+                 ? MM_ENOENT
+                 : mm_map_open_shared(name, MM_SHARED_OPEN_EXISTING, capacity, access, out, os_errno);
+    if (rc != MM_ENOENT) return rc;
+    return mm__detail(MM_EINVAL, "access 'write' cannot create a map (it could never be read): ask for read-write", 0, 0);
+  }
   if (name == NULL) {
     if (mode != MM_SHARED_CREATE_NEW) return MM_EINVAL;
     return mm__open_anonymous(capacity, access, out, os_errno);
@@ -173,7 +186,9 @@ int mm_map_open_shared(const char *name, mm_shared_mode mode, uint64_t capacity,
         continue; /* the stale object is gone: create afresh */
       }
       if (rc == 0 && mode == MM_SHARED_CREATE_NEW) rc = MM_EEXIST;
-      if (rc == 0 && capacity > size) rc = MM_ERANGE;
+      if (rc == 0 && capacity > size) {
+        rc = mm__detail(MM_ERANGE, "the map has % bytes, fewer than the capacity % asked for", size, capacity);
+      }
     }
     if (rc == 1) {
       mm__plat_close(handle);

@@ -87,6 +87,37 @@ static void test_capacity_rules(void) {
   MM_CHECK(m == NULL);
 }
 
+/*
+ * What is at the path decides before the capacity rules (as in .NET), and the
+ * rules say why they refused, with the numbers (mm_error_detail).
+ */
+static void test_rule_order_and_detail(void) {
+  mm_map *m = NULL;
+  int e;
+  const char *p = path_of("order.bin");
+  write_file(p, "hello world", 11);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_CREATE_NEW, 0, MM_ACCESS_READ_WRITE, &m, &e), MM_EEXIST);
+  MM_CHECK_EQ(mm_map_open_file(dir, MM_MODE_CREATE_NEW, 0, MM_ACCESS_READ_WRITE, &m, &e), MM_EEXIST);
+  MM_CHECK_EQ(mm_map_open_file(dir, MM_MODE_CREATE, 0, MM_ACCESS_READ_WRITE, &m, &e), MM_EISDIR);
+  /* create with capacity 0 would empty the file: refused, and the file is left whole */
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_CREATE, 0, MM_ACCESS_READ_WRITE, &m, &e), MM_EINVAL);
+  MM_CHECK(strstr(mm_error_detail(), "mode create replaces the file with an empty one") != NULL);
+  MM_CHECK_EQ(file_size(p), 11);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_OPEN, 5, MM_ACCESS_READ_WRITE, &m, &e), MM_ERANGE);
+  MM_CHECK_EQ(strcmp(mm_error_detail(), "capacity 5 is below the file's size 11"), 0);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_OPEN, 100, MM_ACCESS_READ, &m, &e), MM_EACCES);
+  MM_CHECK_EQ(strcmp(mm_error_detail(), "a read-only map cannot grow the file from 11 to 100 bytes"), 0);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_OPEN, 0, MM_ACCESS_READ, &m, &e), 0);
+  MM_CHECK_EQ(mm_error_detail()[0], '\0');
+  mm_map_free(m);
+  write_file(p, "", 0);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_OPEN, 0, MM_ACCESS_READ, &m, &e), MM_EINVAL);
+  MM_CHECK_EQ(strcmp(mm_error_detail(), "cannot map an empty file without a capacity"), 0);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_OPEN, 18446744073709551615ull, MM_ACCESS_READ, &m, &e), MM_EACCES);
+  MM_CHECK_EQ(strcmp(mm_error_detail(), "a read-only map cannot grow the file from 0 to 18446744073709551615 bytes"), 0);
+  unlink(p);
+}
+
 static void test_views(void) {
   mm_map *m = NULL;
   mm_view v, w, c, scratch;
@@ -234,6 +265,7 @@ int main(int argc, char **argv) {
   MM_RUN(test_errors);
   MM_RUN(test_modes);
   MM_RUN(test_capacity_rules);
+  MM_RUN(test_rule_order_and_detail);
   MM_RUN(test_views);
   MM_RUN(test_access_table);
   MM_RUN(test_retire);

@@ -307,6 +307,26 @@ static void test_bad_arguments(void) {
   MM_CHECK(m == NULL);
 }
 
+/* Access 'write' alone never creates a map: createNew refuses it, createOrOpen only joins. */
+static void test_write_access_never_creates(void) {
+  mm_map *a = NULL, *w = NULL;
+  int e;
+  MM_CHECK_EQ(mm_map_open_shared(name, MM_SHARED_CREATE_OR_OPEN, 4096, MM_ACCESS_WRITE, &w, &e), MM_EINVAL);
+  MM_CHECK(strstr(mm_error_detail(), "cannot create a map") != NULL);
+  MM_CHECK(!shm_exists(name));
+  MM_CHECK_EQ(mm_map_open_shared(NULL, MM_SHARED_CREATE_NEW, 4096, MM_ACCESS_WRITE, &w, &e), MM_EINVAL);
+  MM_CHECK_EQ(mm_map_open_shared(name, MM_SHARED_CREATE_NEW, 8192, MM_ACCESS_READ_WRITE, &a, &e), 0);
+  MM_CHECK_EQ(mm_map_open_shared(name, MM_SHARED_CREATE_NEW, 8192, MM_ACCESS_WRITE, &w, &e), MM_EINVAL);
+  MM_CHECK_EQ(mm_map_open_shared(name, MM_SHARED_CREATE_OR_OPEN, 16384, MM_ACCESS_WRITE, &w, &e), MM_ERANGE);
+  MM_CHECK_EQ(strcmp(mm_error_detail(), "the map has 8192 bytes, fewer than the capacity 16384 asked for"), 0);
+  MM_CHECK_EQ(mm_map_open_shared(name, MM_SHARED_CREATE_OR_OPEN, 4096, MM_ACCESS_WRITE, &w, &e), 0);
+  MM_CHECK_EQ(mm_map_capacity(w), 4096);
+  MM_CHECK_EQ(mm_error_detail()[0], '\0');
+  mm_map_free(w);
+  mm_map_free(a);
+  MM_CHECK(!shm_exists(name));
+}
+
 int main(int argc, char **argv) {
   MM_TEST_ARGS(argc, argv);
   snprintf(name, sizeof name, "mmtest-shared-%ld", (long)getpid());
@@ -319,6 +339,7 @@ int main(int argc, char **argv) {
   MM_RUN(test_untrusted_object);
   MM_RUN(test_capacity_room);
   MM_RUN(test_bad_arguments);
+  MM_RUN(test_write_access_never_creates);
   {
     char path[128];
     snprintf(path, sizeof path, "/dev/shm/%s", name);

@@ -48,9 +48,11 @@ typedef struct mm_map mm_map;
 /*
  * Opens or creates the file at `path` and returns a map of `capacity` bytes.
  *
- * Capacity rules (checked before anything on disk changes, where they can be):
+ * Capacity rules (checked once the file is open, so that what is at the path
+ * decides first, as in .NET, and before anything on disk changes):
  *   - capacity 0 means the file's current size; an empty file with capacity 0
- *     is MM_EINVAL (and so is MM_MODE_CREATE / MM_MODE_CREATE_NEW with 0);
+ *     is MM_EINVAL, and so is MM_MODE_CREATE with 0 (it would empty the file;
+ *     an existing file is left as it was);
  *   - a capacity below the file's size is MM_ERANGE;
  *   - a capacity above the file's size grows the file (sparse where the file
  *     system allows), which needs a writable access, else MM_EACCES;
@@ -60,7 +62,8 @@ typedef struct mm_map mm_map;
  * file it did not create keeps its size and contents.
  *
  * Returns 0 and sets *out, or a negative MM_E* code; *os_errno receives the OS
- * errno of a failing system call (0 when the failure was not the OS's).
+ * errno of a failing system call (0 when the failure was not the OS's), and
+ * mm_error_detail() says why a rule refused the call.
  */
 int mm_map_open_file(const char *path, mm_mode mode, uint64_t capacity,
                      mm_access access, mm_map **out, int *os_errno);
