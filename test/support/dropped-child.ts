@@ -14,7 +14,16 @@ import { MemoryMappedFile } from '../../src/index.js';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memmap-dropped-'));
 const file = path.join(dir, 'dropped.bin');
 fs.writeFileSync(file, Buffer.alloc(1 << 16, 7));
-const fds = () => fs.readdirSync('/proc/self/fd').length;
+/** Descriptors of this process open on what the maps below use: the file, their shm objects, memfds. */
+const fds = () =>
+  fs.readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      const target = fs.readlinkSync(`/proc/self/fd/${fd}`);
+      return target === file || target.startsWith('/dev/shm/memmap-dropped-') || target.startsWith('/memfd:memmap');
+    } catch {
+      return false; // closed while listing (the listing's own descriptor)
+    }
+  }).length;
 const mappings = () => fs.readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.endsWith(' ' + file)).length;
 
 const fdsBefore = fds();
