@@ -24,30 +24,31 @@ import {
   type SharedMode,
 } from '../src/types.js';
 
-interface NativeViewHandle {
-  flush(): void;
-  /** The core's mm_wait_result (0 ok, 1 not-equal, 2 timed-out); timeout in ms, Infinity for none. */
-  wait(position: number, expected: number, timeoutMs: number): number;
-  waitAsync(position: number, expected: number, timeoutMs: number): Promise<number>;
-  notify(position: number, count: number): number;
-  close(): void;
-}
-
-interface NativeMapHandle {
-  readonly capacity: number;
-  view(offset: number, size: number, access: number): [ArrayBuffer, number, number, NativeViewHandle];
-  close(): void;
-}
-
+/** The addon's exports (node/addon.cc); maps and views are numeric handles. */
 interface Addon {
-  /** kind 0: persisted map of a file path; kind 1: shared map of a name (null: anonymous). */
-  NativeMap: new (kind: 0 | 1, pathOrName: string | null, mode: number, capacity: number, access: number) => NativeMapHandle;
-  setErrorFactory(factory: (code: string, message: string, errno: number) => Error): void;
-  allocationGranularity: number;
+  /**
+   * kind 0: persisted map of a file path; kind 1: shared map of a name (null: anonymous).
+   * `owner` holds the handle: collected with the map open, it releases the map. -> [handle, capacity]
+   */
+  mapOpen(kind: 0 | 1, pathOrName: string | null, mode: number, capacity: number, access: number, owner: object): [number, number];
+  mapClose(map: number): void;
+  /** -> [buffer, pointerOffset, size, view handle] */
+  mapView(map: number, offset: number, size: number, access: number): [ArrayBuffer, number, number, number];
+  viewFlush(view: number): void;
+  viewClose(view: number, buffer: ArrayBuffer): void;
+  /** The core's mm_wait_result (0 ok, 1 not-equal, 2 timed-out); timeout in ms, Infinity for none. */
+  viewWait(view: number, position: number, expected: number, timeoutMs: number): number;
+  /** The same without blocking; `buffer` (the view's) stays referenced until it settles. */
+  viewWaitAsync(view: number, position: number, expected: number, timeoutMs: number, buffer: ArrayBuffer): Promise<number>;
+  viewNotify(view: number, position: number, count: number): number;
   /** The calling thread's [id, token] (core mm_thread_self). */
   threadSelf(): [number, number];
   /** Whether the thread (id, token) still runs (core mm_thread_alive). */
   threadAlive(id: number, token: number): boolean;
+  /** The native objects alive now (for the leak tests). */
+  live(): { maps: number; views: number; boxes: number };
+  setErrorFactory(factory: (code: string, message: string, errno: number) => Error): void;
+  allocationGranularity: number;
 }
 
 let addon: Addon | undefined;
@@ -101,23 +102,27 @@ const nativeThreads: Threads = {
 
 /** Waits through the addon: the core's futex waits on the view's pages, between processes. */
 class NativeWaiter implements ViewWaiter {
-  readonly #handle: NativeViewHandle;
   readonly threads = nativeThreads;
+  readonly #addon: Addon;
+  readonly #handle: number;
+  readonly #buffer: ArrayBuffer;
 
-  constructor(handle: NativeViewHandle) {
+  constructor(a: Addon, handle: number, buffer: ArrayBuffer) {
+    this.#addon = a;
     this.#handle = handle;
+    this.#buffer = buffer;
   }
 
   wait(position: number, expected: number, timeoutMs: number): WaitResult {
-    return WAIT_RESULTS[this.#handle.wait(position, expected, timeoutMs)] as WaitResult;
+    return WAIT_RESULTS[this.#addon.viewWait(this.#handle, position, expected, timeoutMs)] as WaitResult;
   }
 
   async waitAsync(position: number, expected: number, timeoutMs: number): Promise<WaitResult> {
-    return WAIT_RESULTS[await this.#handle.waitAsync(position, expected, timeoutMs)] as WaitResult;
+    return WAIT_RESULTS[await this.#addon.viewWaitAsync(this.#handle, position, expected, timeoutMs, this.#buffer)] as WaitResult;
   }
 
   notify(position: number, count: number): number {
-    return this.#handle.notify(position, count);
+    return this.#addon.viewNotify(this.#handle, position, count);
   }
 
   blockingUnavailable(): null {
@@ -125,7 +130,7 @@ class NativeWaiter implements ViewWaiter {
   }
 
   close(): void {
-    // The addon's close settles this view's pending waits (ECLOSED) before it unmaps.
+    // The addon's viewClose settles this view's pending waits (ECLOSED) before it unmaps.
   }
 }
 
@@ -136,44 +141,57 @@ class NativeView implements BackendView {
   readonly offset: number;
   readonly size: number;
   readonly pointerOffset: number;
-  readonly #handle: NativeViewHandle;
+  readonly #addon: Addon;
+  readonly #handle: number;
 
-  constructor(buffer: ArrayBuffer, offset: number, pointerOffset: number, size: number, handle: NativeViewHandle) {
+  constructor(a: Addon, buffer: ArrayBuffer, offset: number, pointerOffset: number, size: number, handle: number) {
     this.bytes = new Uint8Array(buffer, pointerOffset, size);
     this.offset = offset;
     this.size = size;
     this.pointerOffset = pointerOffset;
+    this.#addon = a;
     this.#handle = handle;
-    this.waiter = new NativeWaiter(handle);
+    this.waiter = new NativeWaiter(a, handle, buffer);
   }
 
   flush(): void {
-    this.#handle.flush();
+    this.#addon.viewFlush(this.#handle);
   }
 
   close(): void {
-    this.#handle.close();
+    this.#addon.viewClose(this.#handle, this.bytes.buffer as ArrayBuffer);
   }
 }
 
 class NativeMap implements BackendMap {
-  readonly #handle: NativeMapHandle;
+  readonly #addon: Addon;
+  readonly #handle: number;
   readonly capacity: number;
   readonly allocationGranularity: number;
 
-  constructor(handle: NativeMapHandle, granularity: number) {
-    this.#handle = handle;
-    this.capacity = handle.capacity;
-    this.allocationGranularity = granularity;
+  /** Opens the map (the addon's mapOpen); this object holds its handle, which a map dropped without close() releases. */
+  constructor(a: Addon, kind: 0 | 1, pathOrName: string | null, mode: number, capacity: number, access: number) {
+    [this.#handle, this.capacity] = a.mapOpen(kind, pathOrName, mode, capacity, access, this);
+    this.#addon = a;
+    this.allocationGranularity = a.allocationGranularity;
   }
 
   view(offset: number, size: number, access: MemoryMappedFileAccess): BackendView {
-    const [buffer, pointerOffset, viewSize, handle] = this.#handle.view(offset, size, ACCESS_VALUES.indexOf(access));
-    return new NativeView(buffer, offset, pointerOffset, viewSize, handle);
+    const [buffer, pointerOffset, viewSize, handle] = this.#addon.mapView(this.#handle, offset, size, ACCESS_VALUES.indexOf(access));
+    return new NativeView(this.#addon, buffer, offset, pointerOffset, viewSize, handle);
   }
 
   close(): void {
-    this.#handle.close();
+    this.#addon.mapClose(this.#handle);
+  }
+}
+
+/** The native objects the addon holds now (maps, views, view buffers not yet finalized); null without the addon. */
+export function nativeLiveObjects(): { maps: number; views: number; boxes: number } | null {
+  try {
+    return loadAddon().live();
+  } catch {
+    return null;
   }
 }
 
@@ -181,17 +199,9 @@ class NativeMap implements BackendMap {
 export const nativeBackend: Backend = {
   name: 'native',
   openFile(path: string, mode: FileMode, capacity: number, access: MemoryMappedFileAccess): BackendMap {
-    const { NativeMap: Ctor, allocationGranularity } = loadAddon();
-    return new NativeMap(
-      new Ctor(0, path, MODE_VALUES.indexOf(mode), capacity, ACCESS_VALUES.indexOf(access)),
-      allocationGranularity,
-    );
+    return new NativeMap(loadAddon(), 0, path, MODE_VALUES.indexOf(mode), capacity, ACCESS_VALUES.indexOf(access));
   },
   openShared(name: string | null, mode: SharedMode, capacity: number, access: MemoryMappedFileAccess): BackendMap {
-    const { NativeMap: Ctor, allocationGranularity } = loadAddon();
-    return new NativeMap(
-      new Ctor(1, name, SHARED_MODE_VALUES.indexOf(mode), capacity, ACCESS_VALUES.indexOf(access)),
-      allocationGranularity,
-    );
+    return new NativeMap(loadAddon(), 1, name, SHARED_MODE_VALUES.indexOf(mode), capacity, ACCESS_VALUES.indexOf(access));
   },
 };

@@ -225,22 +225,27 @@ void CallJs(napi_env env, napi_value, void*, void* data) {
   Finish(Napi::Env(env), w, w->result);
 }
 
+// Under the mutex: drops every wait of `env` (no JS: its env is going away).
+void DropLocked(Hub& hub, napi_env env) {
+  for (HubThread& t : hub.threads) {
+    size_t before = t.waits.size();
+    t.waits.erase(std::remove_if(t.waits.begin(), t.waits.end(),
+                                 [env](Wait* w) {
+                                   if (w->env->env != env) return false;
+                                   delete w;
+                                   return true;
+                                 }),
+                  t.waits.end());
+    if (t.waits.size() != before) Poke(t);
+  }
+}
+
 void EnvGone(void* arg) {
   EnvWaits* ew = static_cast<EnvWaits*>(arg);
   Hub& hub = TheHub();
   {
     std::lock_guard<std::mutex> lock(hub.mu);
-    for (HubThread& t : hub.threads) {
-      size_t before = t.waits.size();
-      t.waits.erase(std::remove_if(t.waits.begin(), t.waits.end(),
-                                   [ew](Wait* w) {
-                                     if (w->env != ew) return false;
-                                     delete w;
-                                     return true;
-                                   }),
-                    t.waits.end());
-      if (t.waits.size() != before) Poke(t);
-    }
+    DropLocked(hub, ew->env);
     hub.envs.erase(ew->env);
   }
   napi_release_threadsafe_function(ew->tsfn, napi_tsfn_abort);
@@ -267,6 +272,12 @@ EnvWaits* EnvOf(Hub& hub, Napi::Env env) {
 }
 
 }  // namespace
+
+void DropWaits(napi_env env) {
+  Hub& hub = TheHub();
+  std::lock_guard<std::mutex> lock(hub.mu);
+  DropLocked(hub, env);
+}
 
 Napi::Value WaitAsync(Napi::Env env, WaitOwner owner, const mm_word& word, int32_t expected,
                       int64_t timeout_ns, Napi::Object keep, MakeError make_error) {

@@ -60,6 +60,10 @@ Napi::Value WaitAsync(Napi::Env env, WaitOwner owner, const mm_word& word, int32
 // keep their results.
 void CancelWaits(Napi::Env env, WaitOwner owner);
 
+// Drops every pending wait of `env` without settling it (its environment is
+// being torn down): the hub looks at none of their words any more.
+void DropWaits(napi_env env);
+
 }  // namespace memmap
 
 #endif  // MEMMAP_WAIT_HUB_H

@@ -49,7 +49,7 @@ import type { BackendName } from './backend.js';
 import { drive, driveAsync, type Steps } from './steps.js';
 import type { Threads } from './threads.js';
 import { checkBlocking, checkTimeout, type ViewWaiter } from './wait.js';
-import { checkIndex, checkMapName, checkObject, describe } from './validate.js';
+import { checkIndex, checkMapName, checkOptions, describe } from './validate.js';
 import { ViewAccessor } from './view-accessor.js';
 
 const MAGIC = 0x48434d4d; // "MMCH"
@@ -208,7 +208,7 @@ export class Channel {
       throw rangeError(`capacityBytes must be from ${MIN_CAPACITY} to ${MAX_CAPACITY}, got ${capacity}`);
     }
     capacity = align8(capacity);
-    const opts = checkObject(options, 'options');
+    const opts = checkOptions(options, 'options', ['backend', 'spin', 'senders']);
     const spin = checkSpin(opts.spin);
     if (opts.senders !== undefined && opts.senders !== 'one' && opts.senders !== 'many') {
       throw typeError(`senders must be 'one' or 'many', got ${describe(opts.senders)}`);
@@ -234,7 +234,7 @@ export class Channel {
    */
   static open(name: string, options?: ChannelOptions): Channel {
     const mapName = checkMapName(name);
-    const opts = checkObject(options, 'options');
+    const opts = checkOptions(options, 'options', ['backend', 'spin']);
     const spin = checkSpin(opts.spin);
     const map = MemoryMappedFile.openExistingSync(mapName, { backend: opts.backend as BackendName | undefined });
     try {

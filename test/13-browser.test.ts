@@ -8,6 +8,9 @@
  *   - a 1 GiB OPFS file through a 32 MiB cache against a model;
  *   - data that survives close and a page reload;
  *   - two workers sharing a named map with the page, counting with Atomics;
+ *   - the page's shared arena: a worker that has not adopted it gets a clear
+ *     error, and a worker terminated while it holds the arena's lock does not
+ *     hang the page;
  *   - wait/notify, MapMutex and Channel between the page and its workers,
  *     also when a worker is terminated;
  *   - the clear errors on the main thread and without cross-origin isolation.
@@ -64,6 +67,7 @@ async function runChromium(): Promise<Group[]> {
     await page.waitForFunction(() => typeof (globalThis as { memmapTest?: unknown }).memmapTest === 'function');
     groups.push({ title: 'persistence', results: [...written, ...(await run('persist-check'))] });
     groups.push({ title: 'named maps shared with workers', results: await run('shared-count') });
+    groups.push({ title: "the page's shared arena", results: await run('arena') });
     groups.push({ title: 'coordination between the page and its workers', results: await run('coordination') });
     groups.push({ title: 'the main thread', results: await run('main-thread') });
     await open(`${server.url}/no-coi/test/browser/index.html`);

@@ -65,14 +65,34 @@ int mm_view_flush(mm_view *view, int *os_errno) {
   }
 }
 
-int mm_view_close(mm_view *view) {
-  if (view->closed) return 0;
-  mm__plat_unmap(view->base, view->length);
+/* Unmaps a read view's wait window (sync.h), if it has one. */
+static void mm__view_unwatch(mm_view *view) {
   if (view->watch != NULL) mm__plat_unmap(view->watch, view->length);
   view->watch = NULL;
-  view->base = NULL;
+}
+
+int mm_view_retire(mm_view *view, int *os_errno) {
+  int rc;
+  *os_errno = 0;
+  if (view->closed) return 0;
+  mm__view_unwatch(view);
   view->closed = 1;
+  rc = mm__plat_remap_inert(view->base, view->length, os_errno);
+  if (rc < 0) return rc; /* the mapping and the map stay until mm_view_close */
   mm__map_view_closed(view->map);
   view->map = NULL;
+  return 0;
+}
+
+int mm_view_close(mm_view *view) {
+  if (view->base == NULL) return 0;
+  mm__view_unwatch(view);
+  mm__plat_unmap(view->base, view->length);
+  view->base = NULL;
+  view->closed = 1;
+  if (view->map != NULL) {
+    mm__map_view_closed(view->map);
+    view->map = NULL;
+  }
   return 0;
 }

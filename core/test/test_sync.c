@@ -279,7 +279,8 @@ static void test_thread_liveness(void) {
   MM_CHECK_EQ(mm_thread_alive(child_id[0], child_id[1], &e), 0);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  MM_TEST_ARGS(argc, argv);
   snprintf(name, sizeof name, "memmap-test-sync-%ld", (long)getpid());
   MM_RUN(test_results_and_errors);
   MM_RUN(test_wake_between_processes);

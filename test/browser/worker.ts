@@ -8,9 +8,13 @@
  *   { scenario: 'handle' }                     a FileSystemFileHandle as the file; nested directories
  *   { scenario: 'persist-write' | 'persist-check' }   data that must survive close and a page reload
  *   { scenario: 'count', arena, name, times, parties } Atomics.add on a named map shared with the page
+ *   { scenario: 'named-without-arena' }        a named map before adopting the page's arena: EUNSUPPORTED
+ *   { scenario: 'hold-lock', arena }           takes the arena's lock, answers, and never lets go
  *   { scenario: 'channel-send', arena, name, count }   sends message(i, 2000) on a channel (-1: until terminated)
- *   { scenario: 'notify', arena, name }                 wakes the page's waitAsync on word 0 of a map
- *   { scenario: 'mutex-hold', arena, name }             locks the MapMutex at byte 0 and keeps it
+ *   { scenario: 'notify', arena, name }        wakes the page's waitAsync on word 0 of a map
+ *   { scenario: 'mutex-hold', arena, name }    locks the MapMutex at byte 0 and keeps it
+ *
+ * A message with an `arena` adopts it first (useSharedArena), as a real worker does.
  */
 // The real bundle, as a browser loads it (tsconfig maps this path to browser/index.ts for types).
 import * as mm from '/dist/browser/memmap.mjs';
@@ -145,9 +149,34 @@ const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestRe
     ];
   },
 
+  async 'named-without-arena'() {
+    return [
+      await check('EUNSUPPORTED, saying to post sharedArena() and call useSharedArena()', async () => {
+        try {
+          await mm.MemoryMappedFile.createNew('no-arena', 4096);
+        } catch (err) {
+          const e = err as { code?: string; message?: string };
+          assert(e.code === 'EUNSUPPORTED', `code ${e.code}: ${e.message}`);
+          assert(/sharedArena\(\).*useSharedArena/.test(String(e.message)), `message: ${e.message}`);
+          return;
+        }
+        throw new Error('a named map was made in a private arena');
+      }),
+    ];
+  },
+
+  async 'hold-lock'(msg) {
+    // The lock is the arena's first 8 bytes: the identity of its holder (negative where there is no probe).
+    const lock = new BigInt64Array(msg.arena as SharedArrayBuffer, 0, 1);
+    assert(Atomics.compareExchange(lock, 0, 0n, -12345n) === 0n, 'the lock was free');
+    self.postMessage({ results: [] });
+    for (;;) {
+      // a holder that never lets go: terminated here
+    }
+  },
+
   /** Sends `count` messages message(i, 2000) on the channel `name` (sync sends: a worker may block). */
   async 'channel-send'(msg) {
-    mm.useSharedArena(msg.arena as SharedArrayBuffer);
     using channel = mm.Channel.open(msg.name as string);
     for (let i = 0, n = msg.count as number; n < 0 || i < n; i++) {
       channel.send(message(i, 2000));
@@ -158,7 +187,6 @@ const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestRe
 
   /** Wakes the page's waitAsync at word 0 of the map `name`: stores 1 and notifies until one is woken. */
   async notify(msg) {
-    mm.useSharedArena(msg.arena as SharedArrayBuffer);
     using map = await mm.MemoryMappedFile.openExisting(msg.name as string);
     using view = await map.createViewAccessor();
     view.writeInt32(0, 1);
@@ -172,7 +200,6 @@ const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestRe
 
   /** Locks the MapMutex at byte 0 of the map `name` and keeps it: answers, then idles until terminated. */
   async 'mutex-hold'(msg) {
-    mm.useSharedArena(msg.arena as SharedArrayBuffer);
     const map = await mm.MemoryMappedFile.openExisting(msg.name as string);
     const view = await map.createViewAccessor();
     new mm.MapMutex(view, 0).lock();
@@ -180,7 +207,6 @@ const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestRe
   },
 
   async count(msg) {
-    mm.useSharedArena(msg.arena as SharedArrayBuffer);
     const map = await mm.MemoryMappedFile.openExisting(msg.name as string);
     const view = await map.createViewAccessor();
     const cells = new Int32Array(view.bytes.buffer, view.bytes.byteOffset, 16);
@@ -198,6 +224,7 @@ self.onmessage = async (event: MessageEvent<Record<string, unknown>>) => {
   const run = scenarios[event.data.scenario as string];
   try {
     if (!run) throw new Error(`unknown scenario ${String(event.data.scenario)}`);
+    if (event.data.arena && event.data.scenario !== 'hold-lock') mm.useSharedArena(event.data.arena as SharedArrayBuffer);
     self.postMessage({ results: await run(event.data) });
   } catch (err) {
     self.postMessage({ error: `${(err as Error)?.name}: ${(err as Error)?.message}\n${(err as Error)?.stack}` });

@@ -117,6 +117,8 @@ function channelRows(): Row[] {
     { title: 'Channel.open of a name nobody holds', call: (c) => c.Channel.open(c.name), name: 'MemmapError', code: 'ENOENT' },
     { title: 'Channel.open of a map that is not a channel', call: (c) => c.Channel.open(mapNameOf(c)), name: 'MemmapError', code: 'EINVAL' },
     { title: 'Channel.open with spin 1.5', call: (c) => c.Channel.open(c.name, { spin: 1.5 }), name: 'RangeError', code: 'ERANGE' },
+    { title: 'Channel.create with a misspelt option (sender)', call: (c) => c.Channel.create(c.name, 1024, { sender: 'many' } as object), name: 'TypeError', code: 'EINVAL' },
+    { title: 'Channel.open with an option only create takes (senders)', call: (c) => c.Channel.open(c.name, { senders: 'many' } as object), name: 'TypeError', code: 'EINVAL' },
   ];
   const send = (op: 'send' | 'sendAsync' | 'trySend', args: unknown[]) => (c: Context) => {
     const ch = c.Channel.create(c.name, 64);

@@ -1,5 +1,5 @@
 /**
- * The other side of test/17-coordination.test.ts, as a child process
+ * The other side of test/23-coordination.test.ts, as a child process
  * (forked with tsx, arguments in argv[2] as JSON, answers over IPC) or as a
  * worker_thread (arguments in workerData, answers on parentPort). It opens
  * the named map and does one job:
@@ -7,7 +7,8 @@
  *   { job: 'count', locked, times, parties }  start barrier at byte 16, then
  *        `times` plain (non-atomic) increments of the Int32 at byte 32, each
  *        inside the MapMutex at byte 0 when `locked`, else of the Int32 at
- *        byte 48 with no lock (the control); answers 'counted'
+ *        byte 48 with no lock (the control); answers { interleaved }: how often
+ *        (locked) the counter had moved since this peer's last increment
  *   { job: 'hold' }     locks the mutex, answers 'locked', then stays in the
  *        critical section (writing into it) until it is killed
  *   { job: 'wait', position, expected, timeoutMs, async }  view.wait (or
@@ -69,16 +70,22 @@ async function run(): Promise<void> {
       const times = job.times as number;
       Atomics.add(cells, 4, 1);
       while (Atomics.load(cells, 4) < (job.parties as number));
+      // `interleaved`: how often another peer's increments came between two of ours (proof of overlap).
+      let interleaved = 0;
       if (job.locked) {
+        let mine = -1;
         for (let i = 0; i < times; i++) {
           mutex.lock();
-          view.writeInt32(32, view.readInt32(32) + 1);
+          const seen = view.readInt32(32);
+          if (mine >= 0 && seen !== mine) interleaved++;
+          view.writeInt32(32, seen + 1);
+          mine = seen + 1;
           mutex.unlock();
         }
       } else {
         for (let i = 0; i < times; i++) view.writeInt32(48, view.readInt32(48) + 1);
       }
-      answer('counted');
+      answer({ interleaved });
       return;
     }
     case 'hold': {
