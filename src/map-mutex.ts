@@ -52,7 +52,10 @@ const STARVE_MS = 5;
 /** Compare-and-swap attempts before a locker sleeps. */
 const SPINS = 100;
 
-/** What a lock call returns: whether the previous owner died holding the lock; disposing it unlocks. */
+/**
+ * What a lock call returns: whether the previous owner died holding the lock.
+ * Disposing it unlocks that acquisition (nothing once unlock() ran).
+ */
 export interface MutexGuard {
   /** True when the previous owner died holding the lock: the data it guards may be half updated. */
   readonly ownerDied: boolean;
@@ -78,6 +81,8 @@ export class MapMutex {
   readonly #threads: Threads;
   readonly #cells: Int32Array;
   readonly #position: number;
+  /** Counts this object's acquisitions and unlocks, so that a guard disposes only its own. */
+  #epoch = 0;
 
   /**
    * The mutex in the 12 bytes at `position` of the accessor's view: zeroed
@@ -119,7 +124,14 @@ export class MapMutex {
 
   #taken(me: ThreadId, ownerDied: boolean): MutexGuard {
     Atomics.store(this.#cells, 1, me.token);
-    return { ownerDied, [Symbol.dispose]: () => this.unlock() };
+    const epoch = ++this.#epoch;
+    // Disposing unlocks this acquisition only: not after an explicit unlock(), nor a later lock.
+    return {
+      ownerDied,
+      [Symbol.dispose]: () => {
+        if (epoch === this.#epoch) this[Symbol.dispose]();
+      },
+    };
   }
 
   /**
@@ -247,6 +259,7 @@ export class MapMutex {
    */
   unlock(): void {
     const me = this.#check();
+    this.#epoch++;
     let state = Atomics.load(this.#cells, 0);
     for (;;) {
       if (ownerOf(state) !== me.id) throw new MemmapError('EPERM', 'this thread does not hold the mutex');

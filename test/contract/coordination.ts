@@ -35,6 +35,18 @@ export function coordinationSuite(t: TestApi, env: () => ContractEnv): void {
       equal(viaAsync.ownerDied, false);
       mutex.unlock();
       equal(MapMutex.byteLength, 12);
+      {
+        using early = mutex.lock();
+        mutex.unlock(); // by hand, inside the scope
+        ok(early.ownerDied === false);
+        const later = mutex.lock();
+        later[Symbol.dispose]();
+        early[Symbol.dispose](); // an old guard: unlocks nothing, throws nothing
+        equal(view.readInt32(64), 0);
+        mutex.lock();
+      } // `early` again: the lock taken after it stays held
+      ok(view.readInt32(64) !== 0, 'a stale guard left a newer lock alone');
+      mutex.unlock();
     });
 
     t.it("a lock held by a thread that does not run is taken with ownerDied (lockAsync; and lock, tryLock where liveness is synchronous)", async () => {
