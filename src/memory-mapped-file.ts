@@ -11,6 +11,7 @@
  * @module
  */
 import type { Backend, BackendMap, BackendName, PagerOptions } from './backend.js';
+import { disposeSymbol } from './dispose.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
 import type { CacheStats, FileMode, MemoryMappedFileAccess, SharedMode } from './types.js';
 import { checkAccess, checkIndex, checkMapName, checkMode, checkObject, describe } from './validate.js';
@@ -378,7 +379,7 @@ export class MemoryMappedFile {
     this.#map.close();
   }
 
-  [Symbol.dispose](): void {
+  [disposeSymbol](): void {
     this.close();
   }
 }

@@ -17,6 +17,7 @@
  */
 import type { BackendView } from './backend.js';
 import { windowOf, type ByteWindow } from './byte-window.js';
+import { disposeSymbol } from './dispose.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
 import { accessCanRead, accessCanWrite, type MemoryMappedFileAccess } from './types.js';
 import { checkIndex } from './validate.js';
@@ -253,7 +254,7 @@ export abstract class ViewAccessor {
     this.view.close();
   }
 
-  [Symbol.dispose](): void {
+  [disposeSymbol](): void {
     this.close();
   }
 }

@@ -15,6 +15,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { BackendView } from './backend.js';
 import { windowOf, type ByteWindow } from './byte-window.js';
+import { disposeSymbol } from './dispose.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
 import { accessCanRead, accessCanWrite, type MemoryMappedFileAccess, type SeekOrigin } from './types.js';
 import { checkArraySpan } from './view-accessor.js';
@@ -250,7 +251,7 @@ export class ViewStream {
     this.#view.close();
   }
 
-  [Symbol.dispose](): void {
+  [disposeSymbol](): void {
     this.close();
   }
 }
