@@ -1,7 +1,9 @@
 /**
  * The dedicated worker of the browser tests: runs one scenario per message
  * on the real browser bundle (dist/browser/memmap.mjs, loaded as it is) and
- * posts back its results.
+ * posts back its results. Every message carries `noOpfs`: null where the
+ * engine's OPFS backs persisted maps, else the reason it cannot, and then
+ * the tests that need files are reported as skipped with that reason.
  *
  *   { scenario: 'contract' }                   the contract suites over OPFS
  *   { scenario: 'big' }                        1 GiB OPFS file, 32 MiB cache, random writes vs a model
@@ -12,12 +14,21 @@
 // The real bundle, as a browser loads it (tsconfig maps this path to browser/index.ts for types).
 import * as mm from '/dist/browser/memmap.mjs';
 import { contractSuites } from '../contract/index.js';
-import { check, createHarness, type TestResult } from './harness.js';
-import { opfsFiles } from './opfs-env.js';
+import { check, createHarness, Skip, type TestResult } from './harness.js';
+import { opfsFiles, unavailableFiles } from './opfs-env.js';
 import { xorshift32 } from '../contract/env.js';
 
 
+/** Set from each message: why this engine's OPFS cannot back persisted maps, or null. */
+let noOpfs: string | null = null;
+
+/** Skips the calling test where persisted maps cannot work. */
+function needsOpfs(): void {
+  if (noOpfs !== null) throw new Skip(noOpfs);
+}
+
 async function fresh(folder: string): Promise<void> {
+  needsOpfs();
   const root = await navigator.storage.getDirectory();
   await root.removeEntry(folder, { recursive: true }).catch(() => {});
 }
@@ -29,13 +40,14 @@ function assert(cond: unknown, message: string): asserts cond {
 
 const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestResult[]>> = {
   async contract() {
-    await fresh('contract');
+    if (noOpfs === null) await fresh('contract');
     const harness = createHarness();
+    const files = noOpfs === null ? opfsFiles('contract') : unavailableFiles(noOpfs);
     contractSuites(harness.api, () => ({
       backend: 'wasm',
       platform: 'browser',
       MemoryMappedFile: mm.MemoryMappedFile,
-      files: opfsFiles('contract'),
+      files,
       paged: true,
     }));
     return harness.run();
@@ -115,6 +127,24 @@ const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestRe
     ];
   },
 
+  async 'no-opfs'() {
+    return [
+      await check('where OPFS cannot back persisted maps, createFromFile is EUNSUPPORTED naming the missing API', async () => {
+        if (noOpfs === null) throw new Skip("this engine's OPFS has sync access handles");
+        let error: { code?: string; message?: string } | undefined;
+        try {
+          using map = await mm.MemoryMappedFile.createFromFile('no-opfs/file.bin', { mode: 'createNew', capacity: 4096 });
+          void map;
+        } catch (err) {
+          error = err as { code?: string; message?: string };
+        }
+        assert(error !== undefined, 'expected EUNSUPPORTED, got a map');
+        assert(error.code === 'EUNSUPPORTED', `expected EUNSUPPORTED, got ${error.code}: ${error.message}`);
+        assert(/navigator\.storage\.getDirectory\(\)|createSyncAccessHandle\(\)/.test(String(error.message)), `the message names the API: ${error.message}`);
+      }),
+    ];
+  },
+
   async 'persist-write'() {
     return [
       await check('writes a file and closes it', async () => {
@@ -126,9 +156,10 @@ const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestRe
     ];
   },
 
-  async 'persist-check'() {
+  async 'persist-check'(msg) {
     return [
-      await check('the data survives close and a page reload', async () => {
+      await check(msg.title as string, async () => {
+        needsOpfs();
         using map = await mm.MemoryMappedFile.createFromFile('persist/data.bin');
         assert(map.capacity === 300000, `capacity ${map.capacity}`);
         using view = await map.createViewAccessor();
@@ -156,6 +187,7 @@ const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestRe
 
 self.onmessage = async (event: MessageEvent<Record<string, unknown>>) => {
   const run = scenarios[event.data.scenario as string];
+  noOpfs = (event.data.noOpfs as string | null | undefined) ?? null;
   try {
     if (!run) throw new Error(`unknown scenario ${String(event.data.scenario)}`);
     self.postMessage({ results: await run(event.data) });
