@@ -12,6 +12,7 @@
  */
 import type { Backend, BackendMap, BackendName, PagerOptions } from './backend.js';
 import { disposeSymbol } from './dispose.js';
+import type { FileHandleTarget, FileTarget } from './platform-types.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
 import type { CacheStats, FileMode, MemoryMappedFileAccess, SharedMode } from './types.js';
 import { checkAccess, checkIndex, checkMapName, checkMode, checkObject, describe } from './validate.js';
@@ -129,12 +130,12 @@ function checkPagerOptions(opts: Record<string, unknown>): PagerOptions {
 }
 
 /** A FileSystemFileHandle (browser), recognised by shape so that Node needs no DOM types at run time. */
-function isFileHandle(value: unknown): value is FileSystemFileHandle {
+function isFileHandle(value: unknown): value is FileHandleTarget {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'file' &&
     typeof (value as { getFile?: unknown }).getFile === 'function';
 }
 
-function checkPath(path: unknown): string | FileSystemFileHandle {
+function checkPath(path: unknown): string | FileHandleTarget {
   if (isFileHandle(path)) return path;
   if (path instanceof URL) {
     if (path.protocol !== 'file:') throw typeError(`path must be a file: URL, got ${path.protocol}`);
@@ -196,7 +197,7 @@ export class MemoryMappedFile {
    * ```
    */
   static async createFromFile(
-    path: string | URL | FileSystemFileHandle,
+    path: FileTarget,
     options?: CreateFromFileOptions,
   ): Promise<MemoryMappedFile> {
     const [target, mode, capacity, access, pager, backend] = MemoryMappedFile.#fileArguments(path, options);
@@ -218,7 +219,7 @@ export class MemoryMappedFile {
   static #fileArguments(
     path: unknown,
     options: unknown,
-  ): [string | FileSystemFileHandle, FileMode, number, MemoryMappedFileAccess, PagerOptions, Backend] {
+  ): [string | FileHandleTarget, FileMode, number, MemoryMappedFileAccess, PagerOptions, Backend] {
     const target = checkPath(path);
     const opts = checkObject(options, 'options');
     const mode = opts.mode === undefined ? 'open' : checkMode(opts.mode);

@@ -12,9 +12,9 @@
  *
  * @module
  */
-import type { Readable, Writable } from 'node:stream';
 import type { BackendView } from './backend.js';
 import { windowOf, type ByteWindow } from './byte-window.js';
+import type { NodeReadable, NodeWritable } from './platform-types.js';
 import { disposeSymbol } from './dispose.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
 import { accessCanRead, accessCanWrite, type MemoryMappedFileAccess, type SeekOrigin } from './types.js';
@@ -29,8 +29,8 @@ export interface StreamConversionOptions {
 
 /** Node stream conversions, registered by the Node entry point (see node-streams.ts). */
 export interface NodeStreamFactory {
-  toReadable(stream: ViewStream, chunkSize: number): Readable;
-  toWritable(stream: ViewStream): Writable;
+  toReadable(stream: ViewStream, chunkSize: number): NodeReadable;
+  toWritable(stream: ViewStream): NodeWritable;
 }
 
 let nodeStreams: NodeStreamFactory | undefined;
@@ -231,14 +231,14 @@ export class ViewStream {
   }
 
   /** A Node Readable of the bytes from the position to the end (Node only; copies). */
-  toNodeReadable(options?: StreamConversionOptions): Readable {
+  toNodeReadable(options?: StreamConversionOptions): NodeReadable {
     this.#checkRead();
     if (!nodeStreams) throw new MemmapError('EUNSUPPORTED', 'Node streams exist only on Node; use toReadableStream()');
     return nodeStreams.toReadable(this, chunkSizeOf(options));
   }
 
   /** A Node Writable that writes each chunk at the position (Node only). */
-  toNodeWritable(): Writable {
+  toNodeWritable(): NodeWritable {
     this.#checkWrite();
     if (!nodeStreams) throw new MemmapError('EUNSUPPORTED', 'Node streams exist only on Node; use toWritableStream()');
     return nodeStreams.toWritable(this);
