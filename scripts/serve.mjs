@@ -58,7 +58,12 @@ export function startServer({ port = 0, dir = root } = {}) {
       const address = server.address();
       resolve({
         url: `http://127.0.0.1:${address.port}`,
-        close: () => new Promise((done) => server.close(() => done())),
+        // Also ends the connections a still-open browser keeps alive, which close() alone waits for.
+        close: () =>
+          new Promise((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
       });
     });
   });

@@ -8,8 +8,9 @@
  *   - data that survives close, a page reload and a browser restart;
  *   - two workers sharing a named map with the page, counting with Atomics;
  *   - disposal with or without the engine's Symbol.dispose;
- *   - the clear errors on the main thread, without cross-origin isolation
- *     and where OPFS cannot back persisted maps.
+ *   - the clear errors on the main thread, without cross-origin isolation,
+ *     where OPFS cannot back persisted maps, and for a module URL that a
+ *     server answers with an HTML page.
  *
  * WebKitGTK on Linux has no OPFS access handles, so there the tests that need
  * files are reported as skipped with the reason (never as passed), and the
@@ -94,6 +95,7 @@ async function runEngine(engine: string, serverUrl: string): Promise<EngineRun> 
     groups.push({ title: 'OPFS at scale', results: await run('big') });
     groups.push({ title: 'OPFS files and handles', results: await run('handle') });
     groups.push({ title: 'an engine whose OPFS cannot back persisted maps', results: await run('no-opfs') });
+    groups.push({ title: 'loading the module', results: await run('wasm-html') });
     const persistence: TestResult[] = [...(await run('persist-write'))];
     await browser.reload();
     await browser.waitForGlobal('memmapTest');

@@ -58,6 +58,7 @@ const scenarios: Record<string, (options: Options) => Promise<TestResult[]>> = {
   big: (options) => inWorker('big', options),
   handle: (options) => inWorker('handle', options),
   'no-opfs': (options) => inWorker('no-opfs', options),
+  'wasm-html': (options) => inWorker('wasm-html', options),
   'persist-write': (options) => inWorker('persist-write', options),
   'persist-check': (options) => inWorker('persist-check', options),
 

@@ -10,6 +10,8 @@
  *   { scenario: 'handle' }                     a FileSystemFileHandle as the file; nested directories
  *   { scenario: 'persist-write' | 'persist-check' }   data that must survive close and a page reload
  *   { scenario: 'count', arena, name, times, parties } Atomics.add on a named map shared with the page
+ *   { scenario: 'no-opfs' }                    where OPFS cannot back persisted maps: the clear error
+ *   { scenario: 'wasm-html' }                  a module URL answered with an HTML page: the clear error
  */
 // The real bundle, as a browser loads it (tsconfig maps this path to browser/index.ts for types).
 import * as mm from '/dist/browser/memmap.mjs';
@@ -123,6 +125,24 @@ const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestRe
           code = (err as { code?: string }).code ?? '';
         }
         assert(code === 'ENOENT', `mode open in a missing directory: ${code}`);
+      }),
+    ];
+  },
+
+  async 'wasm-html'() {
+    return [
+      await check('a module URL answered with an HTML page is EIO naming the URL and what came back', async () => {
+        const url = new URL('/test/browser/index.html', location.href).href;
+        mm.configure({ wasm: url });
+        let error: { code?: string; message?: string } | undefined;
+        try {
+          await mm.ready();
+        } catch (err) {
+          error = err as { code?: string; message?: string };
+        }
+        assert(error?.code === 'EIO', `expected EIO, got ${error?.code}: ${error?.message}`);
+        assert(String(error.message).includes(url), `the message names ${url}: ${error.message}`);
+        assert(/text\/html.*"<!doctype html>/.test(String(error.message)), `the message shows the page: ${error.message}`);
       }),
     ];
   },
