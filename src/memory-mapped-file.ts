@@ -15,7 +15,15 @@ import { disposeSymbol } from './dispose.js';
 import type { FileHandleTarget, FileTarget } from './platform-types.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
 import type { CacheStats, FileMode, MemoryMappedFileAccess, SharedMode } from './types.js';
-import { checkAccess, checkIndex, checkMapName, checkMode, checkObject, describe } from './validate.js';
+import {
+  checkAccess,
+  checkCreatingAccess,
+  checkIndex,
+  checkMapName,
+  checkMode,
+  checkOptions,
+  describe,
+} from './validate.js';
 import { PagedViewAccessor } from './paged-accessor.js';
 import { DirectViewAccessor, type ViewAccessor } from './view-accessor.js';
 import { ViewStream } from './view-stream.js';
@@ -58,7 +66,9 @@ export interface SharedMapOptions {
   /**
    * The map's access (default `readWrite`). A `read` opener cannot write: its
    * accessors and streams refuse writes with `EACCES`, and views wider than
-   * the map's access are `EACCES`.
+   * the map's access are `EACCES`. `write` alone cannot create a map
+   * (`EINVAL`): `createNew` refuses it, and `createOrOpen` only joins a live
+   * map with it.
    */
   access?: MemoryMappedFileAccess;
   /** Which backend holds the map (default: see {@link BackendChoice}). */
@@ -86,18 +96,24 @@ export function registerBackend(backend: Backend, unavailable: () => string | nu
   registered.push({ backend, unavailable });
 }
 
-function chooseBackend(requested: unknown): Backend {
-  let name = requested;
+/** The `backend` option: undefined, or the name of a backend of this platform (an argument check). */
+function checkBackendName(requested: unknown): BackendName | undefined {
+  if (requested === undefined || registered.some((r) => r.backend.name === requested)) {
+    return requested as BackendName | undefined;
+  }
+  throw typeError(
+    `backend must be one of ${registered.map((r) => `'${r.backend.name}'`).join(', ')}, got ${describe(requested)}`,
+  );
+}
+
+/** The backend to use: the one asked for (see {@link BackendChoice}), if it can run here. */
+function chooseBackend(requested: BackendName | undefined): Backend {
+  let name: unknown = requested;
   if (name === undefined && typeof process !== 'undefined' && process.env?.MEMMAP_BACKEND) {
-    name = process.env.MEMMAP_BACKEND;
+    name = checkBackendName(process.env.MEMMAP_BACKEND);
   }
   if (name !== undefined) {
-    const entry = registered.find((r) => r.backend.name === name);
-    if (!entry) {
-      throw typeError(
-        `backend must be one of ${registered.map((r) => `'${r.backend.name}'`).join(', ')}, got ${describe(name)}`,
-      );
-    }
+    const entry = registered.find((r) => r.backend.name === name) as RegisteredBackend;
     const why = entry.unavailable();
     if (why !== null) throw new MemmapError('EUNSUPPORTED', `the ${entry.backend.name} backend is unavailable: ${why}`);
     return entry.backend;
@@ -128,6 +144,11 @@ function checkPagerOptions(opts: Record<string, unknown>): PagerOptions {
   }
   return { pageSize, cacheSize };
 }
+
+/** The option names of createFromFile (an unknown one is an error, not ignored). */
+const FILE_OPTIONS = ['mode', 'capacity', 'access', 'mapName', 'backend', 'pageSize', 'cacheSize'] as const;
+/** The option names of the non-persisted factories. */
+const SHARED_OPTIONS = ['access', 'backend'] as const;
 
 /** A FileSystemFileHandle (browser), recognised by shape so that Node needs no DOM types at run time. */
 function isFileHandle(value: unknown): value is FileHandleTarget {
@@ -216,30 +237,38 @@ export class MemoryMappedFile {
     return new MemoryMappedFile(backend.openFile(target, mode, capacity, access, pager), backend, target, null, access);
   }
 
+  /**
+   * Validates every argument first, then checks the environment (a named
+   * persisted map, the backend's availability), as .NET does, so that a bad
+   * call gives the same error whatever the machine's state.
+   */
   static #fileArguments(
     path: unknown,
     options: unknown,
   ): [string | FileHandleTarget, FileMode, number, MemoryMappedFileAccess, PagerOptions, Backend] {
     const target = checkPath(path);
-    const opts = checkObject(options, 'options');
+    const opts = checkOptions(options, 'options', FILE_OPTIONS);
     const mode = opts.mode === undefined ? 'open' : checkMode(opts.mode);
     const capacity = opts.capacity === undefined ? 0 : checkIndex(opts.capacity, 'capacity');
-    const access = opts.access === undefined ? 'readWrite' : checkAccess(opts.access);
-    if (opts.mapName !== undefined && opts.mapName !== null) {
-      if (typeof opts.mapName !== 'string') throw typeError(`mapName must be a string or null, got ${describe(opts.mapName)}`);
+    const access = checkCreatingAccess(opts.access === undefined ? 'readWrite' : checkAccess(opts.access));
+    const named = opts.mapName !== undefined && opts.mapName !== null && checkMapName(opts.mapName);
+    const pager = checkPagerOptions(opts);
+    const requested = checkBackendName(opts.backend);
+    if (named) {
       throw new MemmapError(
         'EUNSUPPORTED',
         'a persisted map cannot be named on POSIX systems (as in .NET on Linux and macOS); map the same path in each process',
       );
     }
-    const pager = checkPagerOptions(opts);
-    return [target, mode, capacity, access, pager, chooseBackend(opts.backend)];
+    return [target, mode, capacity, access, pager, chooseBackend(requested)];
   }
 
+  /** Opens a non-persisted map: the options are validated, then the backend is chosen. */
   static #openShared(mode: SharedMode, mapName: string | null, capacity: number, options: unknown): MemoryMappedFile {
-    const opts = checkObject(options, 'options');
-    const access = opts.access === undefined ? 'readWrite' : checkAccess(opts.access);
-    const backend = chooseBackend(opts.backend);
+    const opts = checkOptions(options, 'options', SHARED_OPTIONS);
+    let access = opts.access === undefined ? 'readWrite' : checkAccess(opts.access);
+    if (mode === 'createNew') access = checkCreatingAccess(access);
+    const backend = chooseBackend(checkBackendName(opts.backend));
     return new MemoryMappedFile(backend.openShared(mapName, mode, capacity, access), backend, null, mapName, access);
   }
 
@@ -316,11 +345,12 @@ export class MemoryMappedFile {
     return this.#granularity;
   }
 
+  /** Validates a view's arguments, then the map's state, then the range (.NET's order). */
   #resolveView(offset: unknown, size: unknown, access: unknown): [number, number, MemoryMappedFileAccess] {
-    if (this.#closed) throw closedError('memory-mapped file');
     const off = checkIndex(offset, 'offset');
     const len = checkIndex(size, 'size');
     const acc = access === undefined ? this.access : checkAccess(access);
+    if (this.#closed) throw closedError('memory-mapped file');
     if (off >= this.capacity) {
       throw rangeError(`offset ${off} is not below the map's capacity ${this.capacity}`);
     }

@@ -218,14 +218,17 @@ export class PagedViewAccessor extends ViewAccessor {
     this.#mem.u8[this.#at(position, 1, this.w1, true)] = value ? 1 : 0;
   }
   writeInt8(position: number, value: number): void {
+    if (typeof value !== 'number') this.fail(position, 1, true, value, 'number');
     this.#mem.dv.setInt8(this.#at(position, 1, this.w1, true), value);
   }
   writeUint8(position: number, value: number): void {
+    if (typeof value !== 'number') this.fail(position, 1, true, value, 'number');
     this.#mem.u8[this.#at(position, 1, this.w1, true)] = value;
   }
   writeInt16(position: number, value: number): void {
     let a = this.#fastW(position, this.#g2, this.#pageMask - 1);
-    if (a >= 0) return this.#mem.dv.setInt16(a, value, true);
+    if (a >= 0 && typeof value === 'number') return this.#mem.dv.setInt16(a, value, true);
+    if (typeof value !== 'number') this.fail(position, 2, true, value, 'number');
     a = this.#at(position, 2, this.w2, true);
     if (a >= 0) return this.#mem.dv.setInt16(a, value, true);
     this.#scratchView.setInt16(0, value, true);
@@ -233,7 +236,8 @@ export class PagedViewAccessor extends ViewAccessor {
   }
   writeUint16(position: number, value: number): void {
     let a = this.#fastW(position, this.#g2, this.#pageMask - 1);
-    if (a >= 0) return this.#mem.dv.setUint16(a, value, true);
+    if (a >= 0 && typeof value === 'number') return this.#mem.dv.setUint16(a, value, true);
+    if (typeof value !== 'number') this.fail(position, 2, true, value, 'number');
     a = this.#at(position, 2, this.w2, true);
     if (a >= 0) return this.#mem.dv.setUint16(a, value, true);
     this.#scratchView.setUint16(0, value, true);
@@ -241,7 +245,8 @@ export class PagedViewAccessor extends ViewAccessor {
   }
   writeInt32(position: number, value: number): void {
     let a = this.#fastW(position, this.#g4, this.#pageMask - 3);
-    if (a >= 0) return this.#mem.dv.setInt32(a, value, true);
+    if (a >= 0 && typeof value === 'number') return this.#mem.dv.setInt32(a, value, true);
+    if (typeof value !== 'number') this.fail(position, 4, true, value, 'number');
     a = this.#at(position, 4, this.w4, true);
     if (a >= 0) return this.#mem.dv.setInt32(a, value, true);
     this.#scratchView.setInt32(0, value, true);
@@ -249,7 +254,8 @@ export class PagedViewAccessor extends ViewAccessor {
   }
   writeUint32(position: number, value: number): void {
     let a = this.#fastW(position, this.#g4, this.#pageMask - 3);
-    if (a >= 0) return this.#mem.dv.setUint32(a, value, true);
+    if (a >= 0 && typeof value === 'number') return this.#mem.dv.setUint32(a, value, true);
+    if (typeof value !== 'number') this.fail(position, 4, true, value, 'number');
     a = this.#at(position, 4, this.w4, true);
     if (a >= 0) return this.#mem.dv.setUint32(a, value, true);
     this.#scratchView.setUint32(0, value, true);
@@ -257,7 +263,8 @@ export class PagedViewAccessor extends ViewAccessor {
   }
   writeFloat32(position: number, value: number): void {
     let a = this.#fastW(position, this.#g4, this.#pageMask - 3);
-    if (a >= 0) return this.#mem.dv.setFloat32(a, value, true);
+    if (a >= 0 && typeof value === 'number') return this.#mem.dv.setFloat32(a, value, true);
+    if (typeof value !== 'number') this.fail(position, 4, true, value, 'number');
     a = this.#at(position, 4, this.w4, true);
     if (a >= 0) return this.#mem.dv.setFloat32(a, value, true);
     this.#scratchView.setFloat32(0, value, true);
@@ -265,7 +272,8 @@ export class PagedViewAccessor extends ViewAccessor {
   }
   writeFloat64(position: number, value: number): void {
     let a = this.#fastW(position, this.#g8, this.#pageMask - 7);
-    if (a >= 0) return this.#mem.dv.setFloat64(a, value, true);
+    if (a >= 0 && typeof value === 'number') return this.#mem.dv.setFloat64(a, value, true);
+    if (typeof value !== 'number') this.fail(position, 8, true, value, 'number');
     a = this.#at(position, 8, this.w8, true);
     if (a >= 0) return this.#mem.dv.setFloat64(a, value, true);
     this.#scratchView.setFloat64(0, value, true);
@@ -273,7 +281,8 @@ export class PagedViewAccessor extends ViewAccessor {
   }
   writeBigInt64(position: number, value: bigint): void {
     let a = this.#fastW(position, this.#g8, this.#pageMask - 7);
-    if (a >= 0) return this.#mem.dv.setBigInt64(a, value, true);
+    if (a >= 0 && typeof value === 'bigint') return this.#mem.dv.setBigInt64(a, value, true);
+    if (typeof value !== 'bigint') this.fail(position, 8, true, value, 'bigint');
     a = this.#at(position, 8, this.w8, true);
     if (a >= 0) return this.#mem.dv.setBigInt64(a, value, true);
     this.#scratchView.setBigInt64(0, value, true);
@@ -281,7 +290,8 @@ export class PagedViewAccessor extends ViewAccessor {
   }
   writeBigUint64(position: number, value: bigint): void {
     let a = this.#fastW(position, this.#g8, this.#pageMask - 7);
-    if (a >= 0) return this.#mem.dv.setBigUint64(a, value, true);
+    if (a >= 0 && typeof value === 'bigint') return this.#mem.dv.setBigUint64(a, value, true);
+    if (typeof value !== 'bigint') this.fail(position, 8, true, value, 'bigint');
     a = this.#at(position, 8, this.w8, true);
     if (a >= 0) return this.#mem.dv.setBigUint64(a, value, true);
     this.#scratchView.setBigUint64(0, value, true);

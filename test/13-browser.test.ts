@@ -8,6 +8,9 @@
  *   - data that survives close, a page reload and a browser restart;
  *   - two workers sharing a named map with the page, counting with Atomics;
  *   - disposal with or without the engine's Symbol.dispose;
+ *   - the page's shared arena: a worker that has not adopted it gets a clear
+ *     error, and a worker terminated while it holds the arena's lock does not
+ *     hang the page;
  *   - the clear errors on the main thread, without cross-origin isolation,
  *     where OPFS cannot back persisted maps, and for a module URL that a
  *     server answers with an HTML page.
@@ -113,6 +116,7 @@ async function runEngine(engine: string, serverUrl: string): Promise<EngineRun> 
     groups.push({ title: 'persistence', results: persistence });
     groups.push({ title: 'disposal', results: await run('dispose') });
     groups.push({ title: 'named maps shared with workers', results: await run('shared-count') });
+    groups.push({ title: "the page's shared arena", results: await run('arena') });
     groups.push({ title: 'the main thread', results: await run('main-thread') });
     await open(`${serverUrl}/no-coi/test/browser/index.html`);
     groups.push({ title: 'a page without cross-origin isolation', results: await run('no-isolation') });

@@ -96,7 +96,8 @@ static void test_closed_and_access(void) {
   mm_paged_free(pm);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  MM_TEST_ARGS(argc, argv);
   if (mm_test_tempdir(dir, sizeof dir, "mmtest-paged") != 0) return 2;
   MM_RUN(test_rules_match_persisted_maps);
   MM_RUN(test_views_and_lifetime);

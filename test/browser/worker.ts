@@ -12,6 +12,10 @@
  *   { scenario: 'count', arena, name, times, parties } Atomics.add on a named map shared with the page
  *   { scenario: 'no-opfs' }                    where OPFS cannot back persisted maps: the clear error
  *   { scenario: 'wasm-html' }                  a module URL answered with an HTML page: the clear error
+ *   { scenario: 'named-without-arena' }        a named map before adopting the page's arena: EUNSUPPORTED
+ *   { scenario: 'hold-lock', arena }           takes the arena's lock, answers, and never lets go
+ *
+ * A message with an `arena` adopts it first (useSharedArena), as a real worker does.
  */
 // The real bundle, as a browser loads it (tsconfig maps this path to browser/index.ts for types).
 import * as mm from '/dist/browser/memmap.mjs';
@@ -190,8 +194,33 @@ const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestRe
     ];
   },
 
+  async 'named-without-arena'() {
+    return [
+      await check('EUNSUPPORTED, saying to post sharedArena() and call useSharedArena()', async () => {
+        try {
+          await mm.MemoryMappedFile.createNew('no-arena', 4096);
+        } catch (err) {
+          const e = err as { code?: string; message?: string };
+          assert(e.code === 'EUNSUPPORTED', `code ${e.code}: ${e.message}`);
+          assert(/sharedArena\(\).*useSharedArena/.test(String(e.message)), `message: ${e.message}`);
+          return;
+        }
+        throw new Error('a named map was made in a private arena');
+      }),
+    ];
+  },
+
+  async 'hold-lock'(msg) {
+    // The lock is the arena's first 8 bytes: the identity of its holder (negative where there is no probe).
+    const lock = new BigInt64Array(msg.arena as SharedArrayBuffer, 0, 1);
+    assert(Atomics.compareExchange(lock, 0, 0n, -12345n) === 0n, 'the lock was free');
+    self.postMessage({ results: [] });
+    for (;;) {
+      // a holder that never lets go: terminated here
+    }
+  },
+
   async count(msg) {
-    mm.useSharedArena(msg.arena as SharedArrayBuffer);
     const map = await mm.MemoryMappedFile.openExisting(msg.name as string);
     const view = await map.createViewAccessor();
     const cells = new Int32Array(view.bytes.buffer, view.bytes.byteOffset, 16);
@@ -210,6 +239,7 @@ self.onmessage = async (event: MessageEvent<Record<string, unknown>>) => {
   noOpfs = (event.data.noOpfs as string | null | undefined) ?? null;
   try {
     if (!run) throw new Error(`unknown scenario ${String(event.data.scenario)}`);
+    if (event.data.arena && event.data.scenario !== 'hold-lock') mm.useSharedArena(event.data.arena as SharedArrayBuffer);
     self.postMessage({ results: await run(event.data) });
   } catch (err) {
     self.postMessage({ error: `${(err as Error)?.name}: ${(err as Error)?.message}\n${(err as Error)?.stack}` });
