@@ -17,9 +17,12 @@
 // off, as in the WebKit that users have, unless the caller asks for it.
 // Nothing is downloaded: a missing binary is an error that names its package.
 //
+// WebDriver's WebKitGTK sessions are ephemeral (no OPFS at all);
+// openInMiniBrowser() opens a page in a normal session instead, undriven.
+//
 //   const b = await launchBrowser('firefox');
 //   await b.goto(url); await b.waitForGlobal('memmapTest');
-//   const results = await b.call('memmapTest', 'contract');   // awaits globalThis.memmapTest('contract')
+//   const results = await b.call('memmapTest', ['contract']);   // awaits globalThis.memmapTest('contract')
 //   await b.close();
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -99,46 +102,55 @@ async function launchPuppeteer(engine, profile) {
   }
 }
 
-/** MiniBrowser of WebKitGTK through WebKitWebDriver, in a virtual X display. */
-async function launchWebKit(profile, { explicitResourceManagement = false } = {}) {
+/** The MiniBrowser of the webkit2gtk-driver package. */
+function miniBrowser() {
   need(WEBKIT_DRIVER, 'webkit2gtk-driver');
   need('/usr/bin/xvfb-run', 'xvfb xauth');
   const binary = readdirSync('/usr/lib')
     .map((arch) => `/usr/lib/${arch}/webkit2gtk-4.1/MiniBrowser`)
     .find((path) => existsSync(path));
   if (!binary) throw new Error('no MiniBrowser under /usr/lib/*/webkit2gtk-4.1: apt-get install webkit2gtk-driver (.ci/run does)');
-  const { Builder } = await import('selenium-webdriver');
-  const port = await freePort();
-  // The driver, MiniBrowser and its web processes inherit this environment. The profile folder
-  // stands in for HOME so that MiniBrowser's data (and OPFS) stays out of the user's.
+  return binary;
+}
+
+/**
+ * The environment of WebKitGTK's processes (the driver, MiniBrowser and its
+ * web processes inherit it): the profile folder stands in for HOME and the
+ * XDG folders, so that MiniBrowser's data (and OPFS) stays out of the user's,
+ * and SharedArrayBuffer is switched on.
+ */
+function webkitEnv(profile, explicitResourceManagement) {
   const env = {
     ...process.env,
-    // HOME: profile,
-    // XDG_DATA_HOME: join(profile, 'data'),
+    HOME: profile,
+    XDG_DATA_HOME: join(profile, 'data'),
     XDG_CACHE_HOME: join(profile, 'cache'),
     XDG_CONFIG_HOME: join(profile, 'config'),
     JSC_useSharedArrayBuffer: '1',
   };
-  for (const key of ['XDG_CACHE_HOME', 'XDG_CONFIG_HOME']) mkdirSync(env[key], { recursive: true });
+  for (const key of ['XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME']) mkdirSync(env[key], { recursive: true });
   if (explicitResourceManagement) env.JSC_useExplicitResourceManagement = '1';
-  // Its own process group, so that close() ends xvfb-run, Xvfb, the driver and MiniBrowser together.
-  const driverProcess = spawn('/usr/bin/xvfb-run', ['-a', WEBKIT_DRIVER, `--port=${port}`, '--host=127.0.0.1'], {
-    env,
-    detached: true,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  return env;
+}
+
+/**
+ * Runs a program in a virtual X display (xvfb-run), in its own process group,
+ * so that stop() ends xvfb-run, Xvfb, the program and its children together.
+ */
+function inVirtualDisplay(program, args, env) {
+  const child = spawn('/usr/bin/xvfb-run', ['-a', program, ...args], { env, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   const stderr = [];
-  driverProcess.stderr.on('data', (d) => stderr.push(String(d)));
-  const exited = new Promise((resolve) => driverProcess.once('exit', resolve));
+  child.stderr.on('data', (d) => stderr.push(String(d)));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
   const stop = async () => {
     try {
-      process.kill(-driverProcess.pid, 'SIGTERM');
+      process.kill(-child.pid, 'SIGTERM');
     } catch {
       return; // already gone
     }
     const timer = setTimeout(() => {
       try {
-        process.kill(-driverProcess.pid, 'SIGKILL');
+        process.kill(-child.pid, 'SIGKILL');
       } catch {
         // gone between the two signals
       }
@@ -146,6 +158,19 @@ async function launchWebKit(profile, { explicitResourceManagement = false } = {}
     await exited;
     clearTimeout(timer);
   };
+  return { child, stderr, stop };
+}
+
+/** MiniBrowser of WebKitGTK through WebKitWebDriver, in a virtual X display. */
+async function launchWebKit(profile, { explicitResourceManagement = false } = {}) {
+  const binary = miniBrowser();
+  const { Builder } = await import('selenium-webdriver');
+  const port = await freePort();
+  const { child: driverProcess, stderr, stop } = inVirtualDisplay(
+    WEBKIT_DRIVER,
+    [`--port=${port}`, '--host=127.0.0.1'],
+    webkitEnv(profile, explicitResourceManagement),
+  );
   let driver;
   try {
     const capabilities = {
@@ -199,6 +224,17 @@ async function launchWebKit(profile, { explicitResourceManagement = false } = {}
       }
     },
   };
+}
+
+/**
+ * Opens `url` in WebKitGTK's MiniBrowser outside WebDriver: a normal session
+ * whose website data (OPFS among it) lives in `profile`, which WebDriver's
+ * sessions never have (they are ephemeral). Nothing drives the page; it
+ * reports on its own (to the test server). Returns { close() }.
+ */
+export function openInMiniBrowser(url, profile) {
+  const { stop } = inVirtualDisplay(miniBrowser(), [WEBKIT_FEATURES, url], webkitEnv(profile, false));
+  return { close: stop };
 }
 
 /**

@@ -17,7 +17,9 @@
  *
  * WebKitGTK on Linux has no OPFS access handles, so there the tests that need
  * files are reported as skipped with the reason (never as passed), and the
- * clear EUNSUPPORTED error is tested instead. It runs without
+ * clear EUNSUPPORTED error is tested instead: in the WebDriver session (which
+ * has no OPFS at all) and in a normal session, where the page reports on its
+ * own (OPFS works there, createSyncAccessHandle() rejects). It runs without
  * JSC_useExplicitResourceManagement, so it has no Symbol.dispose, as the
  * WebKit users have today.
  *
@@ -32,7 +34,7 @@ import { fileURLToPath } from 'node:url';
 // @ts-expect-error: a plain .mjs script without declarations
 import { bundleForBrowser } from '../scripts/bundle-browser.mjs';
 // @ts-expect-error: a plain .mjs script without declarations
-import { ENGINES, ENGINE_NAMES, launchBrowser } from '../scripts/browsers.mjs';
+import { ENGINES, ENGINE_NAMES, launchBrowser, openInMiniBrowser } from '../scripts/browsers.mjs';
 // @ts-expect-error: a plain .mjs script without declarations
 import { startServer } from '../scripts/serve.mjs';
 import type { TestResult } from './browser/harness.js';
@@ -71,7 +73,49 @@ interface EngineRun {
   seconds: number;
 }
 
-async function runEngine(engine: string, serverUrl: string): Promise<EngineRun> {
+/** Where pages that report on their own (no driver can ask them) post their results. */
+class Reports {
+  readonly #waiting = new Map<string, (body: string) => void>();
+  #next = 0;
+
+  /** For startServer's onPost. */
+  readonly onPost = (path: string, body: string): void => this.#waiting.get(path)?.(body);
+
+  /** A path to post to, and the results posted there (or an error after `timeoutMs`). */
+  expect(timeoutMs: number): { path: string; results: Promise<TestResult[]> } {
+    const path = `/report/${this.#next++}`;
+    const results = new Promise<TestResult[]>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no report at ${path} within ${timeoutMs} ms`)), timeoutMs);
+      this.#waiting.set(path, (body) => {
+        clearTimeout(timer);
+        this.#waiting.delete(path);
+        const answer = JSON.parse(body) as { results?: TestResult[]; error?: string };
+        if (answer.results) resolve(answer.results);
+        else reject(new Error(answer.error));
+      });
+    });
+    return { path, results };
+  }
+}
+
+/**
+ * Runs a scenario in WebKitGTK outside WebDriver, whose sessions are
+ * ephemeral and have no OPFS: a normal MiniBrowser session with its data on
+ * disk, where OPFS works but createSyncAccessHandle() rejects.
+ */
+async function inWebKitSession(serverUrl: string, reports: Reports, scenario: string): Promise<TestResult[]> {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'memmap-webkit-session-'));
+  const { path: to, results } = reports.expect(120_000);
+  const page = openInMiniBrowser(`${serverUrl}/test/browser/index.html?report=${scenario}&to=${to}`, profile);
+  try {
+    return await results;
+  } finally {
+    await page.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+async function runEngine(engine: string, serverUrl: string, reports: Reports): Promise<EngineRun> {
   const start = Date.now();
   const name = ENGINE_NAMES[engine] as string;
   const noOpfs = NO_OPFS[engine] ?? null;
@@ -120,6 +164,9 @@ async function runEngine(engine: string, serverUrl: string): Promise<EngineRun> 
     groups.push({ title: 'the main thread', results: await run('main-thread') });
     await open(`${serverUrl}/no-coi/test/browser/index.html`);
     groups.push({ title: 'a page without cross-origin isolation', results: await run('no-isolation') });
+    if (engine === 'webkit') {
+      groups.push({ title: 'a session outside WebDriver (website data on disk)', results: await inWebKitSession(serverUrl, reports, 'no-sync-handles') });
+    }
   } catch (err) {
     const log = browser?.log.length ? `\nbrowser console:\n${browser.log.join('\n')}` : '';
     error = `${(err as Error).stack ?? (err as Error).message}${log}`;
@@ -132,10 +179,11 @@ async function runEngine(engine: string, serverUrl: string): Promise<EngineRun> 
 
 async function runAll(): Promise<EngineRun[]> {
   await bundleForBrowser(['test/browser/page.ts', 'test/browser/worker.ts'], 'build/browser-tests');
-  const server = await startServer({ dir: root });
+  const reports = new Reports();
+  const server = await startServer({ dir: root, onPost: reports.onPost });
   try {
     const runs: EngineRun[] = [];
-    for (const engine of ENGINES as string[]) runs.push(await runEngine(engine, server.url));
+    for (const engine of ENGINES as string[]) runs.push(await runEngine(engine, server.url, reports));
     return runs;
   } finally {
     await server.close();

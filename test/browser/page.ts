@@ -60,6 +60,7 @@ const scenarios: Record<string, (options: Options) => Promise<TestResult[]>> = {
   handle: (options) => inWorker('handle', options),
   'no-opfs': (options) => inWorker('no-opfs', options),
   'wasm-html': (options) => inWorker('wasm-html', options),
+  'no-sync-handles': (options) => inWorker('no-sync-handles', options),
   'persist-write': (options) => inWorker('persist-write', options),
   'persist-check': (options) => inWorker('persist-check', options),
 
@@ -160,8 +161,21 @@ const scenarios: Record<string, (options: Options) => Promise<TestResult[]>> = {
   },
 };
 
-(globalThis as { memmapTest?: (s: string, o: Options) => Promise<TestResult[]> }).memmapTest = (scenario, options) => {
+function memmapTest(scenario: string, options: Options): Promise<TestResult[]> {
   const run = scenarios[scenario];
   if (!run) return Promise.reject(new Error(`unknown scenario ${scenario}`));
   return run(options);
-};
+}
+(globalThis as { memmapTest?: typeof memmapTest }).memmapTest = memmapTest;
+
+// A page that no driver can ask (?report=<scenario>&to=<path>) runs the scenario itself and posts
+// { results } or { error } to the test server.
+const params = new URLSearchParams(location.search);
+const reported = params.get('report');
+if (reported !== null) {
+  const post = (body: unknown) => fetch(params.get('to') as string, { method: 'POST', body: JSON.stringify(body) });
+  memmapTest(reported, { noOpfs: null }).then(
+    (results) => post({ results }),
+    (err: Error) => post({ error: `${err?.name}: ${err?.message}\n${err?.stack}` }),
+  );
+}

@@ -11,6 +11,7 @@
  *   { scenario: 'persist-write' | 'persist-check' }   data that must survive close and a page reload
  *   { scenario: 'count', arena, name, times, parties } Atomics.add on a named map shared with the page
  *   { scenario: 'no-opfs' }                    where OPFS cannot back persisted maps: the clear error
+ *   { scenario: 'no-sync-handles' }            OPFS without access handles (WebKitGTK outside WebDriver)
  *   { scenario: 'wasm-html' }                  a module URL answered with an HTML page: the clear error
  *   { scenario: 'named-without-arena' }        a named map before adopting the page's arena: EUNSUPPORTED
  *   { scenario: 'hold-lock', arena }           takes the arena's lock, answers, and never lets go
@@ -165,6 +166,28 @@ const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestRe
         assert(error !== undefined, 'expected EUNSUPPORTED, got a map');
         assert(error.code === 'EUNSUPPORTED', `expected EUNSUPPORTED, got ${error.code}: ${error.message}`);
         assert(/navigator\.storage\.getDirectory\(\)|createSyncAccessHandle\(\)/.test(String(error.message)), `the message names the API: ${error.message}`);
+      }),
+    ];
+  },
+
+  async 'no-sync-handles'() {
+    return [
+      await check('with OPFS but no access handles, createFromFile is EUNSUPPORTED naming createSyncAccessHandle(), and leaves no file', async () => {
+        const root = await navigator.storage.getDirectory();
+        await root.removeEntry('no-sync', { recursive: true }).catch(() => {});
+        let error: { code?: string; message?: string } | undefined;
+        try {
+          using map = await mm.MemoryMappedFile.createFromFile('no-sync/file.bin', { mode: 'createNew', capacity: 4096 });
+          void map;
+        } catch (err) {
+          error = err as { code?: string; message?: string };
+        }
+        assert(error?.code === 'EUNSUPPORTED', `expected EUNSUPPORTED, got ${error?.code}: ${error?.message}`);
+        assert(/createSyncAccessHandle\(\)/.test(String(error.message)), `the message names the call: ${error.message}`);
+        const dir = await root.getDirectoryHandle('no-sync');
+        const left: string[] = [];
+        for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) left.push(name);
+        assert(left.length === 0, `files left behind: ${left.join(', ')}`);
       }),
     ];
   },
