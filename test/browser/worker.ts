@@ -34,6 +34,17 @@ function needsOpfs(): void {
   if (noOpfs !== null) throw new Skip(noOpfs);
 }
 
+/** The error of creating a small persisted map at `path`, or undefined when it opens (it is closed again). */
+async function createFileError(path: string): Promise<{ code?: string; message?: string } | undefined> {
+  try {
+    using map = await mm.MemoryMappedFile.createFromFile(path, { mode: 'createNew', capacity: 4096 });
+    void map;
+    return undefined;
+  } catch (err) {
+    return err as { code?: string; message?: string };
+  }
+}
+
 async function fresh(folder: string): Promise<void> {
   needsOpfs();
   const root = await navigator.storage.getDirectory();
@@ -156,13 +167,7 @@ const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestRe
     return [
       await check('where OPFS cannot back persisted maps, createFromFile is EUNSUPPORTED naming the missing API', async () => {
         if (noOpfs === null) throw new Skip("this engine's OPFS has sync access handles");
-        let error: { code?: string; message?: string } | undefined;
-        try {
-          using map = await mm.MemoryMappedFile.createFromFile('no-opfs/file.bin', { mode: 'createNew', capacity: 4096 });
-          void map;
-        } catch (err) {
-          error = err as { code?: string; message?: string };
-        }
+        const error = await createFileError('no-opfs/file.bin');
         assert(error !== undefined, 'expected EUNSUPPORTED, got a map');
         assert(error.code === 'EUNSUPPORTED', `expected EUNSUPPORTED, got ${error.code}: ${error.message}`);
         assert(/navigator\.storage\.getDirectory\(\)|createSyncAccessHandle\(\)/.test(String(error.message)), `the message names the API: ${error.message}`);
@@ -175,13 +180,7 @@ const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestRe
       await check('with OPFS but no access handles, createFromFile is EUNSUPPORTED naming createSyncAccessHandle(), and leaves no file', async () => {
         const root = await navigator.storage.getDirectory();
         await root.removeEntry('no-sync', { recursive: true }).catch(() => {});
-        let error: { code?: string; message?: string } | undefined;
-        try {
-          using map = await mm.MemoryMappedFile.createFromFile('no-sync/file.bin', { mode: 'createNew', capacity: 4096 });
-          void map;
-        } catch (err) {
-          error = err as { code?: string; message?: string };
-        }
+        const error = await createFileError('no-sync/file.bin');
         assert(error?.code === 'EUNSUPPORTED', `expected EUNSUPPORTED, got ${error?.code}: ${error?.message}`);
         assert(/createSyncAccessHandle\(\)/.test(String(error.message)), `the message names the call: ${error.message}`);
         const dir = await root.getDirectoryHandle('no-sync');
