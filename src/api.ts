@@ -19,3 +19,4 @@ export { MemmapError, type MemmapErrorCode } from './errors.js';
 export type { WaitResult } from './wait.js';
 export type { CacheStats, FileMode, MemoryMappedFileAccess, SeekOrigin, SharedMode } from './types.js';
 export type { BackendName } from './backend.js';
+export type { FileTarget } from './platform-types.js';

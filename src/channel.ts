@@ -42,6 +42,7 @@
  * @module
  */
 import type { Readable, Writable } from 'node:stream';
+import { disposeSymbol } from './dispose.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
 import { MapMutex } from './map-mutex.js';
 import { MemoryMappedFile } from './memory-mapped-file.js';
@@ -140,7 +141,7 @@ class Lent implements InPlaceMessage {
     release?.();
   }
 
-  [Symbol.dispose](): void {
+  [disposeSymbol](): void {
     this.release();
   }
 }
@@ -415,7 +416,7 @@ export class Channel {
     try {
       return this.#write(message) || this.#write(message);
     } finally {
-      guard[Symbol.dispose]();
+      guard[disposeSymbol]();
     }
   }
 
@@ -499,7 +500,7 @@ export class Channel {
     try {
       return this.#write(message) || this.#write(message);
     } finally {
-      guard?.[Symbol.dispose]();
+      guard?.[disposeSymbol]();
     }
   }
 
@@ -716,7 +717,7 @@ export class Channel {
     this.#map.close();
   }
 
-  [Symbol.dispose](): void {
+  [disposeSymbol](): void {
     this.close();
   }
 }

@@ -35,6 +35,7 @@
  *
  * @module
  */
+import { disposeSymbol } from './dispose.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
 import type { ThreadId, Threads } from './threads.js';
 import { drive, driveAsync, type Steps } from './steps.js';
@@ -128,8 +129,8 @@ export class MapMutex {
     // Disposing unlocks this acquisition only: not after an explicit unlock(), nor a later lock.
     return {
       ownerDied,
-      [Symbol.dispose]: () => {
-        if (epoch === this.#epoch) this[Symbol.dispose]();
+      [disposeSymbol]: () => {
+        if (epoch === this.#epoch) this[disposeSymbol]();
       },
     };
   }
@@ -281,7 +282,7 @@ export class MapMutex {
   }
 
   /** Unlocks if this thread holds the lock; else nothing. */
-  [Symbol.dispose](): void {
+  [disposeSymbol](): void {
     if (this.#accessor.closed) return;
     if (ownerOf(Atomics.load(this.#cells, 0)) === this.#threads.self().id) this.unlock();
   }

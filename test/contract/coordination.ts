@@ -6,6 +6,9 @@
 import type { ContractEnv, TestApi } from './env.js';
 import { deepEqual, equal, ok, rejects, throws } from './expect.js';
 
+/** The dispose key of memmap's objects: the engine's Symbol.dispose, or the one `using` helpers use without it. */
+const disposeKey: typeof Symbol.dispose = (Symbol.dispose ?? Symbol.for('Symbol.dispose')) as typeof Symbol.dispose;
+
 /** An id that no thread has (the largest id): an owner that is surely dead. */
 const DEAD_ID = 2 ** 30 - 1;
 
@@ -28,9 +31,9 @@ export function coordinationSuite(t: TestApi, env: () => ContractEnv): void {
       equal(view.readInt32(64), 0, 'disposing the guard unlocked');
       const again = mutex.tryLock();
       ok(again && again.ownerDied === false);
-      mutex[Symbol.dispose]();
+      mutex[disposeKey]();
       equal(view.readInt32(64), 0, 'disposing the mutex unlocked');
-      mutex[Symbol.dispose](); // not held: nothing
+      mutex[disposeKey](); // not held: nothing
       const viaAsync = await mutex.lockAsync(1000);
       equal(viaAsync.ownerDied, false);
       mutex.unlock();
@@ -40,8 +43,8 @@ export function coordinationSuite(t: TestApi, env: () => ContractEnv): void {
         mutex.unlock(); // by hand, inside the scope
         ok(early.ownerDied === false);
         const later = mutex.lock();
-        later[Symbol.dispose]();
-        early[Symbol.dispose](); // an old guard: unlocks nothing, throws nothing
+        later[disposeKey]();
+        early[disposeKey](); // an old guard: unlocks nothing, throws nothing
         equal(view.readInt32(64), 0);
         mutex.lock();
       } // `early` again: the lock taken after it stays held
