@@ -18,23 +18,9 @@
  * @module
  */
 import { closedError } from './errors.js';
+import { canWait } from './shared-arena.js';
 import type { Threads } from './threads.js';
 import type { ViewWaiter, WaitResult } from './wait.js';
-
-let blocking: boolean | undefined;
-
-/** Whether this thread may block in Atomics.wait (not a browser's main thread). */
-function canBlock(): boolean {
-  if (blocking === undefined) {
-    try {
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
-      blocking = true;
-    } catch {
-      blocking = false;
-    }
-  }
-  return blocking;
-}
 
 let pending = 0;
 let keepAlive: ReturnType<typeof setInterval> | undefined;
@@ -125,7 +111,7 @@ class AtomicsWaiter implements ViewWaiter {
   }
 
   blockingUnavailable(): string | null {
-    return canBlock()
+    return canWait()
       ? null
       : "this thread may not block (a browser's main thread, where Atomics.wait is not allowed): use the async twin " +
           '(waitAsync, lockAsync, sendAsync, receiveAsync), or block in a worker';

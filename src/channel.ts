@@ -41,10 +41,10 @@
  *
  * @module
  */
-import type { Readable, Writable } from 'node:stream';
 import { disposeSymbol } from './dispose.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
 import { MapMutex } from './map-mutex.js';
+import type { NodeReadable, NodeWritable } from './platform-types.js';
 import { MemoryMappedFile } from './memory-mapped-file.js';
 import type { BackendName } from './backend.js';
 import { drive, driveAsync, type Steps } from './steps.js';
@@ -684,13 +684,13 @@ export class Channel {
   }
 
   /** A Node Readable of the messages (one Buffer each; Node only). */
-  toNodeReadable(): Readable {
+  toNodeReadable(): NodeReadable {
     if (!nodeStreams) throw new MemmapError('EUNSUPPORTED', 'Node streams exist only on Node; use toReadableStream()');
     return nodeStreams.toReadable(this);
   }
 
   /** A Node Writable that sends each chunk as one message; ending it closes the channel (Node only). */
-  toNodeWritable(): Writable {
+  toNodeWritable(): NodeWritable {
     if (!nodeStreams) throw new MemmapError('EUNSUPPORTED', 'Node streams exist only on Node; use toWritableStream()');
     return nodeStreams.toWritable(this);
   }
@@ -724,8 +724,8 @@ export class Channel {
 
 /** Node stream conversions, registered by the Node entry (channel-streams.ts) so that browsers never load node:stream. */
 export interface ChannelStreamFactory {
-  toReadable(channel: Channel): Readable;
-  toWritable(channel: Channel): Writable;
+  toReadable(channel: Channel): NodeReadable;
+  toWritable(channel: Channel): NodeWritable;
 }
 
 let nodeStreams: ChannelStreamFactory | undefined;

@@ -101,7 +101,7 @@ const ZERO_CHUNK = 1 << 20;
 let waitAllowed: boolean | undefined;
 
 /** Whether this thread may block in Atomics.wait (not on a browser's main thread). */
-function canWait(): boolean {
+export function canWait(): boolean {
   if (waitAllowed === undefined) {
     try {
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
