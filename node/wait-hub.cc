@@ -12,11 +12,18 @@
 #include "wait-hub.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
 #include <vector>
+
+#ifdef _WIN32
+#include <windows.h>
+#else
+#include <dlfcn.h>
+#endif
 
 extern "C" {
 #include "mm/errors.h"
@@ -71,11 +78,25 @@ struct Hub {
   std::unordered_map<napi_env, EnvWaits*> envs;
 };
 
-// Never destroyed: hub threads sleep in it until the process exits.
+// Never destroyed: hub threads sleep in it until the process exits. Made by the first wait.
+std::atomic<Hub*> the_hub{nullptr};
+std::mutex hub_making;
+
 Hub& TheHub() {
-  static Hub* hub = new Hub();
+  Hub* hub = the_hub.load(std::memory_order_acquire);
+  if (hub == nullptr) {
+    std::lock_guard<std::mutex> lock(hub_making);
+    hub = the_hub.load(std::memory_order_acquire);
+    if (hub == nullptr) {
+      hub = new Hub();
+      the_hub.store(hub, std::memory_order_release);
+    }
+  }
   return *hub;
 }
+
+// The hub if a wait ever made it, else nullptr (cancelling and dropping need none).
+Hub* HubIfAny() { return the_hub.load(std::memory_order_acquire); }
 
 void Poke(HubThread& t) {
   int os_errno;
@@ -179,6 +200,25 @@ void RunPoll() {
   }
 }
 
+// The hub's threads run this library's code until the process exits, so the
+// library must never be unloaded once they start: Node unloads an addon when
+// the last environment that loaded it ends (a worker that was its only user).
+// Loading it once more, never to be unloaded, pins it.
+#ifdef _WIN32
+void PinLibrary() {
+  HMODULE self;
+  GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
+                     reinterpret_cast<LPCWSTR>(&PinLibrary), &self);
+}
+#else
+void PinLibrary() {
+  Dl_info self;
+  if (dladdr(reinterpret_cast<void*>(&PinLibrary), &self) != 0 && self.dli_fname != nullptr) {
+    dlopen(self.dli_fname, RTLD_NOW | RTLD_NODELETE);
+  }
+}
+#endif
+
 // Under the mutex: which thread takes a new wait, starting it if needed.
 HubThread& Place(Hub& hub) {
   if (hub.multi < 0) {
@@ -200,6 +240,7 @@ HubThread& Place(Hub& hub) {
   }
   HubThread& t = hub.threads[k];
   if (!t.started) {
+    PinLibrary();
     t.started = true;
     if (k == kPollThread) std::thread(RunPoll).detach();
     else std::thread(RunMulti, k).detach();
@@ -274,9 +315,10 @@ EnvWaits* EnvOf(Hub& hub, Napi::Env env) {
 }  // namespace
 
 void DropWaits(napi_env env) {
-  Hub& hub = TheHub();
-  std::lock_guard<std::mutex> lock(hub.mu);
-  DropLocked(hub, env);
+  Hub* hub = HubIfAny();
+  if (hub == nullptr) return;
+  std::lock_guard<std::mutex> lock(hub->mu);
+  DropLocked(*hub, env);
 }
 
 Napi::Value WaitAsync(Napi::Env env, WaitOwner owner, const mm_word& word, int32_t expected,
@@ -317,11 +359,12 @@ Napi::Value WaitAsync(Napi::Env env, WaitOwner owner, const mm_word& word, int32
 }
 
 void CancelWaits(Napi::Env env, WaitOwner owner) {
-  Hub& hub = TheHub();
+  Hub* hub = HubIfAny();
+  if (hub == nullptr) return;
   std::vector<Wait*> cancelled;
   {
-    std::lock_guard<std::mutex> lock(hub.mu);
-    for (HubThread& t : hub.threads) {
+    std::lock_guard<std::mutex> lock(hub->mu);
+    for (HubThread& t : hub->threads) {
       size_t before = t.waits.size();
       t.waits.erase(std::remove_if(t.waits.begin(), t.waits.end(),
                                    [&](Wait* w) {

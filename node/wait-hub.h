@@ -25,6 +25,10 @@
 // unchanged does not settle them. So the threads are bounded (5), whatever
 // the number of waits.
 //
+// Once the first thread starts, the addon's library is pinned in the process
+// (never unloaded): Node unloads an addon with the last environment that
+// loaded it (a worker), and the threads run its code until the process ends.
+//
 // A pending wait keeps its view's ArrayBuffer alive (the pages stay mapped),
 // keeps its JS thread's event loop alive (as a pending socket read does),
 // and ends with ECLOSED when its view is closed.

@@ -14,6 +14,10 @@
  * - Closing the view rejects its pending waitAsync calls with `ECLOSED`. The
  *   engine cannot drop an Atomics waiter, so each stays queued on its word
  *   until a notify (which counts it) or its timeout.
+ * - A waitAsync with a timeout also settles by a timer of ours: WebKit
+ *   (WebKitGTK 2.50, in a dedicated worker) never settles an Atomics.waitAsync whose timeout
+ *   passes. There, the engine's waiter stays queued until a notify, which
+ *   counts it.
  *
  * @module
  */
@@ -89,15 +93,34 @@ class AtomicsWaiter implements ViewWaiter {
     }
     const release = hold();
     return new Promise<WaitResult>((resolve, reject) => {
-      const cancel = () => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = () => {
+        this.#cancels.delete(cancel);
+        clearTimeout(timer);
         release();
+      };
+      const cancel = () => {
+        done();
         reject(closedError('view accessor'));
       };
       this.#cancels.add(cancel);
-      settled.then(resolve, reject).finally(() => {
-        this.#cancels.delete(cancel);
-        release();
-      });
+      // WebKit in a worker never settles an Atomics.waitAsync whose timeout passes: a timer of ours does.
+      if (Number.isFinite(timeoutMs)) {
+        timer = setTimeout(() => {
+          done();
+          resolve('timed-out');
+        }, timeoutMs);
+      }
+      settled.then(
+        (value) => {
+          done();
+          resolve(value);
+        },
+        (err: unknown) => {
+          done();
+          reject(err);
+        },
+      );
     });
   }
 

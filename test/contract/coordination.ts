@@ -1,7 +1,7 @@
 /**
  * MapMutex and Channel within one thread, on every backend and platform:
  * what a single user sees. Between processes and threads, and when a peer
- * dies: test/23-coordination.test.ts (Node) and the browser scenarios.
+ * dies: test/25-coordination.test.ts (Node) and the browser scenarios.
  */
 import type { ContractEnv, TestApi } from './env.js';
 import { deepEqual, equal, ok, rejects, throws } from './expect.js';

@@ -1,7 +1,7 @@
 /**
  * wait / waitAsync / notify on a view's Int32 words, within one thread: the
  * results, the counts, and what closing does. Between processes and threads:
- * test/23-coordination.test.ts.
+ * test/25-coordination.test.ts.
  */
 import type { ContractEnv, TestApi } from './env.js';
 import { equal, rejects } from './expect.js';

@@ -1,5 +1,5 @@
 /**
- * The other side of test/23-coordination.test.ts, as a child process
+ * The other side of test/25-coordination.test.ts, as a child process
  * (forked with tsx, arguments in argv[2] as JSON, answers over IPC) or as a
  * worker_thread (arguments in workerData, answers on parentPort). It opens
  * the named map and does one job:

@@ -354,3 +354,18 @@ describe('waitAsync and the life of a process or worker', () => {
     assert.equal(await pending, 'ok');
   });
 });
+
+describe('the native waiter threads and the addon they run in', () => {
+  it('workers that were the addon\'s only users end with waits pending: Node unloads nothing under the waiter threads, no crash', async function () {
+    this.timeout(120_000);
+    const child = spawn(process.execPath, ['--import', 'tsx', new URL('./support/hub-unload-child.ts', import.meta.url).pathname], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    const [code, signal] = await once(child, 'exit');
+    assert.equal(signal, null, `the process died of ${signal}`);
+    assert.equal(code, 0);
+    assert.equal(out.trim(), 'alive');
+  });
+});
