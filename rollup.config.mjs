@@ -21,7 +21,7 @@ function wasmNextToBundle() {
 
 export default [
   {
-    input: 'src/index.ts',
+    input: 'node/index.ts',
     external,
     output: [
       { file: 'dist/index.mjs', format: 'es', sourcemap: true },

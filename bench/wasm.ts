@@ -58,7 +58,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { MemoryMappedFile, type ViewAccessor } from '../src/index.js';
+import { MemoryMappedFile, type ViewAccessor } from '../node/index.js';
 import { nodeWasmPlatform } from '../wasm/node-platform.js';
 import { fillWithFloats, writeFileFully } from './data.js';
 import {

@@ -11,7 +11,7 @@
  * @module
  */
 import { MemmapError } from '../src/errors.js';
-import { SharedArena } from '../src/shared-arena.js';
+import { SharedArena } from '../wasm/shared-arena.js';
 import type { WasmPlatform } from '../wasm/backend.js';
 import { WasmCore, type WasmSource } from '../wasm/loader.js';
 import { OpfsFileHost, type OpfsOptions } from './opfs-host.js';

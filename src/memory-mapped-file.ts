@@ -11,6 +11,7 @@
  * @module
  */
 import type { Backend, BackendMap, BackendName, PagerOptions } from './backend.js';
+import { chooseBackend, type BackendChoice } from './registry.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
 import type { CacheStats, FileMode, MemoryMappedFileAccess, SharedMode } from './types.js';
 import { checkAccess, checkIndex, checkMapName, checkMode, checkObject, describe } from './validate.js';
@@ -61,52 +62,6 @@ export interface SharedMapOptions {
   access?: MemoryMappedFileAccess;
   /** Which backend holds the map (default: see {@link BackendChoice}). */
   backend?: BackendName;
-}
-
-/**
- * How a backend is chosen: the `backend` option of a factory if given, else
- * the environment variable `MEMMAP_BACKEND` (`native` or `wasm`) if set, else
- * the first available backend of the platform (Node: `native` when the addon
- * loads, `wasm` otherwise).
- */
-export type BackendChoice = BackendName | undefined;
-
-interface RegisteredBackend {
-  backend: Backend;
-  /** null when the backend can be used here, else why not. */
-  unavailable(): string | null;
-}
-
-const registered: RegisteredBackend[] = [];
-
-/** @internal Called by the entry point of each platform, in order of preference. */
-export function registerBackend(backend: Backend, unavailable: () => string | null): void {
-  registered.push({ backend, unavailable });
-}
-
-function chooseBackend(requested: unknown): Backend {
-  let name = requested;
-  if (name === undefined && typeof process !== 'undefined' && process.env?.MEMMAP_BACKEND) {
-    name = process.env.MEMMAP_BACKEND;
-  }
-  if (name !== undefined) {
-    const entry = registered.find((r) => r.backend.name === name);
-    if (!entry) {
-      throw typeError(
-        `backend must be one of ${registered.map((r) => `'${r.backend.name}'`).join(', ')}, got ${describe(name)}`,
-      );
-    }
-    const why = entry.unavailable();
-    if (why !== null) throw new MemmapError('EUNSUPPORTED', `the ${entry.backend.name} backend is unavailable: ${why}`);
-    return entry.backend;
-  }
-  const reasons: string[] = [];
-  for (const entry of registered) {
-    const why = entry.unavailable();
-    if (why === null) return entry.backend;
-    reasons.push(`${entry.backend.name}: ${why}`);
-  }
-  throw new MemmapError('EUNSUPPORTED', `no memmap backend is available here (${reasons.join('; ')})`);
 }
 
 function checkPagerOptions(opts: Record<string, unknown>): PagerOptions {

@@ -26,7 +26,7 @@ export interface StreamConversionOptions {
   chunkSize?: number;
 }
 
-/** Node stream conversions, registered by the Node entry point (see node-streams.ts). */
+/** Node stream conversions, registered by the Node entry point (see node/streams.ts). */
 export interface NodeStreamFactory {
   toReadable(stream: ViewStream, chunkSize: number): Readable;
   toWritable(stream: ViewStream): Writable;

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MemoryMappedFile } from '../src/index.js';
+import { MemoryMappedFile } from '../node/index.js';
 import { makeTempDir } from './support/files.js';
 
-const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), '../src/index.ts');
+const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), '../node/index.ts');
 
 function childBackend(env: Record<string, string>, options = '{}'): string {
   const code = `import { MemoryMappedFile } from ${JSON.stringify(entry)};

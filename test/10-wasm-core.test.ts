@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MemoryMappedFile, MemmapError } from '../src/index.js';
+import { MemoryMappedFile, MemmapError } from '../node/index.js';
 import type { FileMode, MemoryMappedFileAccess } from '../src/types.js';
 import { NodeFileHost, WASM_IMPORTS, WasmCore, wasmFilePath } from '../wasm/loader.js';
 import { makeTempDir, patternBytes, snapshot } from './support/files.js';

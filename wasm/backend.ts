@@ -7,7 +7,7 @@
  *                       node:fs on Node, OPFS in the browser). Views are
  *                       paged: accessors translate pages through a
  *                       WasmPagePort and read frames in place.
- *   non-persisted maps  SharedArrayBuffers (src/sab-maps.ts): anonymous, or
+ *   non-persisted maps  SharedArrayBuffers (wasm/sab-maps.ts): anonymous, or
  *                       named in the agent cluster's shared arena.
  *
  * Platform specifics (how the module's bytes are found, which FileHost, where
@@ -17,7 +17,7 @@
  */
 import type { Backend, BackendMap, BackendView, MemoryRef, PagerOptions } from '../src/backend.js';
 import { MemmapError } from '../src/errors.js';
-import { openSabMap, type SabMapHost } from '../src/sab-maps.js';
+import { openSabMap, type SabMapHost } from './sab-maps.js';
 import type { CacheStats, FileMode, MemoryMappedFileAccess, SharedMode } from '../src/types.js';
 import type { WasmCore } from './loader.js';
 import { WasmPagePort } from './page-port.js';

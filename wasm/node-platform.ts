@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import { getEnvironmentData, setEnvironmentData } from 'node:worker_threads';
-import { SharedArena } from '../src/shared-arena.js';
+import { SharedArena } from './shared-arena.js';
 import type { WasmPlatform } from './backend.js';
 import { WasmCore, wasmFilePath } from './loader.js';
 import { NodeFileHost } from './node-files.js';

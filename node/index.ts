@@ -8,16 +8,16 @@
  *
  * @module
  */
-import { nativeBackend, nativeUnavailable } from '../node/backend.js';
+import { nativeBackend, nativeUnavailable } from './backend.js';
 import { createWasmBackend } from '../wasm/backend.js';
 import { nodeWasmPlatform } from '../wasm/node-platform.js';
-import { registerBackend } from './memory-mapped-file.js';
-import { nodeStreamFactory } from './node-streams.js';
-import { registerNodeStreams } from './view-stream.js';
+import { registerBackend } from '../src/registry.js';
+import { nodeStreamFactory } from './streams.js';
+import { registerNodeStreams } from '../src/view-stream.js';
 
 const wasmBackend = createWasmBackend(nodeWasmPlatform);
 registerBackend(nativeBackend, nativeUnavailable);
 registerBackend(wasmBackend, () => wasmBackend.unavailable());
 registerNodeStreams(nodeStreamFactory);
 
-export * from './api.js';
+export * from '../src/api.js';

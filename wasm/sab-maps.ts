@@ -18,10 +18,10 @@
  *
  * @module
  */
-import type { BackendMap, BackendView } from './backend.js';
-import { MemmapError } from './errors.js';
+import type { BackendMap, BackendView } from '../src/backend.js';
+import { MemmapError } from '../src/errors.js';
 import type { ArenaMap, SharedArena } from './shared-arena.js';
-import { accessAllows, type MemoryMappedFileAccess, type SharedMode } from './types.js';
+import { accessAllows, type MemoryMappedFileAccess, type SharedMode } from '../src/types.js';
 
 const GRANULARITY = 4096;
 

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { MemmapError } from './errors.js';
+import { MemmapError } from '../src/errors.js';
 
 const MAX_ENTRIES = 256;
 const NAME_BYTES = 256;
