@@ -37,11 +37,6 @@
 /* Retries of the open protocol before giving up with MM_EBUSY under heavy churn. */
 #define MM__SHARED_MAX_ATTEMPTS 1000
 
-static int mm__access_needs_write(mm_access access) {
-  return access == MM_ACCESS_READ_WRITE || access == MM_ACCESS_WRITE ||
-         access == MM_ACCESS_READ_WRITE_EXECUTE;
-}
-
 static int mm__open_anonymous(uint64_t capacity, mm_access access, mm_map **out, int *os_errno) {
   intptr_t handle;
   int rc = mm__plat_anonymous(&handle, os_errno);
@@ -121,7 +116,7 @@ int mm_map_open_shared(const char *name, mm_shared_mode mode, uint64_t capacity,
       rc = mm__create_named(name, capacity, handle, os_errno);
       size = capacity;
     } else {
-      rc = mm__plat_shm_open(name, mm__access_needs_write(access), &handle, os_errno);
+      rc = mm__plat_shm_open(name, mm_access_shares(access), &handle, os_errno);
       if (rc == MM_ENOENT) {
         if (mode == MM_SHARED_OPEN_EXISTING) return MM_ENOENT;
         continue; /* removed since our create failed: create again */
