@@ -4,10 +4,21 @@
 //            wasm/memmap.wasm, both relative to the bundle.
 //   browser: ESM (browser/memmap.mjs) with memmap.wasm copied next to it, where the
 //            bundle fetches it from by default.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import typescript from '@rollup/plugin-typescript';
 
 const external = [/^node:/];
+
+/** Regenerates src/generated/core.ts from the core's headers before anything is compiled. */
+function coreData() {
+  return {
+    name: 'memmap-core-data',
+    buildStart() {
+      execFileSync(process.execPath, ['scripts/generate-core-data.mjs'], { stdio: 'inherit' });
+    },
+  };
+}
 
 /** Emits wasm/memmap.wasm next to the browser bundle. */
 function wasmNextToBundle() {
@@ -28,6 +39,7 @@ export default [
       { file: 'dist/index.cjs', format: 'cjs', sourcemap: true, exports: 'named' },
     ],
     plugins: [
+      coreData(),
       typescript({
         tsconfig: './tsconfig.build.json',
         declaration: true,

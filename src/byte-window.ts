@@ -17,8 +17,8 @@ export interface ByteWindow {
   write(pos: number, src: Uint8Array): void;
   /**
    * Calls fn with bytes [pos, pos + length): zero-copy where the view is one
-   * array or the range lies in one page; otherwise a copy, written back after
-   * fn returns when `writable`.
+   * array, or the range lies in one page of a paged view that writes;
+   * otherwise a copy, written back after fn returns when `writable`.
    */
   withBytes<T>(pos: number, length: number, writable: boolean, fn: (bytes: Uint8Array) => T): T;
 }
@@ -52,39 +52,54 @@ class PagedWindow implements ByteWindow {
     this.#base = base;
   }
 
-  #copy(pos: number, buf: Uint8Array, toView: boolean): void {
+  read(pos: number, dst: Uint8Array): void {
     const port = this.#port;
     const ps = port.pageSize;
     let abs = this.#base + pos;
     let done = 0;
-    while (done < buf.length) {
+    while (done < dst.length) {
       const page = Math.floor(abs / ps);
       const inPage = abs - page * ps;
-      const take = Math.min(ps - inPage, buf.length - done);
+      const take = Math.min(ps - inPage, dst.length - done);
       const slot = page & port.mask;
-      if (!toView && take === ps && port.tags[slot] !== page &&
-          port.readDirect(page, done === 0 && buf.length === ps ? buf : buf.subarray(done, done + ps))) {
-        done += take;
-        abs += take;
+      if (port.tags[slot] === page) {
+        const addr = (port.frames[slot] as number) + inPage;
+        dst.set(port.memory.u8.subarray(addr, addr + take), done);
+      } else if (take === ps) {
+        // A run of whole pages not at hand: the core copies them, reading those
+        // missing from its cache straight from the file into dst.
+        let run = take;
+        while (done + run + ps <= dst.length && port.tags[(page + run / ps) & port.mask] !== page + run / ps) run += ps;
+        port.read(pos + done, dst.subarray(done, done + run));
+        done += run;
+        abs += run;
         continue;
+      } else {
+        const addr = port.translate(page, false) + inPage;
+        dst.set(port.memory.u8.subarray(addr, addr + take), done);
       }
-      const hit = port.tags[slot] === page && (!toView || port.writable[slot] === 1);
-      // A write of a whole page need not read the page first (overwrite).
-      const addr = (hit ? (port.frames[slot] as number) : port.translate(page, toView, toView && take === ps)) + inPage;
-      const frame = port.memory.u8.subarray(addr, addr + take);
-      if (toView) frame.set(buf.subarray(done, done + take));
-      else buf.set(frame, done);
       done += take;
       abs += take;
     }
   }
 
-  read(pos: number, dst: Uint8Array): void {
-    this.#copy(pos, dst, false);
-  }
-
   write(pos: number, src: Uint8Array): void {
-    this.#copy(pos, src, true);
+    const port = this.#port;
+    const ps = port.pageSize;
+    let abs = this.#base + pos;
+    let done = 0;
+    while (done < src.length) {
+      const page = Math.floor(abs / ps);
+      const inPage = abs - page * ps;
+      const take = Math.min(ps - inPage, src.length - done);
+      const slot = page & port.mask;
+      const hit = port.tags[slot] === page && port.writable[slot] === 1;
+      // A write of a whole page need not read the page first (overwrite).
+      const addr = (hit ? (port.frames[slot] as number) : port.translate(page, true, take === ps)) + inPage;
+      port.memory.u8.set(src.subarray(done, done + take), addr);
+      done += take;
+      abs += take;
+    }
   }
 
   withBytes<T>(pos: number, length: number, writable: boolean, fn: (bytes: Uint8Array) => T): T {
@@ -92,14 +107,18 @@ class PagedWindow implements ByteWindow {
     const abs = this.#base + pos;
     const page = Math.floor(abs / port.pageSize);
     const inPage = abs - page * port.pageSize;
-    if (inPage + length <= port.pageSize) {
-      const frame = port.pin(page, writable);
+    if (writable && inPage + length <= port.pageSize) {
+      // Zero-copy: the page stays pinned by the core until the callback returns,
+      // whatever the callback closes meanwhile.
+      const frame = port.lend(page);
       try {
         return fn(port.memory.u8.subarray(frame + inPage, frame + inPage + length));
       } finally {
-        port.unpin(frame, writable);
+        port.unlend(frame);
       }
     }
+    // A copy: across pages, and always for views that cannot write, whose
+    // stores must never reach the cache shared with other views.
     const copy = new Uint8Array(length);
     this.read(pos, copy);
     const result = fn(copy);

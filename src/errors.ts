@@ -10,33 +10,10 @@
  *
  * @module
  */
+import type { ERROR_NAMES } from './generated/core.js';
 
-/** The stable codes memmap reports. */
-export type MemmapErrorCode =
-  | 'EPERM'
-  | 'ENOENT'
-  | 'EIO'
-  | 'EBADF'
-  | 'ENOMEM'
-  | 'EACCES'
-  | 'EBUSY'
-  | 'EEXIST'
-  | 'ENOTDIR'
-  | 'EISDIR'
-  | 'EINVAL'
-  | 'ENFILE'
-  | 'EMFILE'
-  | 'EFBIG'
-  | 'ENOSPC'
-  | 'EROFS'
-  | 'ERANGE'
-  | 'ENAMETOOLONG'
-  | 'ENODEV'
-  | 'ELOOP'
-  | 'EAGAIN'
-  | 'ECLOSED'
-  | 'EUNSUPPORTED'
-  | 'EUNKNOWN';
+/** The stable codes memmap reports: the core's error names (core/include/mm/errors.h). */
+export type MemmapErrorCode = (typeof ERROR_NAMES)[number];
 
 /** An error reported by memmap or by the operating system underneath it. */
 export class MemmapError extends Error {

@@ -13,6 +13,7 @@
 import type { Backend, BackendMap, BackendName, PagerOptions } from './backend.js';
 import { chooseBackend, type BackendChoice } from './registry.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
+import { PAGER_LIMITS } from './generated/core.js';
 import type { CacheStats, FileMode, MemoryMappedFileAccess, SharedMode } from './types.js';
 import { checkAccess, checkIndex, checkMapName, checkMode, checkObject, describe } from './validate.js';
 import { PagedViewAccessor } from './paged-accessor.js';
@@ -41,13 +42,16 @@ export interface CreateFromFileOptions {
   backend?: BackendName;
   /**
    * Paged backends (wasm): bytes per page, a power of two from 4096 to 1 MiB
-   * (default 65536). Ignored by the native backend, where the OS pages.
+   * (default 65536). Ignored by the native backend, where the OS pages. The
+   * maps of one file in a thread share one page cache: a map of a file that
+   * is already open uses that cache's page size and size.
    */
   pageSize?: number;
   /**
-   * Paged backends (wasm): bytes of page cache for this map, at least 8 pages
-   * (default 16 MiB). The cache is allocated once when the map opens.
-   * Ignored by the native backend.
+   * Paged backends (wasm): bytes of page cache for this map's file, from 4 to
+   * 2^24 pages (default 16 MiB), rounded down to whole pages. The cache is
+   * allocated once when the file's first map opens. Ignored by the native
+   * backend.
    */
   cacheSize?: number;
 }
@@ -64,22 +68,28 @@ export interface SharedMapOptions {
   backend?: BackendName;
 }
 
+/** pageSize and cacheSize, checked against the core's limits (src/generated/core.ts); 0 for the core's defaults. */
 function checkPagerOptions(opts: Record<string, unknown>): PagerOptions {
+  const { minPageSize, maxPageSize, defaultPageSize, minFrames, maxFrames } = PAGER_LIMITS;
   let pageSize = 0;
-  let cacheSize = 0;
+  let frames = 0;
   if (opts.pageSize !== undefined) {
     pageSize = checkIndex(opts.pageSize, 'pageSize');
-    if (pageSize < 4096 || pageSize > 1 << 20 || (pageSize & (pageSize - 1)) !== 0) {
-      throw rangeError(`pageSize must be a power of two from 4096 to 1048576, got ${pageSize}`);
+    if (pageSize < minPageSize || pageSize > maxPageSize || (pageSize & (pageSize - 1)) !== 0) {
+      throw rangeError(`pageSize must be a power of two from ${minPageSize} to ${maxPageSize}, got ${pageSize}`);
     }
   }
   if (opts.cacheSize !== undefined) {
-    cacheSize = checkIndex(opts.cacheSize, 'cacheSize');
-    if (cacheSize < 8 * (pageSize || 65536)) {
-      throw rangeError(`cacheSize must hold at least 8 pages (${8 * (pageSize || 65536)} bytes), got ${cacheSize}`);
+    const cacheSize = checkIndex(opts.cacheSize, 'cacheSize');
+    const page = pageSize || defaultPageSize;
+    frames = Math.floor(cacheSize / page);
+    if (frames < minFrames || frames > maxFrames) {
+      throw rangeError(
+        `cacheSize must hold from ${minFrames} to ${maxFrames} pages of ${page} bytes (${minFrames * page} to ${maxFrames * page} bytes), got ${cacheSize}`,
+      );
     }
   }
-  return { pageSize, cacheSize };
+  return { pageSize, frames };
 }
 
 /** A FileSystemFileHandle (browser), recognised by shape so that Node needs no DOM types at run time. */

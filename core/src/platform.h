@@ -32,7 +32,7 @@ int mm__plat_open(const char *path, int flags, intptr_t *handle, int *created,
                   int *os_errno);
 
 /* The longest identity mm__plat_identity writes, NUL included. */
-#define MM__IDENTITY_MAX 512
+#define MM__IDENTITY_MAX 4096
 
 /*
  * Writes into buf (MM__IDENTITY_MAX bytes) a NUL-terminated key that is the

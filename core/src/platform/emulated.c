@@ -43,11 +43,11 @@
  * else read-only, and with `create` creates it exclusively (MM_EEXIST when
  * it exists), as open(2) with O_CREAT|O_EXCL. Returns the new handle's id
  * (>= 0) or a negative MM_E* code. The rest of mm__plat_open's rules (what
- * to do when a file to create exists, directories and other kinds) are
- * applied here, once for every FileHost.
+ * to do when a file to create exists, and refusing what is not a regular
+ * file) are applied here and in the loader, once for every FileHost.
  */
 MM__JS_IMPORT(mm_js_open) int mm_js_open(const char *path, int path_len, int write, int create);
-/* What the handle is: 0 a regular file, 1 a directory, 2 anything else; or a negative code. */
+/* 0 when the handle is a regular file, else a negative code: MM_EISDIR for a directory, MM_ENODEV for anything else. */
 MM__JS_IMPORT(mm_js_kind) int mm_js_kind(int id);
 /*
  * Writes the file's identity (a key equal for two ids exactly when they are
@@ -105,9 +105,9 @@ int mm__plat_open(const char *path, int flags, intptr_t *handle, int *created,
     if (id < 0) return id;
   }
   kind = mm_js_kind(id);
-  if (kind != 0) {
+  if (kind < 0) {
     mm_js_close(id);
-    return kind < 0 ? kind : kind == 1 ? MM_EISDIR : MM_ENODEV;
+    return kind;
   }
   *handle = id;
   return 0;
