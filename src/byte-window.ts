@@ -104,26 +104,54 @@ class PagedWindow implements ByteWindow {
 
   withBytes<T>(pos: number, length: number, writable: boolean, fn: (bytes: Uint8Array) => T): T {
     const port = this.#port;
-    const abs = this.#base + pos;
-    const page = Math.floor(abs / port.pageSize);
-    const inPage = abs - page * port.pageSize;
-    if (writable && inPage + length <= port.pageSize) {
-      // Zero-copy: the page stays pinned by the core until the callback returns,
-      // whatever the callback closes meanwhile.
-      const frame = port.lend(page);
-      try {
-        return fn(port.memory.u8.subarray(frame + inPage, frame + inPage + length));
-      } finally {
-        port.unlend(frame);
-      }
+    const ps = port.pageSize;
+    if (!writable || length === 0) {
+      // A copy: the stores of a view that cannot write must never reach the cache shared with other views.
+      const copy = new Uint8Array(length);
+      this.read(pos, copy);
+      return fn(copy);
     }
-    // A copy: across pages, and always for views that cannot write, whose
-    // stores must never reach the cache shared with other views.
-    const copy = new Uint8Array(length);
-    this.read(pos, copy);
-    const result = fn(copy);
-    if (writable) this.write(pos, copy);
-    return result;
+    // Every page of the range is lent (pinned by the core) until the callback
+    // returns, whatever the callback closes meanwhile: zero-copy within one
+    // page, else a copy written back into the lent frames after fn.
+    const abs = this.#base + pos;
+    const first = Math.floor(abs / ps);
+    const last = Math.floor((abs + length - 1) / ps);
+    const frames: number[] = [];
+    try {
+      for (let page = first; page <= last; page++) frames.push(port.lend(page));
+      const start = abs - first * ps;
+      if (first === last) return fn(port.memory.u8.subarray((frames[0] as number) + start, (frames[0] as number) + start + length));
+      const copy = new Uint8Array(length);
+      this.#lent(frames, start, copy, false);
+      const result = fn(copy);
+      this.#lent(frames, start, copy, true);
+      return result;
+    } finally {
+      let failure: unknown;
+      for (const frame of frames) {
+        try {
+          port.unlend(frame);
+        } catch (err) {
+          failure ??= err;
+        }
+      }
+      if (failure !== undefined) throw failure;
+    }
+  }
+
+  /** Copies between lent frames (the range starts `start` bytes into the first) and `copy`. */
+  #lent(frames: number[], start: number, copy: Uint8Array, toFrames: boolean): void {
+    const ps = this.#port.pageSize;
+    const u8 = this.#port.memory.u8;
+    let done = 0;
+    frames.forEach((frame, i) => {
+      const from = i === 0 ? start : 0;
+      const take = Math.min(ps - from, copy.length - done);
+      if (toFrames) u8.set(copy.subarray(done, done + take), frame + from);
+      else copy.set(u8.subarray(frame + from, frame + from + take), done);
+      done += take;
+    });
   }
 }
 

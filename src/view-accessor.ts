@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { typedArrayBytes } from './array-bytes.js';
 import type { BackendView } from './backend.js';
 import { windowOf, type ByteWindow } from './byte-window.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
@@ -34,13 +35,6 @@ export type TypedArray =
   | Float64Array
   | BigInt64Array
   | BigUint64Array;
-
-function checkTypedArray(value: unknown, name: string): TypedArray {
-  if (!ArrayBuffer.isView(value) || value instanceof DataView) {
-    throw typeError(`${name} must be a typed array`);
-  }
-  return value as TypedArray;
-}
 
 /** Validates (offset, count) against an array's length; returns count. */
 export function checkArraySpan(length: number, offset: unknown, count: unknown): number {
@@ -174,17 +168,16 @@ export abstract class ViewAccessor {
    * Elements are little-endian (the byte order of every host Node runs on).
    */
   readArray(position: number, array: TypedArray, offset = 0, count?: number): number {
-    if (this.isClosed || !this.canRead) this.fail(position, 0, false);
-    const target = checkTypedArray(array, 'array');
+    // Every argument first (reading them runs no user code), then the state, then the copy.
+    const target = typedArrayBytes(array, 'array');
     const want = checkArraySpan(target.length, offset, count);
-    const pos = this.checkPosition(position);
-    const bpe = target.BYTES_PER_ELEMENT;
+    const at = checkIndex(position, 'position');
+    if (this.isClosed || !this.canRead) this.fail(position, 0, false);
+    const pos = this.checkPosition(at);
+    const bpe = target.bytesPerElement;
     const n = Math.min(want, Math.floor((this.capacity - pos) / bpe));
     if (n === 0) return 0;
-    const dst = bpe === 1 && target instanceof Uint8Array && offset === 0 && n === target.length
-      ? target
-      : new Uint8Array(target.buffer, target.byteOffset + offset * bpe, n * bpe);
-    this.window.read(pos, dst);
+    this.window.read(pos, target.bytes.subarray(offset * bpe, (offset + n) * bpe));
     return n;
   }
 
@@ -194,35 +187,41 @@ export abstract class ViewAccessor {
    * span that does not fit in the view is a RangeError (`ERANGE`).
    */
   writeArray(position: number, array: TypedArray, offset = 0, count?: number): number {
-    if (this.isClosed || !this.canWrite) this.fail(position, 0, true);
-    const source = checkTypedArray(array, 'array');
+    const source = typedArrayBytes(array, 'array');
     const n = checkArraySpan(source.length, offset, count);
-    const pos = this.checkPosition(position);
-    const bpe = source.BYTES_PER_ELEMENT;
+    const at = checkIndex(position, 'position');
+    if (this.isClosed || !this.canWrite) this.fail(position, 0, true);
+    const pos = this.checkPosition(at);
+    const bpe = source.bytesPerElement;
     if (pos + n * bpe > this.capacity) {
       throw rangeError(
         `writing ${n} elements of ${bpe} bytes at ${pos} goes beyond the view's capacity ${this.capacity}`,
       );
     }
     if (n === 0) return 0;
-    this.window.write(pos, new Uint8Array(source.buffer, source.byteOffset + offset * bpe, n * bpe));
+    this.window.write(pos, source.bytes.subarray(offset * bpe, (offset + n) * bpe));
     return n;
   }
 
   /**
    * Calls `fn` with a zero-copy Uint8Array over [position, position + length)
    * and returns its result. The array is valid only inside `fn`. On paged views
-   * (WASM backend) it is zero-copy when the range lies in one page, and a copy
-   * (written back after `fn` on a writable view) when it spans pages.
+   * (WASM backend) it is zero-copy when the range lies in one page of a view
+   * that writes, and otherwise a copy (written back after `fn` on a writable
+   * view; a `read` view's copy never reaches the map, as its private pages do
+   * natively). `fn` may close the view: its bytes stay valid until it returns,
+   * and what it wrote is kept. On the wasm backend, opening a map or a view
+   * inside `fn` is `EBUSY` (it could grow WASM memory under the bytes).
    */
   withBytes<T>(position: number, length: number, fn: (bytes: Uint8Array) => T): T {
-    if (this.isClosed) throw closedError('view accessor');
-    const pos = this.checkPosition(position);
+    const at = checkIndex(position, 'position');
     const len = checkIndex(length, 'length');
+    if (typeof fn !== 'function') throw typeError('fn must be a function');
+    if (this.isClosed) throw closedError('view accessor');
+    const pos = this.checkPosition(at);
     if (pos + len > this.capacity) {
       throw rangeError(`position ${pos} + length ${len} is beyond the view's capacity ${this.capacity}`);
     }
-    if (typeof fn !== 'function') throw typeError('fn must be a function');
     return this.window.withBytes(pos, len, this.canWrite, fn);
   }
 
@@ -342,6 +341,8 @@ export class DirectViewAccessor extends ViewAccessor {
     return this.#dv.getBigUint64(position, true);
   }
 
+  // A value that is not a number (or bigint) is converted before the checks:
+  // its valueOf is user code that may close the view.
   writeBoolean(position: number, value: boolean): void {
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.w1) {
       this.fail(position, 1, true);
@@ -349,60 +350,70 @@ export class DirectViewAccessor extends ViewAccessor {
     this.#bytes[position] = value ? 1 : 0;
   }
   writeInt8(position: number, value: number): void {
+    if (typeof value !== 'number') value = +value;
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.w1) {
       this.fail(position, 1, true);
     }
     this.#dv.setInt8(position, value);
   }
   writeUint8(position: number, value: number): void {
+    if (typeof value !== 'number') value = +value;
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.w1) {
       this.fail(position, 1, true);
     }
     this.#bytes[position] = value;
   }
   writeInt16(position: number, value: number): void {
+    if (typeof value !== 'number') value = +value;
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.w2) {
       this.fail(position, 2, true);
     }
     this.#dv.setInt16(position, value, true);
   }
   writeUint16(position: number, value: number): void {
+    if (typeof value !== 'number') value = +value;
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.w2) {
       this.fail(position, 2, true);
     }
     this.#dv.setUint16(position, value, true);
   }
   writeInt32(position: number, value: number): void {
+    if (typeof value !== 'number') value = +value;
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.w4) {
       this.fail(position, 4, true);
     }
     this.#dv.setInt32(position, value, true);
   }
   writeUint32(position: number, value: number): void {
+    if (typeof value !== 'number') value = +value;
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.w4) {
       this.fail(position, 4, true);
     }
     this.#dv.setUint32(position, value, true);
   }
   writeFloat32(position: number, value: number): void {
+    if (typeof value !== 'number') value = +value;
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.w4) {
       this.fail(position, 4, true);
     }
     this.#dv.setFloat32(position, value, true);
   }
   writeFloat64(position: number, value: number): void {
+    if (typeof value !== 'number') value = +value;
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.w8) {
       this.fail(position, 8, true);
     }
     this.#dv.setFloat64(position, value, true);
   }
   writeBigInt64(position: number, value: bigint): void {
+    if (typeof value !== 'bigint') value = BigInt.asIntN(64, value);
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.w8) {
       this.fail(position, 8, true);
     }
     this.#dv.setBigInt64(position, value, true);
   }
   writeBigUint64(position: number, value: bigint): void {
+    if (typeof value !== 'bigint') value = BigInt.asUintN(64, value);
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.w8) {
       this.fail(position, 8, true);
     }

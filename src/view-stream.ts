@@ -13,6 +13,7 @@
  * @module
  */
 import type { Readable, Writable } from 'node:stream';
+import { viewBytes } from './array-bytes.js';
 import type { BackendView } from './backend.js';
 import { windowOf, type ByteWindow } from './byte-window.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
@@ -44,12 +45,6 @@ function chunkSizeOf(options: StreamConversionOptions | undefined): number {
   const n = checkIndex(options.chunkSize, 'chunkSize');
   if (n === 0) throw rangeError('chunkSize must be at least 1');
   return n;
-}
-
-function checkBytes(value: unknown, name: string): Uint8Array {
-  if (value instanceof Uint8Array) return value;
-  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  throw typeError(`${name} must be a Uint8Array or another ArrayBuffer view, got ${describe(value)}`);
 }
 
 export class ViewStream {
@@ -119,9 +114,10 @@ export class ViewStream {
    * bytes read: 0 at or past the end.
    */
   read(buffer: ArrayBufferView, offset = 0, count?: number): number {
-    this.#checkRead();
-    const target = checkBytes(buffer, 'buffer');
+    // Arguments first (reading them runs no user code), then the state, then the copy.
+    const target = viewBytes(buffer, 'buffer');
     const want = checkArraySpan(target.length, offset, count);
+    this.#checkRead();
     const pos = this.#position;
     const n = pos >= this.length ? 0 : Math.min(want, this.length - pos);
     if (n > 0) {
@@ -147,9 +143,9 @@ export class ViewStream {
    * before the end, nothing is written and `ENOSPC` is thrown.
    */
   write(buffer: ArrayBufferView, offset = 0, count?: number): void {
-    this.#checkWrite();
-    const source = checkBytes(buffer, 'buffer');
+    const source = viewBytes(buffer, 'buffer');
     const n = checkArraySpan(source.length, offset, count);
+    this.#checkWrite();
     const pos = this.#position;
     if (n === 0) return;
     if (pos + n > this.length) {
@@ -164,6 +160,7 @@ export class ViewStream {
 
   /** Writes one byte (its low 8 bits) and advances; `ENOSPC` at or past the end. */
   writeByte(value: number): void {
+    if (typeof value !== 'number') value = +value; // before the checks: a valueOf may close the stream
     this.#checkWrite();
     const pos = this.#position;
     if (pos >= this.length) {
@@ -207,8 +204,8 @@ export class ViewStream {
 
   /** A web ReadableStream of the bytes from the position to the end (copies). */
   toReadableStream(options?: StreamConversionOptions): ReadableStream<Uint8Array> {
-    this.#checkRead();
     const chunkSize = chunkSizeOf(options);
+    this.#checkRead();
     return new ReadableStream<Uint8Array>({
       pull: (controller) => {
         const chunk = new Uint8Array(Math.max(0, Math.min(chunkSize, this.length - this.#position)));
@@ -231,9 +228,10 @@ export class ViewStream {
 
   /** A Node Readable of the bytes from the position to the end (Node only; copies). */
   toNodeReadable(options?: StreamConversionOptions): Readable {
+    const chunkSize = chunkSizeOf(options);
     this.#checkRead();
     if (!nodeStreams) throw new MemmapError('EUNSUPPORTED', 'Node streams exist only on Node; use toReadableStream()');
-    return nodeStreams.toReadable(this, chunkSizeOf(options));
+    return nodeStreams.toReadable(this, chunkSize);
   }
 
   /** A Node Writable that writes each chunk at the position (Node only). */

@@ -9,6 +9,7 @@ import { badInputSuite } from './bad-input.js';
 import type { ContractEnv, TestApi } from './env.js';
 import { mapSuite } from './maps.js';
 import { propertyRuns, propertySuite } from './properties.js';
+import { safetySuite } from './safety.js';
 import { sharedMapSuite } from './shared-maps.js';
 import { streamSuite } from './streams.js';
 
@@ -18,6 +19,7 @@ export function contractSuites(t: TestApi, env: () => ContractEnv): void {
   streamSuite(t, env);
   badInputSuite(t, env);
   sharedMapSuite(t, env);
+  safetySuite(t, env);
   propertySuite(t, env, propertyRuns(60));
 }
 
