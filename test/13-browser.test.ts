@@ -7,6 +7,8 @@
  *   - the contract suites (test/contract/) in a dedicated worker, over OPFS;
  *   - a 1 GiB OPFS file through a 32 MiB cache against a model;
  *   - data that survives close and a page reload;
+ *   - one OPFS file opened at once and by different spellings (one handle, one cache);
+ *   - the browser entry's configure/ready/useSharedArena errors;
  *   - two workers sharing a named map with the page, counting with Atomics;
  *   - the clear errors on the main thread and without cross-origin isolation.
  * Chromium runs once, while this file loads (top-level await); each result
@@ -57,6 +59,8 @@ async function runChromium(): Promise<Group[]> {
     groups.push({ title: 'contract suites in a dedicated worker (wasm backend, OPFS)', results: await run('contract') });
     groups.push({ title: 'OPFS at scale', results: await run('big') });
     groups.push({ title: 'OPFS files and handles', results: await run('handle') });
+    groups.push({ title: 'one OPFS file opened twice', results: await run('same-file') });
+    groups.push({ title: 'the browser entry', results: await run('entry') });
     const written = await run('persist-write');
     await page.reload();
     await page.waitForFunction(() => typeof (globalThis as { memmapTest?: unknown }).memmapTest === 'function');

@@ -50,6 +50,9 @@ export class SharedArena {
   readonly #u8: Uint8Array;
 
   constructor(buffer: SharedArrayBuffer) {
+    if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength < DATA_START) {
+      throw new MemmapError('EINVAL', 'not a memmap shared arena');
+    }
     this.buffer = buffer;
     this.#i32 = new Int32Array(buffer, 0, (HEADER_BYTES + TABLE_BYTES) / 4);
     this.#f64 = new Float64Array(buffer, 0, (HEADER_BYTES + TABLE_BYTES) / 8);

@@ -49,6 +49,8 @@ const scenarios: Record<string, () => Promise<TestResult[]>> = {
   handle: () => inWorker('handle'),
   'persist-write': () => inWorker('persist-write'),
   'persist-check': () => inWorker('persist-check'),
+  'same-file': () => inWorker('same-file'),
+  entry: () => inWorker('entry'),
 
   async 'shared-count'() {
     return [
