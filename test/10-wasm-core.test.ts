@@ -13,7 +13,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MemoryMappedFile, MemmapError } from '../node/index.js';
 import type { FileMode, MemoryMappedFileAccess } from '../src/types.js';
-import { HOLD_READ, HOLD_WRITE, NodeFileHost, WASM_IMPORTS, WasmCore, wasmFilePath } from '../wasm/loader.js';
+import { HOLD_READ, HOLD_WRITE, WASM_IMPORTS, WasmCore, wasmFilePath } from '../wasm/loader.js';
+import { NodeFileHost } from '../wasm/node-files.js';
 import { makeTempDir, patternBytes, snapshot } from './support/files.js';
 import { FaultyHost } from './support/wasm-faulty-host.js';
 

@@ -4,9 +4,10 @@
  * imports, and wraps its exports in typed methods.
  *
  *   WasmCore method ──call──▶ memmap.wasm (map.c, paged.c, pager.c, ...)
- *        ▲                        │ imports mm_js_open / size / resize / close /
- *        │ negative code:         │ unlink / read / write / sync
- *        │ throw MemmapError      ▼
+ *        ▲                        │ imports mm_js_open / kind / identity / size /
+ *        │ negative code:         │ resize / close / unlink / read / write / sync
+ *        │ throw MemmapError      │ and mm_js_put / fill (into readView's array)
+ *        │                        ▼
  *        └──── stored error ◀── trampolines here ──▶ FileHost (node:fs, OPFS)
  *
  * Errors cross in one place each way. A FileHost that throws never throws
@@ -34,8 +35,6 @@ import { ACCESS_VALUES, MODE_VALUES, type CacheStats, type FileMode, type Memory
 import type { FileHost } from './file-host.js';
 import { NodeFileHost } from './node-files.js';
 
-export type { FileHost, FileOpenFlags } from './file-host.js';
-export { NodeFileHost } from './node-files.js';
 
 /** The module's exports (wasm/exports.c); addresses are i32, read with `>>> 0`. */
 interface CoreExports {
@@ -261,22 +260,13 @@ export class WasmCore {
   }
 
   /** Allocates n bytes of WASM memory (the address, never 0); may grow memory. */
-  malloc(n: number): number {
+  #malloc(n: number): number {
     const ptr = this.#x.malloc(n) >>> 0;
     if (ptr === 0) throw new MemmapError('ENOMEM', `could not allocate ${n} bytes of WASM memory`);
     return ptr;
   }
 
-  free(ptr: number): void {
-    this.#x.free(ptr);
-  }
-
   // Paged maps (core/include/mm/paged.h).
-
-  /** Lends out in the process (withBytes() callbacks in progress): opens are EBUSY while there are any. */
-  lent(): number {
-    return this.#x.mm_wasm_paged_lent();
-  }
 
   /** EBUSY while a lend is out: opening may grow WASM memory, which would detach the lent bytes. */
   #checkNotLent(what: string): void {
@@ -297,7 +287,7 @@ export class WasmCore {
     pageSize = 0, frameCount = 0): number {
     this.#checkNotLent('map');
     const encoded = new TextEncoder().encode(path);
-    const ptr = this.malloc(encoded.length + 1);
+    const ptr = this.#malloc(encoded.length + 1);
     try {
       this.bytes.set(encoded, ptr);
       this.#pending = undefined;
