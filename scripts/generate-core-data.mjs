@@ -134,7 +134,7 @@ export const PAGER_LIMITS = {
   defaultPageSize: ${limit('MM_PAGER_DEFAULT_PAGE_SIZE')},
   minFrames: ${limit('MM_PAGER_MIN_FRAMES')},
   maxFrames: ${limit('MM_PAGER_MAX_FRAMES')},
-  defaultFrames: ${limit('MM_PAGER_DEFAULT_FRAMES')},
+  defaultCacheSize: ${limit('MM_PAGER_DEFAULT_CACHE_SIZE')},
   reservedFrames: ${define(paged, 'MM_PAGED_RESERVED_FRAMES')},
 } as const;
 `;

@@ -254,7 +254,7 @@ int mm_pager_open(mm_storage *storage, uint32_t page_size, uint32_t frame_count,
     return MM_EINVAL;
   }
   if (page_size == 0) page_size = MM_PAGER_DEFAULT_PAGE_SIZE;
-  if (frame_count == 0) frame_count = MM_PAGER_DEFAULT_FRAMES;
+  if (frame_count == 0) frame_count = MM_PAGER_DEFAULT_CACHE_SIZE / page_size;
   if (page_size < MM_PAGER_MIN_PAGE_SIZE || page_size > MM_PAGER_MAX_PAGE_SIZE ||
       (page_size & (page_size - 1)) != 0) {
     return MM_EINVAL;

@@ -865,7 +865,7 @@ static void test_bad_arguments(void) {
 
   MM_CHECK_EQ(mm_pager_open(s, 0, 0, 3 * PS + 5, 0, &p), 0); /* defaults */
   MM_CHECK_EQ(mm_pager_page_size(p), MM_PAGER_DEFAULT_PAGE_SIZE);
-  MM_CHECK_EQ(mm_pager_frame_count(p), MM_PAGER_DEFAULT_FRAMES);
+  MM_CHECK_EQ(mm_pager_frame_count(p), MM_PAGER_DEFAULT_CACHE_SIZE / MM_PAGER_DEFAULT_PAGE_SIZE);
   MM_CHECK_EQ(mm_pager_read(p, 3 * PS, b, 6), MM_ERANGE);
   MM_CHECK_EQ(mm_pager_read(p, 3 * PS + 5, b, 0), 0);
   MM_CHECK_EQ(mm_pager_read(p, UINT64_MAX, b, 1), MM_ERANGE);

@@ -35,6 +35,6 @@ export const PAGER_LIMITS = {
   defaultPageSize: 65536,
   minFrames: 4,
   maxFrames: 16777216,
-  defaultFrames: 256,
+  defaultCacheSize: 16777216,
   reservedFrames: 4,
 } as const;

@@ -42,8 +42,9 @@ extern "C" {
  * straddles two pages while reads and writes still find free frames. */
 #define MM_PAGER_MIN_FRAMES 4u
 #define MM_PAGER_MAX_FRAMES (1u << 24)
-/* 256 frames of the default page size: a 16 MiB cache. */
-#define MM_PAGER_DEFAULT_FRAMES 256u
+/* The cache when the caller gives no frame count: 16 MiB of frames of the
+ * page size in use (256 frames of the default page size). */
+#define MM_PAGER_DEFAULT_CACHE_SIZE (16u * 1024u * 1024u)
 
 /* Flags of mm_pager_open. */
 /* Writes are refused (MM_EACCES); the storage is never written or resized. */
@@ -91,7 +92,7 @@ typedef struct mm_pager_stats {
  * page_size: a power of two in [MM_PAGER_MIN_PAGE_SIZE,
  * MM_PAGER_MAX_PAGE_SIZE], or 0 for MM_PAGER_DEFAULT_PAGE_SIZE. frame_count:
  * in [MM_PAGER_MIN_FRAMES, MM_PAGER_MAX_FRAMES], or 0 for
- * MM_PAGER_DEFAULT_FRAMES. capacity: the logical size in bytes, the only
+ * MM_PAGER_DEFAULT_CACHE_SIZE / page_size. capacity: the logical size in bytes, the only
  * bytes the pager reads and writes; 0 means the storage's size. A capacity
  * below the storage's size exposes only the first `capacity` bytes and leaves
  * the rest of the storage alone. A capacity above it grows the storage to
