@@ -21,7 +21,6 @@ function intrinsic(prototype: object, name: PropertyKey): (this: unknown) => unk
 const kindOf = intrinsic(typedArrayPrototype, Symbol.toStringTag);
 const typedBuffer = intrinsic(typedArrayPrototype, 'buffer');
 const typedOffset = intrinsic(typedArrayPrototype, 'byteOffset');
-const typedByteLength = intrinsic(typedArrayPrototype, 'byteLength');
 const typedLength = intrinsic(typedArrayPrototype, 'length');
 const viewBuffer = intrinsic(DataView.prototype, 'buffer');
 const viewOffset = intrinsic(DataView.prototype, 'byteOffset');
@@ -41,34 +40,48 @@ const BYTES_PER_ELEMENT: Readonly<Record<string, number>> = {
   BigUint64Array: 8,
 };
 
-/** A typed array as its element count, element size and bytes. */
-export interface ArrayBytes {
-  readonly length: number;
-  readonly bytesPerElement: number;
-  /** The array's bytes, zero-copy. */
-  readonly bytes: Uint8Array;
+/**
+ * A caller's array as plain numbers: where its bytes are. One record is
+ * refilled by every call (no allocation on the hot paths); read it before
+ * the next call, which no user code can make in between.
+ */
+export interface ArrayParts {
+  /** Elements (a DataView's bytes). */
+  length: number;
+  bytesPerElement: number;
+  buffer: ArrayBufferLike;
+  byteOffset: number;
 }
 
-function bytes(buffer: unknown, offset: unknown, length: unknown): Uint8Array {
-  // A detached buffer has no bytes (and cannot be viewed).
-  return length === 0 ? new Uint8Array(0) : new Uint8Array(buffer as ArrayBuffer, offset as number, length as number);
+const parts: ArrayParts = { length: 0, bytesPerElement: 1, buffer: new ArrayBuffer(0), byteOffset: 0 };
+
+function fill(length: unknown, bytesPerElement: number, buffer: unknown, byteOffset: unknown): ArrayParts {
+  parts.length = length as number;
+  parts.bytesPerElement = bytesPerElement;
+  parts.buffer = buffer as ArrayBufferLike;
+  parts.byteOffset = byteOffset as number;
+  return parts;
 }
 
 /** A typed array (any kind but a DataView); TypeError (`EINVAL`) for anything else. */
-export function typedArrayBytes(value: unknown, name: string): ArrayBytes {
+export function typedArrayParts(value: unknown, name: string): ArrayParts {
   const kind = kindOf.call(value) as string | undefined;
   const bytesPerElement = kind === undefined ? undefined : BYTES_PER_ELEMENT[kind];
   if (bytesPerElement === undefined) throw typeError(`${name} must be a typed array, got ${describe(value)}`);
-  return {
-    length: typedLength.call(value) as number,
-    bytesPerElement,
-    bytes: bytes(typedBuffer.call(value), typedOffset.call(value), typedByteLength.call(value)),
-  };
+  return fill(typedLength.call(value), bytesPerElement, typedBuffer.call(value), typedOffset.call(value));
 }
 
-/** The bytes of any ArrayBuffer view (a typed array or a DataView); TypeError (`EINVAL`) for anything else. */
-export function viewBytes(value: unknown, name: string): Uint8Array {
-  if (kindOf.call(value) !== undefined) return typedArrayBytes(value, name).bytes;
-  if (ArrayBuffer.isView(value)) return bytes(viewBuffer.call(value), viewOffset.call(value), viewByteLength.call(value));
+/** Any ArrayBuffer view (a typed array or a DataView) as bytes; TypeError (`EINVAL`) for anything else. */
+export function viewParts(value: unknown, name: string): ArrayParts {
+  if (kindOf.call(value) !== undefined) {
+    const p = typedArrayParts(value, name);
+    return fill(p.length * p.bytesPerElement, 1, p.buffer, p.byteOffset);
+  }
+  if (ArrayBuffer.isView(value)) return fill(viewByteLength.call(value), 1, viewBuffer.call(value), viewOffset.call(value));
   throw typeError(`${name} must be a Uint8Array or another ArrayBuffer view, got ${describe(value)}`);
+}
+
+/** A Uint8Array of our own over `n` bytes of the parts from element `offset` (no species, no user code). */
+export function bytesOf(p: ArrayParts, offset: number, n: number): Uint8Array {
+  return new Uint8Array(p.buffer, p.byteOffset + offset * p.bytesPerElement, n * p.bytesPerElement);
 }

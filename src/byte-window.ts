@@ -70,7 +70,7 @@ class PagedWindow implements ByteWindow {
         // missing from its cache straight from the file into dst.
         let run = take;
         while (done + run + ps <= dst.length && port.tags[(page + run / ps) & port.mask] !== page + run / ps) run += ps;
-        port.read(pos + done, dst.subarray(done, done + run));
+        port.read(pos + done, run === dst.length ? dst : dst.subarray(done, done + run));
         done += run;
         abs += run;
         continue;

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { typedArrayBytes } from './array-bytes.js';
+import { bytesOf, typedArrayParts } from './array-bytes.js';
 import type { BackendView } from './backend.js';
 import { windowOf, type ByteWindow } from './byte-window.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
@@ -169,15 +169,14 @@ export abstract class ViewAccessor {
    */
   readArray(position: number, array: TypedArray, offset = 0, count?: number): number {
     // Every argument first (reading them runs no user code), then the state, then the copy.
-    const target = typedArrayBytes(array, 'array');
+    const target = typedArrayParts(array, 'array');
     const want = checkArraySpan(target.length, offset, count);
     const at = checkIndex(position, 'position');
     if (this.isClosed || !this.canRead) this.fail(position, 0, false);
     const pos = this.checkPosition(at);
-    const bpe = target.bytesPerElement;
-    const n = Math.min(want, Math.floor((this.capacity - pos) / bpe));
+    const n = Math.min(want, Math.floor((this.capacity - pos) / target.bytesPerElement));
     if (n === 0) return 0;
-    this.window.read(pos, target.bytes.subarray(offset * bpe, (offset + n) * bpe));
+    this.window.read(pos, bytesOf(target, offset, n));
     return n;
   }
 
@@ -187,7 +186,7 @@ export abstract class ViewAccessor {
    * span that does not fit in the view is a RangeError (`ERANGE`).
    */
   writeArray(position: number, array: TypedArray, offset = 0, count?: number): number {
-    const source = typedArrayBytes(array, 'array');
+    const source = typedArrayParts(array, 'array');
     const n = checkArraySpan(source.length, offset, count);
     const at = checkIndex(position, 'position');
     if (this.isClosed || !this.canWrite) this.fail(position, 0, true);
@@ -199,7 +198,7 @@ export abstract class ViewAccessor {
       );
     }
     if (n === 0) return 0;
-    this.window.write(pos, source.bytes.subarray(offset * bpe, (offset + n) * bpe));
+    this.window.write(pos, bytesOf(source, offset, n));
     return n;
   }
 

@@ -13,7 +13,7 @@
  * @module
  */
 import type { Readable, Writable } from 'node:stream';
-import { viewBytes } from './array-bytes.js';
+import { bytesOf, viewParts } from './array-bytes.js';
 import type { BackendView } from './backend.js';
 import { windowOf, type ByteWindow } from './byte-window.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
@@ -115,13 +115,13 @@ export class ViewStream {
    */
   read(buffer: ArrayBufferView, offset = 0, count?: number): number {
     // Arguments first (reading them runs no user code), then the state, then the copy.
-    const target = viewBytes(buffer, 'buffer');
+    const target = viewParts(buffer, 'buffer');
     const want = checkArraySpan(target.length, offset, count);
     this.#checkRead();
     const pos = this.#position;
     const n = pos >= this.length ? 0 : Math.min(want, this.length - pos);
     if (n > 0) {
-      this.#window.read(pos, target.subarray(offset, offset + n));
+      this.#window.read(pos, bytesOf(target, offset, n));
       this.#position = pos + n;
     }
     return n;
@@ -143,7 +143,7 @@ export class ViewStream {
    * before the end, nothing is written and `ENOSPC` is thrown.
    */
   write(buffer: ArrayBufferView, offset = 0, count?: number): void {
-    const source = viewBytes(buffer, 'buffer');
+    const source = viewParts(buffer, 'buffer');
     const n = checkArraySpan(source.length, offset, count);
     this.#checkWrite();
     const pos = this.#position;
@@ -154,7 +154,7 @@ export class ViewStream {
         `a view stream has a fixed length of ${this.length} bytes: cannot write ${n} bytes at position ${pos}`,
       );
     }
-    this.#window.write(pos, source.subarray(offset, offset + n));
+    this.#window.write(pos, bytesOf(source, offset, n));
     this.#position = pos + n;
   }
 

@@ -606,7 +606,8 @@ export class WasmCore {
       },
       mm_js_fill: (id, at, n, offset) => {
         try {
-          const got = host.read(id, (this.#destination as Uint8Array).subarray(at, at + n), offset);
+          const dst = this.#destination as Uint8Array;
+          const got = host.read(id, at === 0 && n === dst.length ? dst : dst.subarray(at, at + n), offset);
           if (!Number.isInteger(got) || got < 0 || got > n) throw new TypeError(`FileHost.read returned ${got} for ${n} bytes`);
           return got;
         } catch (err) {
