@@ -30,12 +30,13 @@
  *      in), close the view and the map. A named map (shm_open, ftruncate,
  *      flock, mmap; unlinked on close) and an anonymous one (null name) are
  *      compared with the same cycle on a persisted map (createFromFileSync
- *      with mode 'create' and capacity 1 MiB in a temporary directory: open
- *      with O_TRUNC, grow, mmap), the baseline. A named map of 4 KiB is a
- *      context row: a non-persisted map reserves its whole capacity when it
- *      is made (posix_fallocate, so that running out of shared memory is
- *      ENOSPC then rather than SIGBUS later), so its cost grows with its
- *      capacity, and the small map shows the part that does not.
+ *      with mode 'create' and capacity 1 MiB in a temporary directory: open,
+ *      grow, mmap), the baseline. A named map of 4 KiB is a context row.
+ *
+ *   3. Creation is independent of the capacity: create and close a 1 GiB
+ *      named map and a 1 GiB anonymous map (no view: nothing is touched)
+ *      against the same cycle on a 4 KiB named map, the baseline. Target:
+ *      ≥ 0.5× (at most twice the small map's time), and each under 10 ms.
  *
  * Usage: node --import tsx bench/shared.ts [--rounds N] [--json PATH]
  * (`--size-mib` is accepted, because bench/run.ts passes its arguments to
@@ -65,6 +66,8 @@ const IPC_TRIPS = 10_000;
 const CYCLES = 1000;
 /** The small map of the context row that separates a map's fixed cost from its per-byte cost. */
 const SMALL = 4096;
+/** Maps created and closed per run of figure 3. */
+const CREATES = 200;
 /** How long the parent waits for the child (to start, or to answer) before failing. */
 const CHILD_TIMEOUT_MS = 30_000;
 
@@ -342,6 +345,24 @@ async function main(): Promise<void> {
     printFigure(fig2);
     printSpeedup(fig2[1] as Row, fig2[0] as Row);
     rows.push(...fig2);
+
+    // Figure 3.
+    const made = (name: string | null, capacity: number) => () => {
+      for (let i = 0; i < CREATES; i++) MemoryMappedFile.createNewSync(name, capacity, { backend: 'native' }).close();
+      return CREATES;
+    };
+    const fig3 = runFigure({
+      figure: 'create and close a non-persisted map (no view)',
+      unit: 'µs/op',
+      rounds: opts.rounds,
+      baseline: { name: `named map of ${SMALL / 1024} KiB`, ops: CREATES, run: made(cycleName, SMALL), expected: CREATES },
+      others: [
+        { name: 'named map of 1 GiB', ops: CREATES, run: made(cycleName, 1 << 30), expected: CREATES, target: 0.5 },
+        { name: 'anonymous map of 1 GiB', ops: CREATES, run: made(null, 1 << 30), expected: CREATES, target: 0.5 },
+      ],
+    });
+    printFigure(fig3);
+    rows.push(...fig3);
 
     console.log(`\n(checksum sink ${sinkValue()})`);
     if (opts.jsonPath !== undefined) {

@@ -17,6 +17,11 @@
  *      in the first 64 MiB of the file, wasm (cacheSize 96 MiB, so every page
  *      stays resident, warmed first) vs native on the same file; target
  *      ≥ 0.45× native. A DataView over an in-heap copy is the context row.
+ *   1b. Warm random 8-byte writes: `writeFloat64` at the same positions, on
+ *      a scratch file per backend made by the map and touched first (wasm:
+ *      the same 96 MiB cache), vs native; a DataView over a heap buffer is
+ *      the context row. No target: it shows what the typed writes' checks
+ *      (position, access, the value's type) cost on each backend.
  *   2. Cold sequential read of the whole file (256 MiB by default) through a
  *      wasm view stream in 1 MiB chunks vs `fs.readSync` in 64 KiB chunks
  *      (the default page size); target ≥ 0.9×. "Cold" is the map's cache:
@@ -140,6 +145,37 @@ function wasmRead8(acc: ViewAccessor, positions: Uint32Array, count: number): nu
   let sum = 0;
   for (let i = 0; i < count; i++) sum += acc.readFloat64(positions[i] as number);
   return sum;
+}
+
+// --- Random 8-byte writes (figure 1b) ---------------------------------------------
+// One function per contender kind, as for the reads. The checksum is the sum of the
+// values written and a read-back of the last one.
+
+function dataViewWrite8(dv: DataView, positions: Uint32Array, count: number): number {
+  let sum = 0;
+  for (let i = 0; i < count; i++) {
+    dv.setFloat64(positions[i] as number, i + 0.5, true);
+    sum += i + 0.5;
+  }
+  return sum + dv.getFloat64(positions[count - 1] as number, true);
+}
+
+function nativeWrite8(acc: ViewAccessor, positions: Uint32Array, count: number): number {
+  let sum = 0;
+  for (let i = 0; i < count; i++) {
+    acc.writeFloat64(positions[i] as number, i + 0.5);
+    sum += i + 0.5;
+  }
+  return sum + acc.readFloat64(positions[count - 1] as number);
+}
+
+function wasmWrite8(acc: ViewAccessor, positions: Uint32Array, count: number): number {
+  let sum = 0;
+  for (let i = 0; i < count; i++) {
+    acc.writeFloat64(positions[i] as number, i + 0.5);
+    sum += i + 0.5;
+  }
+  return sum + acc.readFloat64(positions[count - 1] as number);
 }
 
 /** Reads one byte of every 4 KiB, so every page of the view is resident (and, native, faulted in). */
@@ -482,6 +518,36 @@ function main(): void {
     rows.push(...fig1);
     wasmWarm.close();
     wasmWarmMap.close();
+
+    // Figure 1b: the same positions written, each backend on a scratch file of its own.
+    const scratchMaps: MemoryMappedFile[] = [];
+    const writable = (backend: 'native' | 'wasm'): ViewAccessor => {
+      const scratch = path.join(dir, `writes-${backend}.bin`);
+      const map = keep(MemoryMappedFile.createFromFileSync(scratch, { mode: 'createNew', capacity: warmRegion, backend, cacheSize: WARM_CACHE }));
+      scratchMaps.push(map);
+      const acc = keep(map.createViewAccessorSync());
+      for (let p = 0; p < warmRegion; p += PAGE_4K) acc.writeUint8(p, 0);
+      return acc;
+    };
+    const nativeWrites = writable('native');
+    const wasmWrites = writable('wasm');
+    const scratchHeap = new DataView(new ArrayBuffer(warmRegion));
+    const expectedWrites = dataViewWrite8(scratchHeap, pos8, OPS_8B);
+    const fig1b = runFigure({
+      figure: `warm random 8-byte writes in ${warmRegion / MiB} MiB (writeFloat64; wasm cache ${WARM_CACHE / MiB} MiB, 64 KiB pages)`,
+      unit: 'ns/op',
+      rounds: opts.rounds,
+      baseline: { name: 'native accessor', ops: OPS_8B, run: () => nativeWrite8(nativeWrites, pos8, OPS_8B), expected: expectedWrites },
+      others: [
+        { name: 'wasm accessor', ops: OPS_8B, run: () => wasmWrite8(wasmWrites, pos8, OPS_8B), expected: expectedWrites },
+        { name: 'DataView on heap ArrayBuffer', ops: OPS_8B, run: () => dataViewWrite8(scratchHeap, pos8, OPS_8B), expected: expectedWrites },
+      ],
+    });
+    printFigure(fig1b);
+    rows.push(...fig1b);
+    nativeWrites.close();
+    wasmWrites.close();
+    for (const map of scratchMaps) map.close();
 
     // Figure 2.
     const chunk = new Uint8Array(SEQ_CHUNK);

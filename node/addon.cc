@@ -1,26 +1,47 @@
 // addon.cc — the Node addon: a thin node-addon-api layer over the core.
 //
-//   JS (node/backend.ts)  --NativeMap/NativeView-->  core (map.c, view.c)  --> posix.c
+//   JS (node/backend.ts)  --map and view handles-->  core (map.c, view.c)  --> posix.c
 //
 // It has no semantics of its own: argument rules live in TypeScript, file and
-// view rules in the core. What it adds is ownership across the GC boundary:
+// view rules in the core. What it adds is ownership across the GC boundary.
 //
-//   - each view's pages are exposed as one external ArrayBuffer (zero copy);
-//   - NativeView.close() unmaps and detaches that ArrayBuffer, so JS can never
-//     read unmapped memory (a detached buffer reads as length 0);
-//   - a view that is only garbage-collected is unmapped when its ArrayBuffer is
-//     finalized (no one can reach the pages any more). The mm_view lives in a
-//     ViewBox shared by the ArrayBuffer and the NativeView, freed by whichever
-//     finalizer runs last.
+// Maps and views are handles: numbers that index this environment's tables
+// (index plus a generation, so a handle used after close is ECLOSED, never
+// another object). Closing a handle releases everything of ours at once; no
+// native object waits for the garbage collector, so a program that maps and
+// closes in a tight loop holds no native memory for what it closed. A map
+// that JavaScript drops without closing is released by a finalizer on the JS
+// object that holds its handle; a view, by its buffer's finalizer.
+//
+// A view's pages are one external ArrayBuffer (zero copy), which can outlive
+// the view's handle (user code keeps `bytes`) and can even be moved into
+// another ArrayBuffer by user code (transfer(), transferToFixedLength()):
+//   - viewClose() detaches the buffer. If the memory is still in it (the
+//     usual case), nothing in JavaScript can reach the pages any more, and
+//     the view is unmapped at once. If user code moved the memory out first,
+//     the view is retired instead (mm_view_retire: the file's pages are
+//     released and inert zero pages take their place at the same addresses),
+//     so the moved buffer reads and writes the inert pages, never the closed
+//     file or a mapping made later at those addresses;
+//   - the addresses of a retired view, and a view that was never closed, are
+//     unmapped by the buffer's finalizer, which Node runs when the memory's
+//     last ArrayBuffer is collected (so a view dropped without close() stays
+//     mapped for as long as user code keeps its bytes).
+// The mm_view lives in a ViewBox shared by the handle table and the buffer's
+// finalizer, freed by whichever lets go last.
 //
 // Errors cross into JS in exactly one place, ThrowCore(), which calls the error
 // factory the TypeScript layer registered with setErrorFactory(), with the
 // name from the core's MM_ERRNO_MAP.
 #include <napi.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <memory>
 #include <string>
+#include <vector>
 
 extern "C" {
 #include "mm/errors.h"
@@ -30,14 +51,140 @@ extern "C" {
 
 namespace {
 
-struct AddonData {
-  Napi::FunctionReference error_factory;
-  Napi::FunctionReference view_ctor;
+struct Tables;
+
+struct ViewBox {
+  mm_view view;
+  int refs;                       // the handle's and the buffer finalizer's
+  double handle;                  // the view's handle while it is open, else -1
+  std::shared_ptr<Tables> tables; // where that handle is
 };
 
-[[noreturn]] void ThrowCore(Napi::Env env, int code, int os_errno, const std::string& context) {
-  AddonData* data = env.GetInstanceData<AddonData>();
-  std::string message = std::string(mm_strerror(code)) + (context.empty() ? "" : ", " + context);
+// ViewBoxes alive in the process: open views, and buffers not yet finalized.
+std::atomic<long> live_boxes{0};
+
+ViewBox* NewBox() {
+  live_boxes++;
+  return new ViewBox{};
+}
+
+void DeleteBox(ViewBox* box) {
+  live_boxes--;
+  delete box;
+}
+
+void ReleaseBox(ViewBox* box) {
+  if (--box->refs == 0) {
+    mm_view_close(&box->view);
+    DeleteBox(box);
+  }
+}
+
+// A table of live objects of one kind, addressed by handle: index + slot
+// generation * 2^22, a safe integer. Freed slots are reused with a new
+// generation, so an old handle never names a new object.
+template <typename T>
+class Handles {
+ public:
+  static constexpr double kIndexSpan = 4194304.0;  // 2^22
+
+  double Add(T* object) {
+    uint32_t index;
+    if (!free_.empty()) {
+      index = free_.back();
+      free_.pop_back();
+    } else {
+      index = static_cast<uint32_t>(slots_.size());
+      slots_.push_back(Slot{});
+    }
+    slots_[index].object = object;
+    live_++;
+    return static_cast<double>(slots_[index].generation) * kIndexSpan + index;
+  }
+
+  // The object of a live handle, else nullptr.
+  T* Get(double handle) const {
+    if (!(handle >= 0) || handle > 9007199254740991.0 || std::floor(handle) != handle) return nullptr;
+    double generation = std::floor(handle / kIndexSpan);
+    double index = handle - generation * kIndexSpan;
+    if (index >= static_cast<double>(slots_.size())) return nullptr;
+    const Slot& slot = slots_[static_cast<size_t>(index)];
+    if (slot.object == nullptr || slot.generation != generation) return nullptr;
+    return slot.object;
+  }
+
+  // Takes the object out of a live handle (nullptr if none); the handle is dead afterwards.
+  T* Take(double handle) {
+    T* object = Get(handle);
+    if (object == nullptr) return nullptr;
+    Slot& slot = slots_[static_cast<size_t>(handle - std::floor(handle / kIndexSpan) * kIndexSpan)];
+    slot.object = nullptr;
+    slot.generation++;
+    free_.push_back(static_cast<uint32_t>(&slot - slots_.data()));
+    live_--;
+    return object;
+  }
+
+  // Takes every live object out (environment teardown).
+  template <typename F>
+  void Drain(F release) {
+    for (Slot& slot : slots_) {
+      if (slot.object != nullptr) release(slot.object);
+      slot.object = nullptr;
+    }
+    live_ = 0;
+  }
+
+  size_t live() const { return live_; }
+
+ private:
+  struct Slot {
+    T* object = nullptr;
+    double generation = 0;
+  };
+  std::vector<Slot> slots_;
+  std::vector<uint32_t> free_;
+  size_t live_ = 0;
+};
+
+// The handles of one environment (the main thread, or a worker). Finalizers
+// hold them too: Node may run a buffer's or an object's finalizer after the
+// environment's instance data is gone (teardown of a worker), and then they
+// find the tables drained, never freed memory.
+struct Tables {
+  Handles<mm_map> maps;
+  Handles<ViewBox> views;
+};
+
+struct AddonData {
+  Napi::FunctionReference error_factory;
+  std::shared_ptr<Tables> tables = std::make_shared<Tables>();
+
+  ~AddonData() {
+    tables->maps.Drain([](mm_map* map) { mm_map_free(map); });
+    tables->views.Drain([](ViewBox* box) {
+      box->handle = -1;
+      ReleaseBox(box);
+    });
+  }
+};
+
+// What a map's owner finalizer needs: its handle, and the tables it is in.
+struct MapHold {
+  std::shared_ptr<Tables> tables;
+  double handle;
+};
+
+AddonData* Data(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
+
+// The message is the core's detail of the failure when it gave one (see
+// mm_error_detail; pass `detail` only right after a call that sets it), else
+// the code's message; then the context of this call.
+[[noreturn]] void ThrowCore(Napi::Env env, int code, int os_errno, const std::string& context,
+                            const char* detail = "") {
+  AddonData* data = Data(env);
+  std::string message = std::string(detail[0] != '\0' ? detail : mm_strerror(code)) +
+                        (context.empty() ? "" : ", " + context);
   if (data != nullptr && !data->error_factory.IsEmpty()) {
     Napi::Value err = data->error_factory.Call(
         {Napi::String::New(env, mm_err_name(code)), Napi::String::New(env, message),
@@ -64,169 +211,181 @@ int EnumArg(const Napi::CallbackInfo& info, size_t i, int count) {
   return v;
 }
 
-struct ViewBox {
-  mm_view view;
-  int refs;
-};
-
-void ReleaseBox(ViewBox* box) {
-  if (--box->refs == 0) {
-    mm_view_close(&box->view);
-    delete box;
-  }
+double HandleArg(const Napi::CallbackInfo& info, size_t i) {
+  return info[i].As<Napi::Number>().DoubleValue();
 }
 
-class NativeView : public Napi::ObjectWrap<NativeView> {
- public:
-  static Napi::Function Init(Napi::Env env) {
-    return DefineClass(env, "NativeView",
-                       {InstanceMethod<&NativeView::Flush>("flush"),
-                        InstanceMethod<&NativeView::Close>("close")});
+mm_map* LiveMap(const Napi::CallbackInfo& info) {
+  mm_map* map = Data(info.Env())->tables->maps.Get(HandleArg(info, 0));
+  if (map == nullptr) ThrowCore(info.Env(), MM_ECLOSED, 0, "the map is closed");
+  return map;
+}
+
+// The context of an EACCES on a named map: whose object the name is, so the
+// user can tell a planted object from a permission problem of their own.
+std::string Untrusted(const std::string& name) {
+  mm_shared_owner_info who;
+  std::string what = "shared map '" + name + "'";
+  if (mm_shared_owner(name.c_str(), &who) != 0) return what;
+  char octal[8];
+  std::snprintf(octal, sizeof octal, "%04o", static_cast<unsigned>(who.mode));
+  std::string owner = std::to_string(who.uid);
+  if (who.user[0] != '\0') owner += " (" + std::string(who.user) + ")";
+  return what + " is owned by user " + owner + " with mode " + octal +
+         "; memmap joins only objects of its own user that grant no group or other access";
+}
+
+// mapOpen(kind, pathOrName, mode, capacity, access, owner) -> [handle, capacity]
+//   kind 0: a persisted map of the file at path (mode: mm_mode)
+//   kind 1: a shared map named name, or anonymous when name is null (mode: mm_shared_mode)
+//   owner:  the JS object that holds the handle; if it is collected with the
+//           map still open, the map is released then (a no-op after mapClose)
+Napi::Value MapOpen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int kind = EnumArg(info, 0, 2);
+  bool anonymous = kind == 1 && info[1].IsNull();
+  std::string name = anonymous ? std::string() : info[1].As<Napi::String>().Utf8Value();
+  if (name.find('\0') != std::string::npos) ThrowCore(env, MM_EINVAL, 0, "name contains a NUL byte");
+  int mode = EnumArg(info, 2, kind == 0 ? static_cast<int>(MM_MODE__COUNT) : static_cast<int>(MM_SHARED__COUNT));
+  uint64_t capacity = U64Arg(info, 3);
+  mm_access access = static_cast<mm_access>(EnumArg(info, 4, MM_ACCESS__COUNT));
+  mm_map* map = nullptr;
+  int os_errno = 0;
+  int rc;
+  if (kind == 0) {
+    rc = mm_map_open_file(name.c_str(), static_cast<mm_mode>(mode), capacity, access, &map, &os_errno);
+    if (rc < 0) ThrowCore(env, rc, os_errno, "open '" + name + "'", mm_error_detail());
+  } else {
+    rc = mm_map_open_shared(anonymous ? nullptr : name.c_str(), static_cast<mm_shared_mode>(mode), capacity,
+                            access, &map, &os_errno);
+    if (rc == MM_EACCES && !anonymous) ThrowCore(env, rc, os_errno, Untrusted(name));
+    if (rc < 0)
+      ThrowCore(env, rc, os_errno, anonymous ? "anonymous map" : "shared map '" + name + "'", mm_error_detail());
   }
+  std::shared_ptr<Tables> tables = Data(env)->tables;
+  double handle = tables->maps.Add(map);
+  Napi::Array result = Napi::Array::New(env, 2);
+  result.Set(0u, Napi::Number::New(env, handle));
+  result.Set(1u, Napi::Number::New(env, static_cast<double>(mm_map_capacity(map))));
+  info[5].As<Napi::Object>().AddFinalizer(
+      [](Napi::Env, MapHold* hold) {
+        mm_map* dropped = hold->tables->maps.Take(hold->handle);  // nullptr once closed
+        if (dropped != nullptr) mm_map_free(dropped);
+        delete hold;
+      },
+      new MapHold{std::move(tables), handle});
+  return result;
+}
 
-  // Constructed from C++ only: info[0] is an External<ViewBox>, info[1] its ArrayBuffer.
-  explicit NativeView(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeView>(info) {
-    box_ = info[0].As<Napi::External<ViewBox>>().Data();
-    buffer_ = Napi::Weak(info[1].As<Napi::ArrayBuffer>());
+// mapClose(handle): no new views; views already made keep the map's object. Idempotent.
+Napi::Value MapClose(const Napi::CallbackInfo& info) {
+  mm_map* map = Data(info.Env())->tables->maps.Take(HandleArg(info, 0));
+  if (map != nullptr) mm_map_free(map);
+  return info.Env().Undefined();
+}
+
+// mapView(handle, offset, size, access) -> [ArrayBuffer, pointerOffset, size, view handle]
+Napi::Value MapView(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  mm_map* map = LiveMap(info);
+  uint64_t offset = U64Arg(info, 1);
+  uint64_t size = U64Arg(info, 2);
+  int access = EnumArg(info, 3, MM_ACCESS__COUNT);
+  ViewBox* box = NewBox();
+  int os_errno = 0;
+  int rc = mm_view_open(map, offset, size, static_cast<mm_access>(access), &box->view, &os_errno);
+  if (rc < 0) {
+    DeleteBox(box);
+    ThrowCore(env, rc, os_errno, "mmap");
   }
-
-  ~NativeView() override { ReleaseBox(box_); }
-
- private:
-  Napi::Value Flush(const Napi::CallbackInfo& info) {
-    int os_errno = 0;
-    int rc = mm_view_flush(&box_->view, &os_errno);
-    if (rc < 0) ThrowCore(info.Env(), rc, os_errno, "msync");
-    return info.Env().Undefined();
+  // External ArrayBuffers are limited to Buffer's kMaxLength (4 GiB on 64-bit).
+  if (box->view.length > 4294967296ull) {
+    mm_view_close(&box->view);
+    DeleteBox(box);
+    ThrowCore(env, MM_ERANGE, 0, "a view can hold at most 4 GiB in Node; make several views");
   }
-
-  Napi::Value Close(const Napi::CallbackInfo& info) {
-    // Unmap first, then detach: no JS runs in between, and afterwards every
-    // typed array over the buffer has length 0.
-    mm_view_close(&box_->view);
-    if (!buffer_.IsEmpty()) {
-      Napi::ArrayBuffer ab = buffer_.Value();
-      if (!ab.IsEmpty() && !ab.IsDetached()) ab.Detach();
-    }
-    return info.Env().Undefined();
+  AddonData* data = Data(env);
+  Napi::ArrayBuffer ab;
+  try {
+    ab = Napi::ArrayBuffer::New(env, box->view.base, box->view.length,
+                                [](Napi::Env, void*, ViewBox* b) {
+                                  // The memory's last ArrayBuffer is gone: nothing can reach the range.
+                                  // A view that was never closed ends here too (its handle with it).
+                                  if (b->handle >= 0 && b->tables->views.Take(b->handle) == b) ReleaseBox(b);
+                                  b->handle = -1;
+                                  mm_view_close(&b->view);
+                                  ReleaseBox(b);
+                                },
+                                box);
+  } catch (...) {
+    mm_view_close(&box->view);
+    DeleteBox(box);
+    throw;
   }
+  box->refs = 2;
+  Napi::Array result = Napi::Array::New(env, 4);
+  result.Set(0u, ab);
+  result.Set(1u, Napi::Number::New(env, static_cast<double>(box->view.pointer_offset)));
+  result.Set(2u, Napi::Number::New(env, static_cast<double>(box->view.size)));
+  box->tables = data->tables;
+  box->handle = data->tables->views.Add(box);
+  result.Set(3u, Napi::Number::New(env, box->handle));
+  return result;
+}
 
-  ViewBox* box_;
-  Napi::Reference<Napi::ArrayBuffer> buffer_;
-};
+// viewFlush(handle)
+Napi::Value ViewFlush(const Napi::CallbackInfo& info) {
+  ViewBox* box = Data(info.Env())->tables->views.Get(HandleArg(info, 0));
+  if (box == nullptr) ThrowCore(info.Env(), MM_ECLOSED, 0, "the view is closed");
+  int os_errno = 0;
+  int rc = mm_view_flush(&box->view, &os_errno);
+  if (rc < 0) ThrowCore(info.Env(), rc, os_errno, "msync");
+  return info.Env().Undefined();
+}
 
-class NativeMap : public Napi::ObjectWrap<NativeMap> {
- public:
-  static Napi::Function Init(Napi::Env env) {
-    return DefineClass(env, "NativeMap",
-                       {InstanceAccessor<&NativeMap::Capacity>("capacity"),
-                        InstanceMethod<&NativeMap::View>("view"),
-                        InstanceMethod<&NativeMap::Close>("close")});
+// viewClose(handle, buffer): ends the view and detaches its buffer (the one
+// mapView returned). Idempotent. No JS runs between the steps.
+Napi::Value ViewClose(const Napi::CallbackInfo& info) {
+  ViewBox* box = Data(info.Env())->tables->views.Take(HandleArg(info, 0));
+  if (box == nullptr) return info.Env().Undefined();
+  box->handle = -1;
+  Napi::ArrayBuffer ab = info[1].As<Napi::ArrayBuffer>();
+  int os_errno = 0;
+  if (!ab.IsDetached() && ab.Data() == box->view.base) {
+    // The memory is still in its buffer: detaching it leaves JS no way to the pages.
+    ab.Detach();
+    mm_view_close(&box->view);
+  } else {
+    // Moved out by user code: inert pages until that buffer's finalizer.
+    mm_view_retire(&box->view, &os_errno);
   }
+  ReleaseBox(box);
+  return info.Env().Undefined();
+}
 
-  // new NativeMap(kind, pathOrName, mode, capacity, access)
-  //   kind 0: a persisted map of the file at path (mode: mm_mode)
-  //   kind 1: a shared map named name, or anonymous when name is null (mode: mm_shared_mode)
-  explicit NativeMap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeMap>(info) {
-    Napi::Env env = info.Env();
-    int kind = EnumArg(info, 0, 2);
-    bool anonymous = kind == 1 && info[1].IsNull();
-    std::string name = anonymous ? std::string() : info[1].As<Napi::String>().Utf8Value();
-    if (name.find('\0') != std::string::npos) ThrowCore(env, MM_EINVAL, 0, "name contains a NUL byte");
-    int mode = EnumArg(info, 2, kind == 0 ? static_cast<int>(MM_MODE__COUNT) : static_cast<int>(MM_SHARED__COUNT));
-    uint64_t capacity = U64Arg(info, 3);
-    mm_access access = static_cast<mm_access>(EnumArg(info, 4, MM_ACCESS__COUNT));
-    int os_errno = 0;
-    int rc;
-    if (kind == 0) {
-      rc = mm_map_open_file(name.c_str(), static_cast<mm_mode>(mode), capacity, access, &map_, &os_errno);
-      if (rc < 0) ThrowCore(env, rc, os_errno, "open '" + name + "'");
-    } else {
-      rc = mm_map_open_shared(anonymous ? nullptr : name.c_str(), static_cast<mm_shared_mode>(mode),
-                              capacity, access, &map_, &os_errno);
-      if (rc < 0) ThrowCore(env, rc, os_errno, anonymous ? "anonymous map" : "shared map '" + name + "'");
-    }
-  }
-
-  ~NativeMap() override { mm_map_free(map_); }
-
- private:
-  Napi::Value Capacity(const Napi::CallbackInfo& info) {
-    return Napi::Number::New(info.Env(), static_cast<double>(mm_map_capacity(map_)));
-  }
-
-  // view(offset, size, access) -> [ArrayBuffer, pointerOffset, size, NativeView]
-  Napi::Value View(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    uint64_t offset = U64Arg(info, 0);
-    uint64_t size = U64Arg(info, 1);
-    int access = EnumArg(info, 2, MM_ACCESS__COUNT);
-    ViewBox* box = new ViewBox{};
-    int os_errno = 0;
-    int rc = mm_view_open(map_, offset, size, static_cast<mm_access>(access), &box->view, &os_errno);
-    if (rc < 0) {
-      delete box;
-      ThrowCore(env, rc, os_errno, "mmap");
-    }
-    // External ArrayBuffers are limited to Buffer's kMaxLength (4 GiB on 64-bit).
-    if (box->view.length > 4294967296ull) {
-      mm_view_close(&box->view);
-      delete box;
-      ThrowCore(env, MM_ERANGE, 0, "a view can hold at most 4 GiB in Node; make several views");
-    }
-    box->refs = 2;  // the ArrayBuffer's finalizer and the NativeView
-    Napi::ArrayBuffer ab;
-    try {
-      ab = Napi::ArrayBuffer::New(env, box->view.base, box->view.length,
-                                  [](Napi::Env, void*, ViewBox* b) {
-                                    mm_view_close(&b->view);
-                                    ReleaseBox(b);
-                                  },
-                                  box);
-    } catch (...) {
-      mm_view_close(&box->view);
-      delete box;
-      throw;
-    }
-    AddonData* data = env.GetInstanceData<AddonData>();
-    Napi::Object view;
-    try {
-      view = data->view_ctor.New({Napi::External<ViewBox>::New(env, box), ab});
-    } catch (...) {
-      // The ArrayBuffer's finalizer still owns one reference; drop the view's.
-      mm_view_close(&box->view);
-      ab.Detach();
-      ReleaseBox(box);
-      throw;
-    }
-    Napi::Array result = Napi::Array::New(env, 4);
-    result.Set(0u, ab);
-    result.Set(1u, Napi::Number::New(env, static_cast<double>(box->view.pointer_offset)));
-    result.Set(2u, Napi::Number::New(env, static_cast<double>(box->view.size)));
-    result.Set(3u, view);
-    return result;
-  }
-
-  Napi::Value Close(const Napi::CallbackInfo& info) {
-    mm_map_close(map_);
-    return info.Env().Undefined();
-  }
-
-  mm_map* map_ = nullptr;
-};
+// live() -> { maps, views, boxes }: the native objects alive now, for the leak tests.
+Napi::Value Live(const Napi::CallbackInfo& info) {
+  AddonData* data = Data(info.Env());
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("maps", static_cast<double>(data->tables->maps.live()));
+  out.Set("views", static_cast<double>(data->tables->views.live()));
+  out.Set("boxes", static_cast<double>(live_boxes.load()));
+  return out;
+}
 
 Napi::Value SetErrorFactory(const Napi::CallbackInfo& info) {
-  AddonData* data = info.Env().GetInstanceData<AddonData>();
-  data->error_factory = Napi::Persistent(info[0].As<Napi::Function>());
+  Data(info.Env())->error_factory = Napi::Persistent(info[0].As<Napi::Function>());
   return info.Env().Undefined();
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  AddonData* data = new AddonData();
-  env.SetInstanceData<AddonData>(data);
-  Napi::Function view_ctor = NativeView::Init(env);
-  data->view_ctor = Napi::Persistent(view_ctor);
-  exports.Set("NativeMap", NativeMap::Init(env));
+  env.SetInstanceData<AddonData>(new AddonData());
+  exports.Set("mapOpen", Napi::Function::New<MapOpen>(env));
+  exports.Set("mapClose", Napi::Function::New<MapClose>(env));
+  exports.Set("mapView", Napi::Function::New<MapView>(env));
+  exports.Set("viewFlush", Napi::Function::New<ViewFlush>(env));
+  exports.Set("viewClose", Napi::Function::New<ViewClose>(env));
+  exports.Set("live", Napi::Function::New<Live>(env));
   exports.Set("setErrorFactory", Napi::Function::New<SetErrorFactory>(env));
   exports.Set("allocationGranularity",
               Napi::Number::New(env, static_cast<double>(mm_allocation_granularity())));

@@ -22,20 +22,20 @@ import {
   type SharedMode,
 } from '../src/types.js';
 
-interface NativeViewHandle {
-  flush(): void;
-  close(): void;
-}
-
-interface NativeMapHandle {
-  readonly capacity: number;
-  view(offset: number, size: number, access: number): [ArrayBuffer, number, number, NativeViewHandle];
-  close(): void;
-}
-
+/** The addon's exports (node/addon.cc); maps and views are numeric handles. */
 interface Addon {
-  /** kind 0: persisted map of a file path; kind 1: shared map of a name (null: anonymous). */
-  NativeMap: new (kind: 0 | 1, pathOrName: string | null, mode: number, capacity: number, access: number) => NativeMapHandle;
+  /**
+   * kind 0: persisted map of a file path; kind 1: shared map of a name (null: anonymous).
+   * `owner` holds the handle: collected with the map open, it releases the map. -> [handle, capacity]
+   */
+  mapOpen(kind: 0 | 1, pathOrName: string | null, mode: number, capacity: number, access: number, owner: object): [number, number];
+  mapClose(map: number): void;
+  /** -> [buffer, pointerOffset, size, view handle] */
+  mapView(map: number, offset: number, size: number, access: number): [ArrayBuffer, number, number, number];
+  viewFlush(view: number): void;
+  viewClose(view: number, buffer: ArrayBuffer): void;
+  /** The native objects alive now (for the leak tests). */
+  live(): { maps: number; views: number; boxes: number };
   setErrorFactory(factory: (code: string, message: string, errno: number) => Error): void;
   allocationGranularity: number;
 }
@@ -70,49 +70,63 @@ export function nativeUnavailable(): string | null {
   }
 }
 
+
 class NativeView implements BackendView {
   readonly bytes: Uint8Array;
   readonly pages = null;
   readonly offset: number;
   readonly size: number;
   readonly pointerOffset: number;
-  readonly #handle: NativeViewHandle;
+  readonly #addon: Addon;
+  readonly #handle: number;
 
-  constructor(buffer: ArrayBuffer, offset: number, pointerOffset: number, size: number, handle: NativeViewHandle) {
+  constructor(a: Addon, buffer: ArrayBuffer, offset: number, pointerOffset: number, size: number, handle: number) {
     this.bytes = new Uint8Array(buffer, pointerOffset, size);
     this.offset = offset;
     this.size = size;
     this.pointerOffset = pointerOffset;
+    this.#addon = a;
     this.#handle = handle;
   }
 
   flush(): void {
-    this.#handle.flush();
+    this.#addon.viewFlush(this.#handle);
   }
 
   close(): void {
-    this.#handle.close();
+    this.#addon.viewClose(this.#handle, this.bytes.buffer as ArrayBuffer);
   }
 }
 
 class NativeMap implements BackendMap {
-  readonly #handle: NativeMapHandle;
+  readonly #addon: Addon;
+  readonly #handle: number;
   readonly capacity: number;
   readonly allocationGranularity: number;
 
-  constructor(handle: NativeMapHandle, granularity: number) {
-    this.#handle = handle;
-    this.capacity = handle.capacity;
-    this.allocationGranularity = granularity;
+  /** Opens the map (the addon's mapOpen); this object holds its handle, which a map dropped without close() releases. */
+  constructor(a: Addon, kind: 0 | 1, pathOrName: string | null, mode: number, capacity: number, access: number) {
+    [this.#handle, this.capacity] = a.mapOpen(kind, pathOrName, mode, capacity, access, this);
+    this.#addon = a;
+    this.allocationGranularity = a.allocationGranularity;
   }
 
   view(offset: number, size: number, access: MemoryMappedFileAccess): BackendView {
-    const [buffer, pointerOffset, viewSize, handle] = this.#handle.view(offset, size, ACCESS_VALUES.indexOf(access));
-    return new NativeView(buffer, offset, pointerOffset, viewSize, handle);
+    const [buffer, pointerOffset, viewSize, handle] = this.#addon.mapView(this.#handle, offset, size, ACCESS_VALUES.indexOf(access));
+    return new NativeView(this.#addon, buffer, offset, pointerOffset, viewSize, handle);
   }
 
   close(): void {
-    this.#handle.close();
+    this.#addon.mapClose(this.#handle);
+  }
+}
+
+/** The native objects the addon holds now (maps, views, view buffers not yet finalized); null without the addon. */
+export function nativeLiveObjects(): { maps: number; views: number; boxes: number } | null {
+  try {
+    return loadAddon().live();
+  } catch {
+    return null;
   }
 }
 
@@ -120,17 +134,9 @@ class NativeMap implements BackendMap {
 export const nativeBackend: Backend = {
   name: 'native',
   openFile(path: string, mode: FileMode, capacity: number, access: MemoryMappedFileAccess): BackendMap {
-    const { NativeMap: Ctor, allocationGranularity } = loadAddon();
-    return new NativeMap(
-      new Ctor(0, path, MODE_VALUES.indexOf(mode), capacity, ACCESS_VALUES.indexOf(access)),
-      allocationGranularity,
-    );
+    return new NativeMap(loadAddon(), 0, path, MODE_VALUES.indexOf(mode), capacity, ACCESS_VALUES.indexOf(access));
   },
   openShared(name: string | null, mode: SharedMode, capacity: number, access: MemoryMappedFileAccess): BackendMap {
-    const { NativeMap: Ctor, allocationGranularity } = loadAddon();
-    return new NativeMap(
-      new Ctor(1, name, SHARED_MODE_VALUES.indexOf(mode), capacity, ACCESS_VALUES.indexOf(access)),
-      allocationGranularity,
-    );
+    return new NativeMap(loadAddon(), 1, name, SHARED_MODE_VALUES.indexOf(mode), capacity, ACCESS_VALUES.indexOf(access));
   },
 };

@@ -11,11 +11,19 @@
  * @module
  */
 import type { Backend, BackendMap, BackendName, PagerOptions } from './backend.js';
-import { chooseBackend, type BackendChoice } from './registry.js';
+import { checkBackendName, chooseBackend, type BackendChoice } from './registry.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
 import { PAGER_LIMITS } from './generated/core.js';
 import type { CacheStats, FileMode, MemoryMappedFileAccess, SharedMode } from './types.js';
-import { checkAccess, checkIndex, checkMapName, checkMode, checkObject, describe } from './validate.js';
+import {
+  checkAccess,
+  checkCreatingAccess,
+  checkIndex,
+  checkMapName,
+  checkMode,
+  checkOptions,
+  describe,
+} from './validate.js';
 import { PagedViewAccessor } from './paged-accessor.js';
 import { DirectViewAccessor, type ViewAccessor } from './view-accessor.js';
 import { ViewStream } from './view-stream.js';
@@ -61,7 +69,9 @@ export interface SharedMapOptions {
   /**
    * The map's access (default `readWrite`). A `read` opener cannot write: its
    * accessors and streams refuse writes with `EACCES`, and views wider than
-   * the map's access are `EACCES`.
+   * the map's access are `EACCES`. `write` alone cannot create a map
+   * (`EINVAL`): `createNew` refuses it, and `createOrOpen` only joins a live
+   * map with it.
    */
   access?: MemoryMappedFileAccess;
   /** Which backend holds the map (default: see {@link BackendChoice}). */
@@ -91,6 +101,11 @@ function checkPagerOptions(opts: Record<string, unknown>): PagerOptions {
   }
   return { pageSize, frames };
 }
+
+/** The option names of createFromFile (an unknown one is an error, not ignored). */
+const FILE_OPTIONS = ['mode', 'capacity', 'access', 'mapName', 'backend', 'pageSize', 'cacheSize'] as const;
+/** The option names of the non-persisted factories. */
+const SHARED_OPTIONS = ['access', 'backend'] as const;
 
 /** A FileSystemFileHandle (browser), recognised by shape so that Node needs no DOM types at run time. */
 function isFileHandle(value: unknown): value is FileSystemFileHandle {
@@ -179,30 +194,38 @@ export class MemoryMappedFile {
     return new MemoryMappedFile(backend.openFile(target, mode, capacity, access, pager), backend, target, null, access);
   }
 
+  /**
+   * Validates every argument first, then checks the environment (a named
+   * persisted map, the backend's availability), as .NET does, so that a bad
+   * call gives the same error whatever the machine's state.
+   */
   static #fileArguments(
     path: unknown,
     options: unknown,
   ): [string | FileSystemFileHandle, FileMode, number, MemoryMappedFileAccess, PagerOptions, Backend] {
     const target = checkPath(path);
-    const opts = checkObject(options, 'options');
+    const opts = checkOptions(options, 'options', FILE_OPTIONS);
     const mode = opts.mode === undefined ? 'open' : checkMode(opts.mode);
     const capacity = opts.capacity === undefined ? 0 : checkIndex(opts.capacity, 'capacity');
-    const access = opts.access === undefined ? 'readWrite' : checkAccess(opts.access);
-    if (opts.mapName !== undefined && opts.mapName !== null) {
-      if (typeof opts.mapName !== 'string') throw typeError(`mapName must be a string or null, got ${describe(opts.mapName)}`);
+    const access = checkCreatingAccess(opts.access === undefined ? 'readWrite' : checkAccess(opts.access));
+    const named = opts.mapName !== undefined && opts.mapName !== null && checkMapName(opts.mapName);
+    const pager = checkPagerOptions(opts);
+    const requested = checkBackendName(opts.backend);
+    if (named) {
       throw new MemmapError(
         'EUNSUPPORTED',
         'a persisted map cannot be named on POSIX systems (as in .NET on Linux and macOS); map the same path in each process',
       );
     }
-    const pager = checkPagerOptions(opts);
-    return [target, mode, capacity, access, pager, chooseBackend(opts.backend)];
+    return [target, mode, capacity, access, pager, chooseBackend(requested)];
   }
 
+  /** Opens a non-persisted map: the options are validated, then the backend is chosen. */
   static #openShared(mode: SharedMode, mapName: string | null, capacity: number, options: unknown): MemoryMappedFile {
-    const opts = checkObject(options, 'options');
-    const access = opts.access === undefined ? 'readWrite' : checkAccess(opts.access);
-    const backend = chooseBackend(opts.backend);
+    const opts = checkOptions(options, 'options', SHARED_OPTIONS);
+    let access = opts.access === undefined ? 'readWrite' : checkAccess(opts.access);
+    if (mode === 'createNew') access = checkCreatingAccess(access);
+    const backend = chooseBackend(checkBackendName(opts.backend));
     return new MemoryMappedFile(backend.openShared(mapName, mode, capacity, access), backend, null, mapName, access);
   }
 
@@ -279,11 +302,12 @@ export class MemoryMappedFile {
     return this.#granularity;
   }
 
+  /** Validates a view's arguments, then the map's state, then the range (.NET's order). */
   #resolveView(offset: unknown, size: unknown, access: unknown): [number, number, MemoryMappedFileAccess] {
-    if (this.#closed) throw closedError('memory-mapped file');
     const off = checkIndex(offset, 'offset');
     const len = checkIndex(size, 'size');
     const acc = access === undefined ? this.access : checkAccess(access);
+    if (this.#closed) throw closedError('memory-mapped file');
     if (off >= this.capacity) {
       throw rangeError(`offset ${off} is not below the map's capacity ${this.capacity}`);
     }

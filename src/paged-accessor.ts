@@ -214,86 +214,84 @@ export class PagedViewAccessor extends ViewAccessor {
     return a >= 0 ? this.#mem.dv.getBigUint64(a, true) : this.#load(position, 8).getBigUint64(0, true);
   }
 
-  // A value that is not a number (or bigint) is converted before the address
-  // is computed: its valueOf is user code that may close the view.
   writeBoolean(position: number, value: boolean): void {
     this.#mem.u8[this.#at(position, 1, this.w1, true)] = value ? 1 : 0;
   }
   writeInt8(position: number, value: number): void {
-    if (typeof value !== 'number') value = +value;
+    if (typeof value !== 'number') this.fail(position, 1, true, value, 'number');
     this.#mem.dv.setInt8(this.#at(position, 1, this.w1, true), value);
   }
   writeUint8(position: number, value: number): void {
-    if (typeof value !== 'number') value = +value;
+    if (typeof value !== 'number') this.fail(position, 1, true, value, 'number');
     this.#mem.u8[this.#at(position, 1, this.w1, true)] = value;
   }
   writeInt16(position: number, value: number): void {
-    if (typeof value !== 'number') value = +value;
     let a = this.#fastW(position, this.#g2, this.#pageMask - 1);
-    if (a >= 0) return this.#mem.dv.setInt16(a, value, true);
+    if (a >= 0 && typeof value === 'number') return this.#mem.dv.setInt16(a, value, true);
+    if (typeof value !== 'number') this.fail(position, 2, true, value, 'number');
     a = this.#at(position, 2, this.w2, true);
     if (a >= 0) return this.#mem.dv.setInt16(a, value, true);
     this.#scratchView.setInt16(0, value, true);
     this.#store(position, 2);
   }
   writeUint16(position: number, value: number): void {
-    if (typeof value !== 'number') value = +value;
     let a = this.#fastW(position, this.#g2, this.#pageMask - 1);
-    if (a >= 0) return this.#mem.dv.setUint16(a, value, true);
+    if (a >= 0 && typeof value === 'number') return this.#mem.dv.setUint16(a, value, true);
+    if (typeof value !== 'number') this.fail(position, 2, true, value, 'number');
     a = this.#at(position, 2, this.w2, true);
     if (a >= 0) return this.#mem.dv.setUint16(a, value, true);
     this.#scratchView.setUint16(0, value, true);
     this.#store(position, 2);
   }
   writeInt32(position: number, value: number): void {
-    if (typeof value !== 'number') value = +value;
     let a = this.#fastW(position, this.#g4, this.#pageMask - 3);
-    if (a >= 0) return this.#mem.dv.setInt32(a, value, true);
+    if (a >= 0 && typeof value === 'number') return this.#mem.dv.setInt32(a, value, true);
+    if (typeof value !== 'number') this.fail(position, 4, true, value, 'number');
     a = this.#at(position, 4, this.w4, true);
     if (a >= 0) return this.#mem.dv.setInt32(a, value, true);
     this.#scratchView.setInt32(0, value, true);
     this.#store(position, 4);
   }
   writeUint32(position: number, value: number): void {
-    if (typeof value !== 'number') value = +value;
     let a = this.#fastW(position, this.#g4, this.#pageMask - 3);
-    if (a >= 0) return this.#mem.dv.setUint32(a, value, true);
+    if (a >= 0 && typeof value === 'number') return this.#mem.dv.setUint32(a, value, true);
+    if (typeof value !== 'number') this.fail(position, 4, true, value, 'number');
     a = this.#at(position, 4, this.w4, true);
     if (a >= 0) return this.#mem.dv.setUint32(a, value, true);
     this.#scratchView.setUint32(0, value, true);
     this.#store(position, 4);
   }
   writeFloat32(position: number, value: number): void {
-    if (typeof value !== 'number') value = +value;
     let a = this.#fastW(position, this.#g4, this.#pageMask - 3);
-    if (a >= 0) return this.#mem.dv.setFloat32(a, value, true);
+    if (a >= 0 && typeof value === 'number') return this.#mem.dv.setFloat32(a, value, true);
+    if (typeof value !== 'number') this.fail(position, 4, true, value, 'number');
     a = this.#at(position, 4, this.w4, true);
     if (a >= 0) return this.#mem.dv.setFloat32(a, value, true);
     this.#scratchView.setFloat32(0, value, true);
     this.#store(position, 4);
   }
   writeFloat64(position: number, value: number): void {
-    if (typeof value !== 'number') value = +value;
     let a = this.#fastW(position, this.#g8, this.#pageMask - 7);
-    if (a >= 0) return this.#mem.dv.setFloat64(a, value, true);
+    if (a >= 0 && typeof value === 'number') return this.#mem.dv.setFloat64(a, value, true);
+    if (typeof value !== 'number') this.fail(position, 8, true, value, 'number');
     a = this.#at(position, 8, this.w8, true);
     if (a >= 0) return this.#mem.dv.setFloat64(a, value, true);
     this.#scratchView.setFloat64(0, value, true);
     this.#store(position, 8);
   }
   writeBigInt64(position: number, value: bigint): void {
-    if (typeof value !== 'bigint') value = BigInt.asIntN(64, value);
     let a = this.#fastW(position, this.#g8, this.#pageMask - 7);
-    if (a >= 0) return this.#mem.dv.setBigInt64(a, value, true);
+    if (a >= 0 && typeof value === 'bigint') return this.#mem.dv.setBigInt64(a, value, true);
+    if (typeof value !== 'bigint') this.fail(position, 8, true, value, 'bigint');
     a = this.#at(position, 8, this.w8, true);
     if (a >= 0) return this.#mem.dv.setBigInt64(a, value, true);
     this.#scratchView.setBigInt64(0, value, true);
     this.#store(position, 8);
   }
   writeBigUint64(position: number, value: bigint): void {
-    if (typeof value !== 'bigint') value = BigInt.asUintN(64, value);
     let a = this.#fastW(position, this.#g8, this.#pageMask - 7);
-    if (a >= 0) return this.#mem.dv.setBigUint64(a, value, true);
+    if (a >= 0 && typeof value === 'bigint') return this.#mem.dv.setBigUint64(a, value, true);
+    if (typeof value !== 'bigint') this.fail(position, 8, true, value, 'bigint');
     a = this.#at(position, 8, this.w8, true);
     if (a >= 0) return this.#mem.dv.setBigUint64(a, value, true);
     this.#scratchView.setBigUint64(0, value, true);

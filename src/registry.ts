@@ -30,18 +30,24 @@ export function registerBackend(backend: Backend, unavailable: () => string | nu
   registered.push({ backend, unavailable });
 }
 
-export function chooseBackend(requested: unknown): Backend {
-  let name = requested;
+/** The `backend` option: undefined, or the name of a backend of this platform (an argument check). */
+export function checkBackendName(requested: unknown): BackendName | undefined {
+  if (requested === undefined || registered.some((r) => r.backend.name === requested)) {
+    return requested as BackendName | undefined;
+  }
+  throw typeError(
+    `backend must be one of ${registered.map((r) => `'${r.backend.name}'`).join(', ')}, got ${describe(requested)}`,
+  );
+}
+
+/** The backend to use: the one asked for (see {@link BackendChoice}), if it can run here. */
+export function chooseBackend(requested: BackendName | undefined): Backend {
+  let name: unknown = requested;
   if (name === undefined && typeof process !== 'undefined' && process.env?.MEMMAP_BACKEND) {
-    name = process.env.MEMMAP_BACKEND;
+    name = checkBackendName(process.env.MEMMAP_BACKEND);
   }
   if (name !== undefined) {
-    const entry = registered.find((r) => r.backend.name === name);
-    if (!entry) {
-      throw typeError(
-        `backend must be one of ${registered.map((r) => `'${r.backend.name}'`).join(', ')}, got ${describe(name)}`,
-      );
-    }
+    const entry = registered.find((r) => r.backend.name === name) as RegisteredBackend;
     const why = entry.unavailable();
     if (why !== null) throw new MemmapError('EUNSUPPORTED', `the ${entry.backend.name} backend is unavailable: ${why}`);
     return entry.backend;
@@ -54,4 +60,3 @@ export function chooseBackend(requested: unknown): Backend {
   }
   throw new MemmapError('EUNSUPPORTED', `no memmap backend is available here (${reasons.join('; ')})`);
 }
-

@@ -51,12 +51,33 @@ export function checkMode(value: unknown): FileMode {
   return value as FileMode;
 }
 
-export function checkObject(value: unknown, name: string): Record<string, unknown> {
+/**
+ * An options object (undefined = none) whose own keys are all in `known`: a
+ * misspelt option (`capactiy`) is an error naming it, not silently ignored.
+ */
+export function checkOptions(value: unknown, name: string, known: readonly string[]): Record<string, unknown> {
   if (value === undefined) return {};
   if (value === null || typeof value !== 'object') {
     throw typeError(`${name} must be an object, got ${describe(value)}`);
   }
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      throw typeError(`${name} has no option '${key}'; the options are ${known.join(', ')}`);
+    }
+  }
   return value as Record<string, unknown>;
+}
+
+/** Why access `write` alone never makes a map (as in .NET). */
+export const WRITE_CANNOT_CREATE = "access 'write' cannot create a map (it could never be read): ask for 'readWrite'";
+
+/**
+ * Refuses access `write` for a map that may be created: a map made with it
+ * could never be read (the cores refuse it too).
+ */
+export function checkCreatingAccess(access: MemoryMappedFileAccess): MemoryMappedFileAccess {
+  if (access === 'write') throw new MemmapError('EINVAL', WRITE_CANNOT_CREATE);
+  return access;
 }
 
 export function describe(value: unknown): string {
@@ -74,9 +95,14 @@ export function describe(value: unknown): string {
  */
 export const MAX_MAP_NAME_BYTES = typeof process !== 'undefined' && process.platform === 'darwin' ? 30 : 255;
 
+/** A UTF-16 surrogate without its other half. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /**
  * A map name: a non-empty string without '/' or NUL, not '.' or '..', of at
- * most MAX_MAP_NAME_BYTES UTF-8 bytes (ENAMETOOLONG beyond).
+ * most MAX_MAP_NAME_BYTES UTF-8 bytes (ENAMETOOLONG beyond). Lone surrogates
+ * are refused: UTF-8 has no encoding for them (each becomes U+FFFD), so two
+ * different names would name one map.
  */
 export function checkMapName(value: unknown): string {
   if (typeof value !== 'string') throw typeError(`mapName must be a string, got ${describe(value)}`);
@@ -84,6 +110,12 @@ export function checkMapName(value: unknown): string {
   if (value.includes('/')) throw typeError(`mapName must not contain '/', got ${describe(value)}`);
   if (value.includes('\0')) throw typeError('mapName must not contain NUL characters');
   if (value === '.' || value === '..') throw typeError(`mapName must not be '${value}'`);
+  const lone = LONE_SURROGATE.exec(value);
+  if (lone) {
+    throw typeError(
+      `mapName must be well-formed UTF-16: a lone surrogate U+${lone[0].charCodeAt(0).toString(16).toUpperCase()} at index ${lone.index} would become U+FFFD in UTF-8`,
+    );
+  }
   const bytes = new TextEncoder().encode(value).length;
   if (bytes > MAX_MAP_NAME_BYTES) {
     throw new MemmapError(

@@ -10,8 +10,10 @@
  * forbids the operation or the view is closed), so `position >>> 0 !==
  * position || position > limit` rejects non-integers, negatives,
  * out-of-range positions, forbidden accesses and closed views at once; the
- * slow path then works out which error to throw. There is no call into the
- * backend per access.
+ * slow path then works out which error to throw. Typed writes also check
+ * the value's type (a number, or a bigint for 64-bit integers) and never
+ * convert it, so no user code (valueOf) runs in the middle of a write. There
+ * is no call into the backend per access.
  *
  * @module
  */
@@ -20,7 +22,7 @@ import type { BackendView } from './backend.js';
 import { windowOf, type ByteWindow } from './byte-window.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
 import { accessCanRead, accessCanWrite, type MemoryMappedFileAccess } from './types.js';
-import { checkIndex } from './validate.js';
+import { checkIndex, describe } from './validate.js';
 
 /** Any typed array (not a DataView) that readArray/writeArray copy to or from. */
 export type TypedArray =
@@ -146,8 +148,13 @@ export abstract class ViewAccessor {
   abstract writeBigInt64(position: number, value: bigint): void;
   abstract writeBigUint64(position: number, value: bigint): void;
 
-  /** Works out and throws the error of a position that failed a fast-path check. */
-  protected fail(position: unknown, width: number, write: boolean): never {
+  /**
+   * Works out and throws the error of a call that failed a fast-path check,
+   * in .NET's order: closed, access, position; then, for a typed write given
+   * `type`, the value's type (a `TypeError`, code `EINVAL`: values are never
+   * converted, so no user code runs inside a write).
+   */
+  protected fail(position: unknown, width: number, write: boolean, value?: unknown, type?: 'number' | 'bigint'): never {
     if (this.isClosed) throw closedError('view accessor');
     if (write && !this.canWrite) {
       throw new MemmapError('EACCES', `cannot write through a view opened with '${this.access}' access`);
@@ -156,9 +163,10 @@ export abstract class ViewAccessor {
       throw new MemmapError('EACCES', `cannot read through a view opened with '${this.access}' access`);
     }
     const pos = checkIndex(position, 'position');
-    throw rangeError(
-      `position ${pos} + ${width} bytes is beyond the view's capacity ${this.capacity}`,
-    );
+    if (type === undefined || pos > this.capacity - width) {
+      throw rangeError(`position ${pos} + ${width} bytes is beyond the view's capacity ${this.capacity}`);
+    }
+    throw typeError(`value must be a ${type}, got ${describe(value)}`);
   }
 
   /**
@@ -166,14 +174,14 @@ export abstract class ViewAccessor {
    * Reads at most `count` elements (default: to the array's end) and stops at
    * the view's end; returns the number of elements read (0 at the end).
    * Elements are little-endian (the byte order of every host Node runs on).
+   * The array arguments are checked before the view's state, as in .NET.
    */
   readArray(position: number, array: TypedArray, offset = 0, count?: number): number {
-    // Every argument first (reading them runs no user code), then the state, then the copy.
+    // The array is read through the built-in getters: no getter of the caller's runs inside the call.
     const target = typedArrayParts(array, 'array');
     const want = checkArraySpan(target.length, offset, count);
-    const at = checkIndex(position, 'position');
     if (this.isClosed || !this.canRead) this.fail(position, 0, false);
-    const pos = this.checkPosition(at);
+    const pos = this.checkPosition(position);
     const n = Math.min(want, Math.floor((this.capacity - pos) / target.bytesPerElement));
     if (n === 0) return 0;
     this.window.read(pos, bytesOf(target, offset, n));
@@ -183,14 +191,14 @@ export abstract class ViewAccessor {
   /**
    * Copies `count` elements (default: to the array's end) of `array[offset ..]`
    * into the view at `position` and returns `count`. Writes all or nothing: a
-   * span that does not fit in the view is a RangeError (`ERANGE`).
+   * span that does not fit in the view is a RangeError (`ERANGE`). The array
+   * arguments are checked before the view's state, as in .NET.
    */
   writeArray(position: number, array: TypedArray, offset = 0, count?: number): number {
     const source = typedArrayParts(array, 'array');
     const n = checkArraySpan(source.length, offset, count);
-    const at = checkIndex(position, 'position');
     if (this.isClosed || !this.canWrite) this.fail(position, 0, true);
-    const pos = this.checkPosition(at);
+    const pos = this.checkPosition(position);
     const bpe = source.bytesPerElement;
     if (pos + n * bpe > this.capacity) {
       throw rangeError(
@@ -213,14 +221,13 @@ export abstract class ViewAccessor {
    * inside `fn` is `EBUSY` (it could grow WASM memory under the bytes).
    */
   withBytes<T>(position: number, length: number, fn: (bytes: Uint8Array) => T): T {
-    const at = checkIndex(position, 'position');
+    const pos = this.checkPosition(position);
     const len = checkIndex(length, 'length');
-    if (typeof fn !== 'function') throw typeError('fn must be a function');
-    if (this.isClosed) throw closedError('view accessor');
-    const pos = this.checkPosition(at);
     if (pos + len > this.capacity) {
       throw rangeError(`position ${pos} + length ${len} is beyond the view's capacity ${this.capacity}`);
     }
+    if (typeof fn !== 'function') throw typeError('fn must be a function');
+    if (this.isClosed) throw closedError('view accessor');
     return this.window.withBytes(pos, len, this.canWrite, fn);
   }
 
@@ -340,8 +347,6 @@ export class DirectViewAccessor extends ViewAccessor {
     return this.#dv.getBigUint64(position, true);
   }
 
-  // A value that is not a number (or bigint) is converted before the checks:
-  // its valueOf is user code that may close the view.
   writeBoolean(position: number, value: boolean): void {
     if (typeof position !== 'number' || position >>> 0 !== position || position > this.w1) {
       this.fail(position, 1, true);
@@ -349,72 +354,92 @@ export class DirectViewAccessor extends ViewAccessor {
     this.#bytes[position] = value ? 1 : 0;
   }
   writeInt8(position: number, value: number): void {
-    if (typeof value !== 'number') value = +value;
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.w1) {
-      this.fail(position, 1, true);
+    if (
+      typeof position !== 'number' || position >>> 0 !== position || position > this.w1 ||
+      typeof value !== 'number'
+    ) {
+      this.fail(position, 1, true, value, 'number');
     }
     this.#dv.setInt8(position, value);
   }
   writeUint8(position: number, value: number): void {
-    if (typeof value !== 'number') value = +value;
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.w1) {
-      this.fail(position, 1, true);
+    if (
+      typeof position !== 'number' || position >>> 0 !== position || position > this.w1 ||
+      typeof value !== 'number'
+    ) {
+      this.fail(position, 1, true, value, 'number');
     }
     this.#bytes[position] = value;
   }
   writeInt16(position: number, value: number): void {
-    if (typeof value !== 'number') value = +value;
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.w2) {
-      this.fail(position, 2, true);
+    if (
+      typeof position !== 'number' || position >>> 0 !== position || position > this.w2 ||
+      typeof value !== 'number'
+    ) {
+      this.fail(position, 2, true, value, 'number');
     }
     this.#dv.setInt16(position, value, true);
   }
   writeUint16(position: number, value: number): void {
-    if (typeof value !== 'number') value = +value;
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.w2) {
-      this.fail(position, 2, true);
+    if (
+      typeof position !== 'number' || position >>> 0 !== position || position > this.w2 ||
+      typeof value !== 'number'
+    ) {
+      this.fail(position, 2, true, value, 'number');
     }
     this.#dv.setUint16(position, value, true);
   }
   writeInt32(position: number, value: number): void {
-    if (typeof value !== 'number') value = +value;
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.w4) {
-      this.fail(position, 4, true);
+    if (
+      typeof position !== 'number' || position >>> 0 !== position || position > this.w4 ||
+      typeof value !== 'number'
+    ) {
+      this.fail(position, 4, true, value, 'number');
     }
     this.#dv.setInt32(position, value, true);
   }
   writeUint32(position: number, value: number): void {
-    if (typeof value !== 'number') value = +value;
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.w4) {
-      this.fail(position, 4, true);
+    if (
+      typeof position !== 'number' || position >>> 0 !== position || position > this.w4 ||
+      typeof value !== 'number'
+    ) {
+      this.fail(position, 4, true, value, 'number');
     }
     this.#dv.setUint32(position, value, true);
   }
   writeFloat32(position: number, value: number): void {
-    if (typeof value !== 'number') value = +value;
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.w4) {
-      this.fail(position, 4, true);
+    if (
+      typeof position !== 'number' || position >>> 0 !== position || position > this.w4 ||
+      typeof value !== 'number'
+    ) {
+      this.fail(position, 4, true, value, 'number');
     }
     this.#dv.setFloat32(position, value, true);
   }
   writeFloat64(position: number, value: number): void {
-    if (typeof value !== 'number') value = +value;
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.w8) {
-      this.fail(position, 8, true);
+    if (
+      typeof position !== 'number' || position >>> 0 !== position || position > this.w8 ||
+      typeof value !== 'number'
+    ) {
+      this.fail(position, 8, true, value, 'number');
     }
     this.#dv.setFloat64(position, value, true);
   }
   writeBigInt64(position: number, value: bigint): void {
-    if (typeof value !== 'bigint') value = BigInt.asIntN(64, value);
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.w8) {
-      this.fail(position, 8, true);
+    if (
+      typeof position !== 'number' || position >>> 0 !== position || position > this.w8 ||
+      typeof value !== 'bigint'
+    ) {
+      this.fail(position, 8, true, value, 'bigint');
     }
     this.#dv.setBigInt64(position, value, true);
   }
   writeBigUint64(position: number, value: bigint): void {
-    if (typeof value !== 'bigint') value = BigInt.asUintN(64, value);
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.w8) {
-      this.fail(position, 8, true);
+    if (
+      typeof position !== 'number' || position >>> 0 !== position || position > this.w8 ||
+      typeof value !== 'bigint'
+    ) {
+      this.fail(position, 8, true, value, 'bigint');
     }
     this.#dv.setBigUint64(position, value, true);
   }

@@ -19,7 +19,7 @@ import { windowOf, type ByteWindow } from './byte-window.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
 import { accessCanRead, accessCanWrite, type MemoryMappedFileAccess, type SeekOrigin } from './types.js';
 import { checkArraySpan } from './view-accessor.js';
-import { checkIndex, checkSignedIndex, describe } from './validate.js';
+import { checkIndex, checkOptions, checkSignedIndex, describe } from './validate.js';
 
 /** Options of the stream conversions. */
 export interface StreamConversionOptions {
@@ -41,8 +41,9 @@ export function registerNodeStreams(factory: NodeStreamFactory): void {
 }
 
 function chunkSizeOf(options: StreamConversionOptions | undefined): number {
-  if (options?.chunkSize === undefined) return 65536;
-  const n = checkIndex(options.chunkSize, 'chunkSize');
+  const opts = checkOptions(options, 'options', ['chunkSize']);
+  if (opts.chunkSize === undefined) return 65536;
+  const n = checkIndex(opts.chunkSize, 'chunkSize');
   if (n === 0) throw rangeError('chunkSize must be at least 1');
   return n;
 }
@@ -50,8 +51,6 @@ function chunkSizeOf(options: StreamConversionOptions | undefined): number {
 export class ViewStream {
   /** The view's offset in the map, in bytes. */
   readonly offset: number;
-  /** The stream's fixed length: the view's size in bytes. */
-  readonly length: number;
   /** offset modulo the allocation granularity. */
   readonly pointerOffset: number;
   /** The view's access. */
@@ -63,6 +62,7 @@ export class ViewStream {
 
   #view: BackendView;
   #window: ByteWindow;
+  #length: number;
   #one = new Uint8Array(1);
   #position = 0;
   #closed = false;
@@ -72,7 +72,7 @@ export class ViewStream {
     this.#view = view;
     this.#window = windowOf(view);
     this.offset = offset;
-    this.length = view.size;
+    this.#length = view.size;
     this.pointerOffset = view.pointerOffset;
     this.access = access;
     this.canRead = accessCanRead(access);
@@ -83,6 +83,12 @@ export class ViewStream {
     return this.#closed;
   }
 
+  /** The stream's fixed length: the view's size in bytes. */
+  get length(): number {
+    if (this.#closed) throw closedError('view stream');
+    return this.#length;
+  }
+
   /** The current position; may be set anywhere at or after 0 (past the end too). */
   get position(): number {
     if (this.#closed) throw closedError('view stream');
@@ -90,8 +96,9 @@ export class ViewStream {
   }
 
   set position(value: number) {
+    const next = checkIndex(value, 'position');
     if (this.#closed) throw closedError('view stream');
-    this.#position = checkIndex(value, 'position');
+    this.#position = next;
   }
 
   #checkRead(): void {
@@ -111,7 +118,8 @@ export class ViewStream {
   /**
    * Reads up to `count` bytes (default: to the buffer's end) into
    * `buffer[offset ..]`, advances the position and returns the number of
-   * bytes read: 0 at or past the end.
+   * bytes read: 0 at or past the end. The arguments are checked before the
+   * stream's state, as in .NET.
    */
   read(buffer: ArrayBufferView, offset = 0, count?: number): number {
     // Arguments first (reading them runs no user code), then the state, then the copy.
@@ -119,7 +127,7 @@ export class ViewStream {
     const want = checkArraySpan(target.length, offset, count);
     this.#checkRead();
     const pos = this.#position;
-    const n = pos >= this.length ? 0 : Math.min(want, this.length - pos);
+    const n = pos >= this.#length ? 0 : Math.min(want, this.#length - pos);
     if (n > 0) {
       this.#window.read(pos, bytesOf(target, offset, n));
       this.#position = pos + n;
@@ -131,7 +139,7 @@ export class ViewStream {
   readByte(): number {
     this.#checkRead();
     const pos = this.#position;
-    if (pos >= this.length) return -1;
+    if (pos >= this.#length) return -1;
     this.#window.read(pos, this.#one);
     this.#position = pos + 1;
     return this.#one[0] as number;
@@ -140,7 +148,8 @@ export class ViewStream {
   /**
    * Writes `count` bytes (default: to the buffer's end) of `buffer[offset ..]`
    * at the position and advances it. All or nothing: when they do not fit
-   * before the end, nothing is written and `ENOSPC` is thrown.
+   * before the end, nothing is written and `ENOSPC` is thrown. The arguments
+   * are checked before the stream's state and access, as in .NET.
    */
   write(buffer: ArrayBufferView, offset = 0, count?: number): void {
     const source = viewParts(buffer, 'buffer');
@@ -148,10 +157,10 @@ export class ViewStream {
     this.#checkWrite();
     const pos = this.#position;
     if (n === 0) return;
-    if (pos + n > this.length) {
+    if (pos + n > this.#length) {
       throw new MemmapError(
         'ENOSPC',
-        `a view stream has a fixed length of ${this.length} bytes: cannot write ${n} bytes at position ${pos}`,
+        `a view stream has a fixed length of ${this.#length} bytes: cannot write ${n} bytes at position ${pos}`,
       );
     }
     this.#window.write(pos, bytesOf(source, offset, n));
@@ -160,11 +169,12 @@ export class ViewStream {
 
   /** Writes one byte (its low 8 bits) and advances; `ENOSPC` at or past the end. */
   writeByte(value: number): void {
-    if (typeof value !== 'number') value = +value; // before the checks: a valueOf may close the stream
+    // Checked, never converted (as typed writes): no valueOf of the caller's runs inside the call.
+    if (typeof value !== 'number') throw typeError(`value must be a number, got ${describe(value)}`);
     this.#checkWrite();
     const pos = this.#position;
-    if (pos >= this.length) {
-      throw new MemmapError('ENOSPC', `a view stream has a fixed length of ${this.length} bytes`);
+    if (pos >= this.#length) {
+      throw new MemmapError('ENOSPC', `a view stream has a fixed length of ${this.#length} bytes`);
     }
     this.#one[0] = value;
     this.#window.write(pos, this.#one);
@@ -181,7 +191,7 @@ export class ViewStream {
     let base: number;
     if (origin === 'begin') base = 0;
     else if (origin === 'current') base = this.#position;
-    else if (origin === 'end') base = this.length;
+    else if (origin === 'end') base = this.#length;
     else throw typeError(`origin must be 'begin', 'current' or 'end', got ${describe(origin)}`);
     const next = base + delta;
     if (next < 0) throw rangeError(`cannot seek to ${next}, before the beginning of the stream`);
@@ -190,8 +200,12 @@ export class ViewStream {
     return next;
   }
 
-  /** Always fails: a view stream's length is fixed (`EUNSUPPORTED`), as in .NET. */
-  setLength(_length: number): never {
+  /**
+   * Always fails: a view stream's length is fixed (`EUNSUPPORTED`), as in
+   * .NET; a bad `length` is an argument error first.
+   */
+  setLength(length: number): never {
+    checkIndex(length, 'length');
     if (this.#closed) throw closedError('view stream');
     throw new MemmapError('EUNSUPPORTED', 'a view stream has a fixed length; map a larger view instead');
   }
@@ -208,7 +222,7 @@ export class ViewStream {
     this.#checkRead();
     return new ReadableStream<Uint8Array>({
       pull: (controller) => {
-        const chunk = new Uint8Array(Math.max(0, Math.min(chunkSize, this.length - this.#position)));
+        const chunk = new Uint8Array(Math.max(0, Math.min(chunkSize, this.#length - this.#position)));
         const n = chunk.length === 0 ? 0 : this.read(chunk);
         if (n === 0) controller.close();
         else controller.enqueue(chunk);

@@ -503,7 +503,7 @@ describe('WASM core (wasm/memmap.wasm)', () => {
       fs.writeFileSync(file, patternBytes(100));
       assert.throws(() => faulty.openPaged(file, 'open', 50, 'readWrite'), {
         code: 'ERANGE',
-        message: `ERANGE: out of range, open '${file}'`,
+        message: `ERANGE: capacity 50 is below the file's size 100, open '${file}'`,
       });
     });
   });

@@ -10,6 +10,9 @@
  *   - one OPFS file opened at once and by different spellings (one handle, one cache);
  *   - the browser entry's configure/ready/useSharedArena errors;
  *   - two workers sharing a named map with the page, counting with Atomics;
+ *   - the page's shared arena: a worker that has not adopted it gets a clear
+ *     error, and a worker terminated while it holds the arena's lock does not
+ *     hang the page;
  *   - the clear errors on the main thread and without cross-origin isolation.
  * Chromium runs once, while this file loads (top-level await); each result
  * becomes a test of its own below.
@@ -66,6 +69,7 @@ async function runChromium(): Promise<Group[]> {
     await page.waitForFunction(() => typeof (globalThis as { memmapTest?: unknown }).memmapTest === 'function');
     groups.push({ title: 'persistence', results: [...written, ...(await run('persist-check'))] });
     groups.push({ title: 'named maps shared with workers', results: await run('shared-count') });
+    groups.push({ title: "the page's shared arena", results: await run('arena') });
     groups.push({ title: 'the main thread', results: await run('main-thread') });
     await open(`${server.url}/no-coi/test/browser/index.html`);
     groups.push({ title: 'a page without cross-origin isolation', results: await run('no-isolation') });

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { MemoryMappedFile } from '../node/index.js';
-import { nodeArena } from '../wasm/node-platform.js';
+import { nodeArena } from '../wasm/node-arena.js';
 
 describe('the wasm shared arena at its limits', () => {
   const wasm = { backend: 'wasm' } as const;

@@ -49,6 +49,9 @@ EMSCRIPTEN_KEEPALIVE const char *mm_wasm_error_name(int code) { return mm_err_na
 /* The message of a code, NUL-terminated. */
 EMSCRIPTEN_KEEPALIVE const char *mm_wasm_error_message(int code) { return mm_strerror(code); }
 
+/* Why the last failed open failed (mm_error_detail), NUL-terminated; "" when it has nothing to add. */
+EMSCRIPTEN_KEEPALIVE const char *mm_wasm_error_detail(void) { return mm_error_detail(); }
+
 /* A double that must hold a non-negative integer up to 2^53, as uint64_t. */
 static int mm__u64(double d, uint64_t *out) {
   if (!(d >= 0)) return MM_EINVAL;

@@ -46,6 +46,7 @@ interface CoreExports {
   mm_wasm_error_code(i: number): number;
   mm_wasm_error_name(code: number): number;
   mm_wasm_error_message(code: number): number;
+  mm_wasm_error_detail(): number;
   mm_wasm_paged_open(path: number, pathLen: number, mode: number, capacity: number, access: number,
     pageSize: number, frameCount: number, out: number): number;
   mm_wasm_paged_capacity(map: number): number;
@@ -293,7 +294,7 @@ export class WasmCore {
       this.#pending = undefined;
       const rc = this.#x.mm_wasm_paged_open(ptr, encoded.length, MODE_VALUES.indexOf(mode), capacity,
         ACCESS_VALUES.indexOf(access), pageSize, frameCount, this.#scratch);
-      if (rc < 0) throw this.#fail(rc, `open '${path}'`);
+      if (rc < 0) throw this.#fail(rc, `open '${path}'`, this.#cString(this.#x.mm_wasm_error_detail()));
       return this.#outPointer();
     } finally {
       this.#x.free(ptr);
@@ -481,8 +482,11 @@ export class WasmCore {
     return this.#codeOf(err);
   }
 
-  /** The error for a negative code: the stored host error it came from, or the core's own. */
-  #fail(code: number, context?: string): MemmapError {
+  /**
+   * The error for a negative code: the stored host error it came from, or the
+   * core's own, worded by the core's `detail` of it when there is one.
+   */
+  #fail(code: number, context?: string, detail = ''): MemmapError {
     const pending = this.#pending;
     this.#pending = undefined;
     const name = this.errorName(code);
@@ -491,7 +495,8 @@ export class WasmCore {
       Object.defineProperty(err, 'cause', { value: pending, writable: true, configurable: true });
       return err;
     }
-    return makeError(name, context === undefined ? this.errorMessage(code) : `${this.errorMessage(code)}, ${context}`);
+    const message = detail || this.errorMessage(code);
+    return makeError(name, context === undefined ? message : `${message}, ${context}`);
   }
 
   /** The window [ptr, ptr + n) of WASM memory. */

@@ -14,7 +14,11 @@
  * but a SharedArrayBuffer cannot be detached, so a `bytes` array kept from
  * before close() still shows the (possibly reused) memory.
  * Copy-on-write views copy their range when they are made and never reach
- * the map or its other views.
+ * the map or its other views. A `read` view is a window on the shared bytes
+ * like any other (a SharedArrayBuffer cannot be made read-only, and a copy
+ * would not see other threads' writes): its accessor and stream refuse
+ * writes, but a store through its `bytes` reaches the map, unlike on the
+ * native backend, where it lands in a private page.
  *
  * @module
  */
@@ -22,6 +26,7 @@ import type { BackendMap, BackendView } from '../src/backend.js';
 import { MemmapError } from '../src/errors.js';
 import type { ArenaMap, SharedArena } from './shared-arena.js';
 import { accessAllows, type MemoryMappedFileAccess, type SharedMode } from '../src/types.js';
+import { WRITE_CANNOT_CREATE } from '../src/validate.js';
 
 const GRANULARITY = 4096;
 
@@ -118,11 +123,14 @@ export function openSabMap(
   capacity: number,
   access: MemoryMappedFileAccess,
 ): BackendMap {
+  // A map made with access 'write' alone could never be read: such an opener only joins (as in the native core).
+  const joinOnly = mode !== 'openExisting' && access === 'write';
+  if (joinOnly && mode === 'createNew') throw new MemmapError('EINVAL', WRITE_CANNOT_CREATE);
   if (name === null) return anonymous(capacity, access);
   const arena = host.arena();
   let region: ArenaMap;
   try {
-    region = arena.open(name, capacity, mode !== 'openExisting', mode === 'createNew');
+    region = arena.open(name, capacity, joinOnly ? 'openExisting' : mode);
   } catch (err) {
     if ((err as MemmapError).code === 'ENOENT' && host.existsElsewhere(name)) {
       throw new MemmapError(
@@ -130,6 +138,7 @@ export function openSabMap(
         `'${name}' is a shared-memory map of another process; cross-process named maps need the native backend`,
       );
     }
+    if ((err as MemmapError).code === 'ENOENT' && joinOnly) throw new MemmapError('EINVAL', WRITE_CANNOT_CREATE);
     throw err;
   }
   const retain = () => {

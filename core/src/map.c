@@ -57,15 +57,15 @@ int mm__file_open(const char *path, mm_mode mode, uint64_t capacity, mm_access a
   *os_errno = 0;
   *handle_out = -1;
   *created_out = 0;
+  mm__detail_clear();
   if (path == NULL || path[0] == '\0') return MM_EINVAL;
   if ((unsigned)mode >= MM_MODE__COUNT || (unsigned)access >= MM_ACCESS__COUNT)
     return MM_EINVAL;
-  if (access == MM_ACCESS_WRITE) return MM_EINVAL;
-  /* A new file is empty: it needs a capacity, and write access to get it. */
-  if ((mode == MM_MODE_CREATE || mode == MM_MODE_CREATE_NEW) && capacity == 0)
-    return MM_EINVAL;
+  if (access == MM_ACCESS_WRITE)
+    return mm__detail(MM_EINVAL, "access 'write' cannot map a file (a mapping is always readable): ask for read-write", 0, 0);
+  /* A new or replaced file is empty until it is sized, which needs write access. */
   if ((mode == MM_MODE_CREATE || mode == MM_MODE_CREATE_NEW) && !mm_access_shares(access))
-    return MM_EACCES;
+    return mm__detail(MM_EACCES, "creating or replacing a file needs a writable access", 0, 0);
 
   if (mm_access_shares(access)) flags |= MM__OPEN_WRITE;
   switch (mode) {
@@ -80,12 +80,21 @@ int mm__file_open(const char *path, mm_mode mode, uint64_t capacity, mm_access a
    * MM_MODE_CREATE replaces an existing file, but only once the new capacity
    * is known to be valid; it is resized to 0 after opening rather than with
    * O_TRUNC so that a failure before that point leaves the old file alone.
+   * The capacity rules come after the open, as in .NET: what is at the path
+   * decides first (EEXIST, ENOENT, EISDIR, EACCES), whatever the capacity.
    */
   rc = mm__plat_open(path, flags, &handle, &created, os_errno);
   if (rc < 0) return rc;
 
   rc = mm__plat_size(handle, &size, os_errno);
   if (rc < 0) goto fail;
+  if (capacity == 0 && (size == 0 || mode == MM_MODE_CREATE)) {
+    rc = mm__detail(MM_EINVAL,
+                    size == 0 ? "cannot map an empty file without a capacity"
+                              : "mode create replaces the file with an empty one, which cannot be mapped without a capacity",
+                    0, 0);
+    goto fail;
+  }
   if (mode == MM_MODE_CREATE && !created) {
     /*
      * Grow first: if the file cannot reach the capacity (EFBIG, ENOSPC) the
@@ -103,13 +112,15 @@ int mm__file_open(const char *path, mm_mode mode, uint64_t capacity, mm_access a
   }
 
   if (capacity == 0) {
-    if (size == 0) { rc = MM_EINVAL; goto fail; }
     capacity = size;
   } else if (capacity < size) {
-    rc = MM_ERANGE;
+    rc = mm__detail(MM_ERANGE, "capacity % is below the file's size %", capacity, size);
     goto fail;
   } else if (capacity > size) {
-    if (!mm_access_shares(access)) { rc = MM_EACCES; goto fail; }
+    if (!mm_access_shares(access)) {
+      rc = mm__detail(MM_EACCES, "a read-only map cannot grow the file from % to % bytes", size, capacity);
+      goto fail;
+    }
     rc = mm__plat_resize(handle, capacity, os_errno);
     if (rc < 0) goto fail;
   }
@@ -157,7 +168,7 @@ static void mm__map_maybe_release(mm_map *map) {
   if (!map->closed || map->views > 0 || map->released) return;
   map->released = 1;
   if (map->kind == MM__KIND_SHARED) {
-    mm__shared_release(map);
+    mm__shared_release(map); /* the lifetime protocol; another program's object is only closed */
   } else {
     mm__plat_close(map->handle);
   }

@@ -71,6 +71,14 @@ int mm__plat_sync(void *addr, size_t length, int *os_errno);
 void mm__plat_unmap(void *addr, size_t length);
 
 /*
+ * Replaces the mapping [addr, addr + length) in place, atomically, by private
+ * anonymous zero pages (readable and writable, not charged against the
+ * commit limit), releasing the file or shared object it mapped; the range
+ * stays reserved until mm__plat_unmap. On failure the old mapping is intact.
+ */
+int mm__plat_remap_inert(void *addr, size_t length, int *os_errno);
+
+/*
  * A storage (storage.h) over the open file `handle`, for the pager. The
  * handle is borrowed: closing the storage does not close it.
  */
@@ -85,12 +93,30 @@ mm_pager_sink *mm__plat_sink(void);
 
 /*
  * Shared-memory objects. `name` is the map's name without the leading '/'.
- * A new named object is created exclusively, read-write, mode 0600.
+ * A new named object is created exclusively, read-write, with the mode that
+ * marks memmap's own objects (owner read and write, plus a bit that no
+ * program sets by accident; see mm__plat_shm_trust).
  */
 int mm__plat_shm_create(const char *name, intptr_t *handle, int *os_errno);
 
 /* Opens an existing named object, read-write when `write`, else read-only. */
 int mm__plat_shm_open(const char *name, int write, intptr_t *handle, int *os_errno);
+
+/*
+ * Whether an opened object may be joined: 0 when it belongs to the caller's
+ * effective user and grants no group or other permission, with *memmap_made
+ * set to 1 when memmap created it (its marker mode) and 0 for another
+ * program's object; MM_EACCES otherwise (an object another user could have
+ * planted or can read).
+ */
+int mm__plat_shm_trust(intptr_t handle, int *memmap_made, int *os_errno);
+
+/*
+ * The owner (id, and name into `user`, "" when unknown) and permission bits
+ * of the named object, without opening it for use (for error messages).
+ * MM_EUNSUPPORTED where the platform cannot tell.
+ */
+int mm__plat_shm_owner(const char *name, uint32_t *uid, uint32_t *mode, char *user, size_t user_size);
 
 /* Removes the name (the object lives on while handles and mappings remain). */
 void mm__plat_shm_unlink(const char *name);
@@ -102,11 +128,17 @@ int mm__plat_shm_is_named(intptr_t handle, const char *name);
 int mm__plat_anonymous(intptr_t *handle, int *os_errno);
 
 /*
- * Sizes a new shared-memory object and reserves its memory where the platform
- * can (posix_fallocate), so that running out of shared memory is MM_ENOSPC
- * now rather than SIGBUS on first touch.
+ * The most bytes a new shared-memory object could ever be given: RAM plus
+ * swap for an anonymous object; for a named one also no more than the free
+ * space of the shared-memory file system. UINT64_MAX where it cannot be told.
  */
-int mm__plat_reserve(intptr_t handle, uint64_t size, int *os_errno);
+int mm__plat_shm_room(int named, uint64_t *room, int *os_errno);
+
+/*
+ * Sizes a new shared-memory object, in time independent of the size: memory
+ * is committed when a page is first touched, like any anonymous memory.
+ */
+int mm__plat_shm_size(intptr_t handle, uint64_t size, int *os_errno);
 
 /* Advisory whole-object locks (flock(2)) of the shared-map lifetime protocol. */
 enum { MM__LOCK_SHARED = 1, MM__LOCK_EXCLUSIVE = 2, MM__LOCK_UNLOCK = 3 };

@@ -60,12 +60,26 @@ int mm_view_flush(mm_view *view, int *os_errno) {
   return mm__plat_sync(view->base, view->length, os_errno);
 }
 
-int mm_view_close(mm_view *view) {
+int mm_view_retire(mm_view *view, int *os_errno) {
+  int rc;
+  *os_errno = 0;
   if (view->closed) return 0;
+  view->closed = 1;
+  rc = mm__plat_remap_inert(view->base, view->length, os_errno);
+  if (rc < 0) return rc; /* the mapping and the map stay until mm_view_close */
+  mm__map_view_closed(view->map);
+  view->map = NULL;
+  return 0;
+}
+
+int mm_view_close(mm_view *view) {
+  if (view->base == NULL) return 0;
   mm__plat_unmap(view->base, view->length);
   view->base = NULL;
   view->closed = 1;
-  mm__map_view_closed(view->map);
-  view->map = NULL;
+  if (view->map != NULL) {
+    mm__map_view_closed(view->map);
+    view->map = NULL;
+  }
   return 0;
 }

@@ -1,11 +1,16 @@
 /*
  * mmtest.h — the tiny test harness of the core's C unit tests.
  *
- * Each test file defines `static void test_xxx(void)` functions and a main()
- * that runs them with MM_RUN(test_xxx) and ends with `return MM_TEST_END();`.
- * A failed check prints file:line and the expression, counts a failure and
- * returns from the test function; the process exits 1 if any check failed, so
- * ctest reports the file as failed.
+ * Each test file defines `static void test_xxx(void)` functions and a
+ * main(argc, argv) that starts with MM_TEST_ARGS(argc, argv), runs them with
+ * MM_RUN(test_xxx) and ends with `return MM_TEST_END();`. A failed check
+ * prints file:line and the expression, counts a failure and returns from the
+ * test function; the process exits 1 if any check failed.
+ *
+ * With an argument, the executable runs only the test of that name (and
+ * fails if it has none): core/CMakeLists.txt registers every MM_RUN(...) of a
+ * file as a ctest test of its own, so each test function is counted and
+ * reported on its own (ctest --output-junit).
  */
 #ifndef MM_TEST_H
 #define MM_TEST_H
@@ -16,6 +21,9 @@
 
 static int mm__test_failures = 0;
 static int mm__test_count = 0;
+static const char *mm__test_only = NULL; /* run only this test (argv[1]), or all */
+
+#define MM_TEST_ARGS(argc, argv) (mm__test_only = (argc) > 1 ? (argv)[1] : NULL)
 
 #define MM_CHECK(expr)                                                        \
   do {                                                                        \
@@ -38,15 +46,16 @@ static int mm__test_count = 0;
     }                                                                          \
   } while (0)
 
-#define MM_RUN(fn)                                   \
-  do {                                               \
-    int mm__before = mm__test_failures;              \
-    mm__test_count++;                                \
-    fn();                                            \
-    fprintf(stderr, "%s %s\n",                       \
-            mm__test_failures == mm__before ? "ok  " \
-                                            : "FAIL", \
-            #fn);                                    \
+#define MM_RUN(fn)                                                 \
+  do {                                                             \
+    int mm__before = mm__test_failures;                            \
+    if (mm__test_only != NULL && strcmp(mm__test_only, #fn) != 0) \
+      break;                                                       \
+    mm__test_count++;                                              \
+    fn();                                                          \
+    fprintf(stderr, "%s %s\n",                                     \
+            mm__test_failures == mm__before ? "ok  " : "FAIL",     \
+            #fn);                                                  \
   } while (0)
 
 /* Makes a fresh directory /tmp/<prefix>-XXXXXX into buf (size bytes); 0 on success. */
@@ -65,6 +74,6 @@ static inline void mm_test_rmtree(const char *dir) {
 #define MM_TEST_END()                                                     \
   (fprintf(stderr, "%d tests, %d failed\n", mm__test_count,               \
            mm__test_failures),                                            \
-   mm__test_failures ? 1 : 0)
+   mm__test_failures || mm__test_count == 0 ? 1 : 0)
 
 #endif /* MM_TEST_H */

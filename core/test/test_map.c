@@ -1,5 +1,6 @@
 /* test_map.c — persisted maps and views on the real platform (posix.c). */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -86,6 +87,37 @@ static void test_capacity_rules(void) {
   MM_CHECK(m == NULL);
 }
 
+/*
+ * What is at the path decides before the capacity rules (as in .NET), and the
+ * rules say why they refused, with the numbers (mm_error_detail).
+ */
+static void test_rule_order_and_detail(void) {
+  mm_map *m = NULL;
+  int e;
+  const char *p = path_of("order.bin");
+  write_file(p, "hello world", 11);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_CREATE_NEW, 0, MM_ACCESS_READ_WRITE, &m, &e), MM_EEXIST);
+  MM_CHECK_EQ(mm_map_open_file(dir, MM_MODE_CREATE_NEW, 0, MM_ACCESS_READ_WRITE, &m, &e), MM_EEXIST);
+  MM_CHECK_EQ(mm_map_open_file(dir, MM_MODE_CREATE, 0, MM_ACCESS_READ_WRITE, &m, &e), MM_EISDIR);
+  /* create with capacity 0 would empty the file: refused, and the file is left whole */
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_CREATE, 0, MM_ACCESS_READ_WRITE, &m, &e), MM_EINVAL);
+  MM_CHECK(strstr(mm_error_detail(), "mode create replaces the file with an empty one") != NULL);
+  MM_CHECK_EQ(file_size(p), 11);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_OPEN, 5, MM_ACCESS_READ_WRITE, &m, &e), MM_ERANGE);
+  MM_CHECK_EQ(strcmp(mm_error_detail(), "capacity 5 is below the file's size 11"), 0);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_OPEN, 100, MM_ACCESS_READ, &m, &e), MM_EACCES);
+  MM_CHECK_EQ(strcmp(mm_error_detail(), "a read-only map cannot grow the file from 11 to 100 bytes"), 0);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_OPEN, 0, MM_ACCESS_READ, &m, &e), 0);
+  MM_CHECK_EQ(mm_error_detail()[0], '\0');
+  mm_map_free(m);
+  write_file(p, "", 0);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_OPEN, 0, MM_ACCESS_READ, &m, &e), MM_EINVAL);
+  MM_CHECK_EQ(strcmp(mm_error_detail(), "cannot map an empty file without a capacity"), 0);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_OPEN, 18446744073709551615ull, MM_ACCESS_READ, &m, &e), MM_EACCES);
+  MM_CHECK_EQ(strcmp(mm_error_detail(), "a read-only map cannot grow the file from 0 to 18446744073709551615 bytes"), 0);
+  unlink(p);
+}
+
 static void test_views(void) {
   mm_map *m = NULL;
   mm_view v, w, c, scratch;
@@ -161,6 +193,63 @@ static void test_access_table(void) {
   MM_CHECK(!mm_access_allows(MM_ACCESS_READ_WRITE, MM_ACCESS_READ_EXECUTE));
 }
 
+/* Counts the mappings of `path` in this process (/proc/self/maps). */
+static int mappings_of(const char *path) {
+  char line[1024], real[PATH_MAX];
+  int n = 0;
+  size_t len;
+  FILE *f = fopen("/proc/self/maps", "r");
+  if (f == NULL || realpath(path, real) == NULL) {
+    if (f) fclose(f);
+    return -1;
+  }
+  len = strlen(real);
+  while (fgets(line, sizeof line, f) != NULL) {
+    size_t l = strlen(line);
+    if (l > len && line[l - 1] == '\n' && strncmp(line + l - 1 - len, real, len) == 0) n++;
+  }
+  fclose(f);
+  return n;
+}
+
+static void test_retire(void) {
+  mm_map *m = NULL;
+  mm_view v, again;
+  int e;
+  uint8_t *kept;
+  char buf[4];
+  const char *p = path_of("retire.bin");
+  size_t g = mm_allocation_granularity();
+  unlink(p);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_CREATE_NEW, 2 * g, MM_ACCESS_READ_WRITE, &m, &e), 0);
+  MM_CHECK_EQ(mm_view_open(m, 0, 0, MM_ACCESS_READ_WRITE, &v, &e), 0);
+  kept = mm_view_data(&v);
+  memcpy(kept, "live", 4);
+  MM_CHECK_EQ(mappings_of(p), 1);
+  mm_map_free(m);
+  /* retiring gives the file back at once, and the addresses stay valid and inert */
+  MM_CHECK_EQ(mm_view_retire(&v, &e), 0);
+  MM_CHECK_EQ(mm_view_retire(&v, &e), 0);
+  MM_CHECK_EQ(mappings_of(p), 0);
+  MM_CHECK(mm_view_data(&v) == NULL);
+  MM_CHECK_EQ(mm_view_flush(&v, &e), MM_ECLOSED);
+  MM_CHECK_EQ(kept[0], 0);
+  memcpy(kept + g, "late", 4); /* a stale store: lands in the inert pages */
+  /* a new mapping of the file is not where the retired view was, and the store never reached the file */
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_OPEN, 0, MM_ACCESS_READ, &m, &e), 0);
+  MM_CHECK_EQ(mm_view_open(m, 0, 0, MM_ACCESS_READ, &again, &e), 0);
+  MM_CHECK(mm_view_data(&again) != kept);
+  MM_CHECK(memcmp(mm_view_data(&again), "live", 4) == 0);
+  memcpy(buf, mm_view_data(&again) + g, 4);
+  MM_CHECK(memcmp(buf, "\0\0\0\0", 4) == 0);
+  mm_view_close(&again);
+  mm_map_free(m);
+  /* closing releases the addresses; closing twice is harmless */
+  MM_CHECK_EQ(mm_view_close(&v), 0);
+  MM_CHECK_EQ(mm_view_close(&v), 0);
+  unlink(p);
+}
+
 static void test_errors(void) {
   MM_CHECK(strcmp(mm_err_name(MM_ENOENT), "ENOENT") == 0);
   MM_CHECK(strcmp(mm_err_name(MM_ECLOSED), "ECLOSED") == 0);
@@ -170,13 +259,16 @@ static void test_errors(void) {
   MM_CHECK_EQ(mm_err_from_errno(EXDEV), MM_EIO);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  MM_TEST_ARGS(argc, argv);
   if (mm_test_tempdir(dir, sizeof dir, "mmtest-map") != 0) return 2;
   MM_RUN(test_errors);
   MM_RUN(test_modes);
   MM_RUN(test_capacity_rules);
+  MM_RUN(test_rule_order_and_detail);
   MM_RUN(test_views);
   MM_RUN(test_access_table);
+  MM_RUN(test_retire);
   mm_test_rmtree(dir);
   return MM_TEST_END();
 }

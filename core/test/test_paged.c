@@ -369,7 +369,8 @@ static void test_uncached_reads(void) {
   mm_paged_free(pm);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  MM_TEST_ARGS(argc, argv);
   if (mm_test_tempdir(dir, sizeof dir, "mmtest-paged") != 0) return 2;
   MM_RUN(test_rules_match_persisted_maps);
   MM_RUN(test_two_maps_share_one_cache);

@@ -1128,7 +1128,8 @@ static void test_grow_discard_lookup_downgrade(void) {
   close(fd);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  MM_TEST_ARGS(argc, argv);
   MM_RUN(test_roundtrip_across_pages);
   MM_RUN(test_random_ops_against_model);
   MM_RUN(test_stats_hits_misses);

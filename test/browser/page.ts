@@ -22,10 +22,11 @@ function ask(worker: Worker, message: Record<string, unknown>): Promise<TestResu
   });
 }
 
+/** Runs a worker scenario; the worker shares this page's named maps (it adopts the page's arena first). */
 async function inWorker(scenario: string): Promise<TestResult[]> {
   const worker = startWorker();
   try {
-    return await ask(worker, { scenario });
+    return await ask(worker, { scenario, arena: mm.sharedArena() });
   } finally {
     worker.terminate();
   }
@@ -50,7 +51,16 @@ const scenarios: Record<string, () => Promise<TestResult[]>> = {
   'persist-write': () => inWorker('persist-write'),
   'persist-check': () => inWorker('persist-check'),
   'same-file': () => inWorker('same-file'),
-  entry: () => inWorker('entry'),
+  async entry() {
+    // Another arena than the page's: the one of a second instance of the bundle.
+    const second = (await import(`/dist/browser/memmap.mjs?second` as string)) as typeof mm;
+    const worker = startWorker();
+    try {
+      return await ask(worker, { scenario: 'entry', pageArena: mm.sharedArena(), otherArena: second.sharedArena() });
+    } finally {
+      worker.terminate();
+    }
+  },
 
   async 'shared-count'() {
     return [
@@ -72,8 +82,45 @@ const scenarios: Record<string, () => Promise<TestResult[]>> = {
     ];
   },
 
+  async 'arena'() {
+    return [
+      await check("a worker that has not adopted the page's arena: a named map is EUNSUPPORTED saying to post sharedArena()", async () => {
+        const worker = startWorker();
+        try {
+          const results = await ask(worker, { scenario: 'named-without-arena' });
+          if (!results[0]?.ok) throw new Error(results[0]?.error ?? 'no result');
+        } finally {
+          worker.terminate();
+        }
+      }),
+      await check('a worker terminated while it holds the arena\'s lock does not hang the page: its lock is presumed dead after a while', async () => {
+        const worker = startWorker();
+        await ask(worker, { scenario: 'hold-lock', arena: mm.sharedArena() });
+        worker.terminate();
+        const t = performance.now();
+        // The page's thread may not Atomics.wait: it spins, bounded, then takes the lock over.
+        using map = await mm.MemoryMappedFile.createNew(`after-a-dead-holder-${Date.now()}`, 4096);
+        const ms = performance.now() - t;
+        if (map.capacity !== 4096) throw new Error('the map was not made');
+        if (ms < 1500) throw new Error(`the lock was taken over after ${ms} ms, before the holder could be presumed dead`);
+      }),
+    ];
+  },
+
   async 'main-thread'() {
     return [
+      await check('configure() with a misspelt option is a TypeError naming it (before its EBUSY)', () => {
+        try {
+          mm.configure({ unsafeSharedAcess: true } as object);
+        } catch (err) {
+          const e = err as { name?: string; code?: string; message?: string };
+          if (e.name !== 'TypeError' || e.code !== 'EINVAL' || !/unsafeSharedAcess/.test(String(e.message))) {
+            throw new Error(`${e.name} ${e.code}: ${e.message}`);
+          }
+          return;
+        }
+        throw new Error('the misspelt option was accepted');
+      }),
       await check('a persisted open on the main thread is EUNSUPPORTED and says to use a worker', () =>
         expectCode(mm.MemoryMappedFile.createFromFile('main/file.bin', { mode: 'openOrCreate', capacity: 10 }), 'EUNSUPPORTED', /worker/i),
       ),

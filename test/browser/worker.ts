@@ -10,6 +10,10 @@
  *   { scenario: 'same-file' }                  one OPFS file opened at once, and by different spellings
  *   { scenario: 'entry' }                      the browser entry's configure/ready/useSharedArena errors
  *   { scenario: 'count', arena, name, times, parties } Atomics.add on a named map shared with the page
+ *   { scenario: 'named-without-arena' }        a named map before adopting the page's arena: EUNSUPPORTED
+ *   { scenario: 'hold-lock', arena }           takes the arena's lock, answers, and never lets go
+ *
+ * A message with an `arena` adopts it first (useSharedArena), as a real worker does.
  */
 // The real bundle, as a browser loads it (tsconfig maps this path to browser/index.ts for types).
 import * as mm from '/dist/browser/memmap.mjs';
@@ -172,7 +176,23 @@ const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestRe
     ];
   },
 
-  async entry() {
+  async 'named-without-arena'() {
+    return [
+      await check('EUNSUPPORTED, saying to post sharedArena() and call useSharedArena()', async () => {
+        try {
+          await mm.MemoryMappedFile.createNew('no-arena', 4096);
+        } catch (err) {
+          const e = err as { code?: string; message?: string };
+          assert(e.code === 'EUNSUPPORTED', `code ${e.code}: ${e.message}`);
+          assert(/sharedArena\(\).*useSharedArena/.test(String(e.message)), `message: ${e.message}`);
+          return;
+        }
+        throw new Error('a named map was made in a private arena');
+      }),
+    ];
+  },
+
+  async entry(msg) {
     const code = async (fn: () => unknown): Promise<string> => {
       try {
         await fn();
@@ -196,23 +216,28 @@ const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestRe
         assert(small.startsWith('EINVAL'), `a SharedArrayBuffer too small for an arena: ${small}`);
         const plain = await code(() => mm.useSharedArena(new ArrayBuffer(1 << 20) as unknown as SharedArrayBuffer));
         assert(plain.startsWith('EINVAL'), `an ArrayBuffer: ${plain}`);
+        const page = msg.pageArena as SharedArrayBuffer;
+        assert((await code(() => mm.useSharedArena(page))) === 'ok', "the page's arena");
         using named = await mm.MemoryMappedFile.createNew(`entry-${Date.now()}`, 64);
-        const mine = mm.sharedArena();
-        assert((await code(() => mm.useSharedArena(mine))) === 'ok', 'the arena in use again');
-        const page = await (async () => {
-          // Another context's arena: one made by a fresh copy of the bundle.
-          const fresh = await import(`/dist/browser/memmap.mjs?${Date.now()}` as string) as typeof mm;
-          return fresh.sharedArena();
-        })();
-        const other = await code(() => mm.useSharedArena(page));
+        assert(named.capacity === 64, 'a named map in it');
+        assert((await code(() => mm.useSharedArena(page))) === 'ok', 'the arena in use, again');
+        const other = await code(() => mm.useSharedArena(msg.otherArena as SharedArrayBuffer));
         assert(other.startsWith('EBUSY'), `another arena after named maps were opened: ${other}`);
-        void named;
       }),
     ];
   },
 
+  async 'hold-lock'(msg) {
+    // The lock is the arena's first 8 bytes: the identity of its holder (negative where there is no probe).
+    const lock = new BigInt64Array(msg.arena as SharedArrayBuffer, 0, 1);
+    assert(Atomics.compareExchange(lock, 0, 0n, -12345n) === 0n, 'the lock was free');
+    self.postMessage({ results: [] });
+    for (;;) {
+      // a holder that never lets go: terminated here
+    }
+  },
+
   async count(msg) {
-    mm.useSharedArena(msg.arena as SharedArrayBuffer);
     const map = await mm.MemoryMappedFile.openExisting(msg.name as string);
     const view = await map.createViewAccessor();
     const cells = new Int32Array(view.bytes.buffer, view.bytes.byteOffset, 16);
@@ -230,6 +255,7 @@ self.onmessage = async (event: MessageEvent<Record<string, unknown>>) => {
   const run = scenarios[event.data.scenario as string];
   try {
     if (!run) throw new Error(`unknown scenario ${String(event.data.scenario)}`);
+    if (event.data.arena && event.data.scenario !== 'hold-lock') mm.useSharedArena(event.data.arena as SharedArrayBuffer);
     self.postMessage({ results: await run(event.data) });
   } catch (err) {
     self.postMessage({ error: `${(err as Error)?.name}: ${(err as Error)?.message}\n${(err as Error)?.stack}` });

@@ -3,9 +3,9 @@
  * and stable code), and a check that the path on disk is unchanged by the
  * failed call (same existence and contents; no file left behind).
  */
-import type { MemoryMappedFile as MMF } from '../../src/api.js';
+import type { MemoryMappedFile as MMF, ViewAccessor, ViewStream } from '../../src/api.js';
 import { pattern, type ContractEnv, type TestApi } from './env.js';
-import { deepEqual, equal, ok, rejects } from './expect.js';
+import { deepEqual, equal, rejects } from './expect.js';
 
 type Setup = 'missing' | 'empty' | 'small' | 'directory';
 type ErrorName = 'MemmapError' | 'TypeError' | 'RangeError';
@@ -17,6 +17,8 @@ interface Row {
   name: ErrorName;
   /** The code, or per platform where the platforms differ by nature. */
   code: string | { node: string; browser: string };
+  /** What the message must say, where it carries the facts of the decision. */
+  message?: RegExp;
 }
 
 const small = pattern(5000, 11);
@@ -36,10 +38,13 @@ const rows: Row[] = [
     name: 'TypeError',
     code: 'EINVAL',
   })),
-  { title: 'capacity below the file size', setup: 'small', call: (M, f) => M.createFromFile(f, { capacity: 4999 }), name: 'MemmapError', code: 'ERANGE' },
-  { title: 'capacity 0 on an empty file', setup: 'empty', call: (M, f) => M.createFromFile(f), name: 'MemmapError', code: 'EINVAL' },
-  { title: 'capacity 0 with mode createNew', setup: 'missing', call: (M, f) => M.createFromFile(f, { mode: 'createNew' }), name: 'MemmapError', code: 'EINVAL' },
-  { title: 'capacity 0 with mode create on an existing file', setup: 'small', call: (M, f) => M.createFromFile(f, { mode: 'create' }), name: 'MemmapError', code: 'EINVAL' },
+  { title: 'capacity below the file size', setup: 'small', call: (M, f) => M.createFromFile(f, { capacity: 4999 }), name: 'MemmapError', code: 'ERANGE', message: /capacity 4999 is below the file's size 5000/ },
+  { title: 'capacity 0 on an empty file', setup: 'empty', call: (M, f) => M.createFromFile(f), name: 'MemmapError', code: 'EINVAL', message: /cannot map an empty file without a capacity/ },
+  { title: 'capacity 0 with mode createNew', setup: 'missing', call: (M, f) => M.createFromFile(f, { mode: 'createNew' }), name: 'MemmapError', code: 'EINVAL', message: /cannot map an empty file without a capacity/ },
+  { title: 'capacity 0 with mode create on an existing file', setup: 'small', call: (M, f) => M.createFromFile(f, { mode: 'create' }), name: 'MemmapError', code: 'EINVAL', message: /mode create replaces the file with an empty one/ },
+  { title: 'mode createNew on an existing file with capacity 0 (the file decides first, as in .NET)', setup: 'small', call: (M, f) => M.createFromFile(f, { mode: 'createNew' }), name: 'MemmapError', code: 'EEXIST' },
+  { title: 'mode createNew on a directory with capacity 0', setup: 'directory', call: (M, f) => M.createFromFile(f, { mode: 'createNew' }), name: 'MemmapError', code: 'EEXIST' },
+  { title: 'mode create on a directory with capacity 0', setup: 'directory', call: (M, f) => M.createFromFile(f, { mode: 'create' }), name: 'MemmapError', code: 'EISDIR' },
   { title: 'capacity 0 with openOrCreate on a missing file (no file left)', setup: 'missing', call: (M, f) => M.createFromFile(f, { mode: 'openOrCreate' }), name: 'MemmapError', code: 'EINVAL' },
   { title: 'a capacity beyond the largest file (createNew leaves no file)', setup: 'missing', call: (M, f) => M.createFromFile(f, { mode: 'createNew', capacity: 2 ** 53 - 1 }), name: 'MemmapError', code: { node: 'EFBIG', browser: 'ENOSPC' } },
   { title: 'a capacity beyond the largest file (create keeps the old file)', setup: 'small', call: (M, f) => M.createFromFile(f, { mode: 'create', capacity: 2 ** 53 - 1 }), name: 'MemmapError', code: { node: 'EFBIG', browser: 'ENOSPC' } },
@@ -59,10 +64,16 @@ const rows: Row[] = [
     code: mode === 'createNew' ? 'EEXIST' : 'EISDIR',
   })),
   { title: "access 'write' for a file map (refused as in .NET)", setup: 'small', call: (M, f) => M.createFromFile(f, { access: 'write' }), name: 'MemmapError', code: 'EINVAL' },
-  { title: 'a read-only map that would grow the file', setup: 'small', call: (M, f) => M.createFromFile(f, { access: 'read', capacity: 6000 }), name: 'MemmapError', code: 'EACCES' },
+  { title: 'a read-only map that would grow the file', setup: 'small', call: (M, f) => M.createFromFile(f, { access: 'read', capacity: 6000 }), name: 'MemmapError', code: 'EACCES', message: /cannot grow the file from 5000 to 6000 bytes/ },
   { title: 'mode create with read access', setup: 'small', call: (M, f) => M.createFromFile(f, { mode: 'create', access: 'read', capacity: 10 }), name: 'MemmapError', code: 'EACCES' },
   { title: 'an unknown access', setup: 'small', call: (M, f) => M.createFromFile(f, { access: 'rw' as 'read' }), name: 'TypeError', code: 'EINVAL' },
   { title: 'a non-null mapName on a persisted map', setup: 'small', call: (M, f) => M.createFromFile(f, { mapName: 'x' }), name: 'MemmapError', code: 'EUNSUPPORTED' },
+  // Arguments before the environment, as in .NET: each of these is also a named persisted map (EUNSUPPORTED).
+  { title: "an empty mapName (an argument error, before EUNSUPPORTED)", setup: 'small', call: (M, f) => M.createFromFile(f, { mapName: '' }), name: 'TypeError', code: 'EINVAL' },
+  { title: 'a bad pageSize with a mapName', setup: 'small', call: (M, f) => M.createFromFile(f, { mapName: 'x', pageSize: 3 }), name: 'RangeError', code: 'ERANGE' },
+  { title: "access 'write' with a mapName", setup: 'small', call: (M, f) => M.createFromFile(f, { mapName: 'x', access: 'write' }), name: 'MemmapError', code: 'EINVAL' },
+  { title: 'an unknown backend with a mapName', setup: 'small', call: (M, f) => M.createFromFile(f, { mapName: 'x', backend: 'nope' as 'wasm' }), name: 'TypeError', code: 'EINVAL' },
+  { title: 'a misspelt option (capactiy)', setup: 'small', call: (M, f) => M.createFromFile(f, { capactiy: 10 } as object), name: 'TypeError', code: 'EINVAL', message: /no option 'capactiy'/ },
   { title: 'an empty path', setup: 'small', call: (M) => M.createFromFile(''), name: 'TypeError', code: 'EINVAL' },
   { title: 'a file name of 300 characters', setup: 'missing', call: (M, f) => M.createFromFile(`${f}-${'x'.repeat(300)}`, { mode: 'createNew', capacity: 10 }), name: 'MemmapError', code: 'ENAMETOOLONG' },
   { title: 'a path with a NUL byte', setup: 'small', call: (M, f) => M.createFromFile(f + '\0x'), name: 'TypeError', code: 'EINVAL' },
@@ -76,6 +87,12 @@ interface ViewRow {
   call: (map: MMF) => Promise<unknown>;
   name: ErrorName;
   code: string;
+}
+
+async function closedStream(map: MMF): Promise<ViewStream> {
+  const stream = await map.createViewStream();
+  stream.close();
+  return stream;
 }
 
 const viewRows: ViewRow[] = [
@@ -109,6 +126,119 @@ const viewRows: ViewRow[] = [
     code: 'EACCES',
   },
   { title: 'an executable view of a map without execute access', call: (m) => m.createViewAccessor(0, 0, 'readExecute'), name: 'MemmapError', code: 'EACCES' },
+  // Arguments before state and access, as in .NET's streams and accessors.
+  {
+    title: 'setLength(-1) on a stream (an argument error before EUNSUPPORTED)',
+    call: async (m) => {
+      using s = await m.createViewStream();
+      s.setLength(-1);
+    },
+    name: 'RangeError',
+    code: 'ERANGE',
+  },
+  {
+    title: 'write(buf, 0, 99) of a 4-byte buffer on a read-only stream (before EACCES)',
+    call: async (m) => {
+      using s = await m.createViewStream(0, 0, 'read');
+      s.write(new Uint8Array(4), 0, 99);
+    },
+    name: 'RangeError',
+    code: 'ERANGE',
+  },
+  {
+    title: 'read(buf, 5) of a 4-byte buffer on a closed stream (before ECLOSED)',
+    call: async (m) => (await closedStream(m)).read(new Uint8Array(4), 5),
+    name: 'RangeError',
+    code: 'ERANGE',
+  },
+  {
+    title: 'position = -1 on a closed stream (before ECLOSED)',
+    call: async (m) => ((await closedStream(m)).position = -1),
+    name: 'RangeError',
+    code: 'ERANGE',
+  },
+  { title: 'the length of a closed stream', call: async (m) => (await closedStream(m)).length, name: 'MemmapError', code: 'ECLOSED' },
+  {
+    title: 'a misspelt option of toReadableStream (chunksize)',
+    call: async (m) => {
+      using s = await m.createViewStream();
+      s.toReadableStream({ chunksize: 10 } as object);
+    },
+    name: 'TypeError',
+    code: 'EINVAL',
+  },
+  {
+    title: 'readArray into an array too short for offset + count on a closed view (before ECLOSED)',
+    call: async (m) => {
+      const v = await m.createViewAccessor();
+      v.close();
+      v.readArray(0, new Uint8Array(4), 0, 5);
+    },
+    name: 'RangeError',
+    code: 'ERANGE',
+  },
+  ...([
+    ['writeBigInt64(0, 5)', (v: ViewAccessor) => v.writeBigInt64(0, 5 as unknown as bigint)],
+    ['writeBigUint64(8, 1.5)', (v: ViewAccessor) => v.writeBigUint64(8, 1.5 as unknown as bigint)],
+    ['writeInt32(0, 5n)', (v: ViewAccessor) => v.writeInt32(0, 5n as unknown as number)],
+    ['writeFloat64(0, 5n)', (v: ViewAccessor) => v.writeFloat64(0, 5n as unknown as number)],
+    ['writeInt16(2, "7")', (v: ViewAccessor) => v.writeInt16(2, '7' as unknown as number)],
+    ['writeUint8(0, 1n)', (v: ViewAccessor) => v.writeUint8(0, 1n as unknown as number)],
+    ['writeInt8(0, undefined)', (v: ViewAccessor) => v.writeInt8(0, undefined as unknown as number)],
+  ] as const).map(([what, write]): ViewRow => ({
+    title: `a value of the wrong type: ${what}`,
+    call: async (m) => {
+      using v = await m.createViewAccessor();
+      write(v);
+    },
+    name: 'TypeError',
+    code: 'EINVAL',
+  })),
+  {
+    title: 'a value with a valueOf that closes the view: refused, valueOf never called',
+    call: async (m) => {
+      using v = await m.createViewAccessor();
+      let called = false;
+      const hostile = { valueOf: () => ((called = true), v.close(), 7) };
+      try {
+        v.writeFloat64(0, hostile as unknown as number);
+      } finally {
+        equal(called, false, 'valueOf was called');
+      }
+    },
+    name: 'TypeError',
+    code: 'EINVAL',
+  },
+];
+
+interface SharedRow {
+  title: string;
+  /** `name` is a fresh map name, free before the call. */
+  call: (M: typeof MMF, name: string) => Promise<unknown>;
+  name: ErrorName;
+  code: string;
+  message?: RegExp;
+}
+
+/** Non-persisted maps: each failed call leaves no map of the name behind. */
+const sharedRows: SharedRow[] = [
+  { title: "createNew with access 'write' (a map that could never be read)", call: (M, n) => M.createNew(n, 4096, { access: 'write' }), name: 'MemmapError', code: 'EINVAL' },
+  { title: "an anonymous createNew with access 'write'", call: (M) => M.createNew(null, 4096, { access: 'write' }), name: 'MemmapError', code: 'EINVAL' },
+  { title: "createOrOpen with access 'write' and no live map (it would create one)", call: (M, n) => M.createOrOpen(n, 4096, { access: 'write' }), name: 'MemmapError', code: 'EINVAL' },
+  { title: 'a lone high surrogate in a name (it would alias after UTF-8 encoding)', call: (M, n) => M.createNew(`${n}\ud800`, 4096), name: 'TypeError', code: 'EINVAL', message: /lone surrogate U\+D800/ },
+  { title: 'a lone low surrogate in a name', call: (M, n) => M.createOrOpen(`\udc00${n}`, 4096), name: 'TypeError', code: 'EINVAL', message: /lone surrogate U\+DC00 at index 0/ },
+  { title: 'a misspelt option (acess)', call: (M, n) => M.createNew(n, 4096, { acess: 'read' } as object), name: 'TypeError', code: 'EINVAL', message: /no option 'acess'/ },
+  { title: 'a misspelt option of openExisting (bakend)', call: (M, n) => M.openExisting(n, { bakend: 'wasm' } as object), name: 'TypeError', code: 'EINVAL', message: /no option 'bakend'/ },
+  {
+    title: "a bigint written with writeInt32 to a named map's view",
+    call: async (M, n) => {
+      using map = await M.createNew(n, 4096);
+      using view = await map.createViewAccessor();
+      view.writeInt32(0, 5n as unknown as number);
+    },
+    name: 'TypeError',
+    code: 'EINVAL',
+  },
 ];
 
 export function badInputSuite(t: TestApi, env: () => ContractEnv): void {
@@ -130,7 +260,7 @@ export function badInputSuite(t: TestApi, env: () => ContractEnv): void {
         const file = await prepare(row.setup);
         const before = row.setup === 'directory' ? null : await files.read(file);
         const listing = await files.list();
-        await rejects(() => row.call(MemoryMappedFile, file), { name: row.name, code: expected(platform) });
+        await rejects(() => row.call(MemoryMappedFile, file), { name: row.name, code: expected(platform), message: row.message });
         if (row.setup !== 'directory') deepEqual(await files.read(file), before, 'the file is unchanged');
         deepEqual(await files.list(), listing, 'no file left behind');
       });
@@ -148,15 +278,26 @@ export function badInputSuite(t: TestApi, env: () => ContractEnv): void {
       });
     }
 
-    t.it('any call on a closed map is ECLOSED', async () => {
+    const mapNames = `memmap-bad-${Math.floor(Math.random() * 1e9)}-`;
+    for (const row of sharedRows) {
+      t.it(`${row.title} → ${row.name} ${row.code}, no map left`, async () => {
+        const { MemoryMappedFile } = env();
+        const name = `${mapNames}${counter++}`;
+        await rejects(() => row.call(MemoryMappedFile, name), { name: row.name, code: row.code, message: row.message });
+        await rejects(() => MemoryMappedFile.openExisting(name), { name: 'MemmapError', code: 'ENOENT' });
+      });
+    }
+
+    t.it('any call on a closed map is ECLOSED, after its arguments are checked (as in .NET)', async () => {
       const { MemoryMappedFile } = env();
       const map = await MemoryMappedFile.createFromFile(await prepare('small'));
       map.close();
       await rejects(() => map.createViewAccessor(), { name: 'MemmapError', code: 'ECLOSED' });
       await rejects(() => map.createViewStream(), { name: 'MemmapError', code: 'ECLOSED' });
-      await rejects(() => map.createViewAccessor(-1), { name: 'MemmapError', code: 'ECLOSED' });
+      await rejects(() => map.createViewAccessor(0, 10), { name: 'MemmapError', code: 'ECLOSED' });
+      await rejects(() => map.createViewAccessor(-1), { name: 'RangeError', code: 'ERANGE' });
+      await rejects(() => map.createViewStream(0, 0, 'all' as 'read'), { name: 'TypeError', code: 'EINVAL' });
       equal(map.closed, true);
-      ok(true);
     });
   });
 }

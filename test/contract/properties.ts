@@ -2,7 +2,8 @@
  * Model-based property tests (fast-check): random sequences of views and
  * streams at random offsets and sizes over two maps of one file, typed reads
  * and writes, arrays, seeks, flushes and closes — calls after close, closes
- * from inside withBytes() callbacks and argument conversions, maps opened in
+ * from inside withBytes() callbacks, values whose conversion would close a
+ * view (refused unconverted), maps opened in
  * between that grow WASM memory — run against a plain in-memory model. Every
  * operation either matches the model or throws the error the contract names
  * for it; after every flush the file, read through another handle, equals
@@ -339,7 +340,8 @@ class WithBytes implements Cmd {
   check = hasAccessor;
   async run(m: Model, r: Real): Promise<void> {
     const [v, pos] = pickAccessor(m, this.view, this.at);
-    const error = v.closed ? 'ECLOSED' : pos + this.length > v.size ? 'ERANGE' : null;
+    // Arguments (the range) before state, as in .NET.
+    const error = pos + this.length > v.size ? 'ERANGE' : v.closed ? 'ECLOSED' : null;
     const writes = canWrite(v.access);
     const data = new Uint8Array(this.length).map((_, i) => (this.at + i * 7) & 0xff);
     const want = error === null && !writes ? readModel(m, v, pos, this.length) : null;
@@ -362,17 +364,20 @@ class WithBytes implements Cmd {
   toString = () => `withBytes(view ${this.view}, ${this.at}, ${this.length}, then ${this.then})`;
 }
 
-/** A typed write whose value's valueOf closes the view: ECLOSED, and nothing is written. */
+/** A typed write of a value whose valueOf would close the view: refused (EINVAL) without running it. */
 class ClosingValue implements Cmd {
   constructor(readonly view: number, readonly at: number) {}
   check = hasAccessor;
   async run(m: Model, _r: Real): Promise<void> {
     const [v, pos] = pickAccessor(m, this.view, this.at);
-    const value = { valueOf: () => (v.real.close(), 1.5) } as unknown as number;
-    throws(() => (v.real as ViewAccessor).writeFloat64(pos, value), { code: 'ECLOSED' });
-    v.closed = true;
+    let ran = false;
+    const value = { valueOf: () => ((ran = true), v.real.close(), 1.5) } as unknown as number;
+    // The state and position come first only for a closed view or a bad position; the value's type, before the write.
+    const error = v.closed ? 'ECLOSED' : !canWrite(v.access) ? 'EACCES' : pos + 8 > v.size ? 'ERANGE' : 'EINVAL';
+    throws(() => (v.real as ViewAccessor).writeFloat64(pos, value), { code: error });
+    equal(ran, false, 'the valueOf ran');
   }
-  toString = () => `writeFloat64(view ${this.view}, ${this.at}, a valueOf that closes it)`;
+  toString = () => `writeFloat64(view ${this.view}, ${this.at}, a valueOf that would close it)`;
 }
 
 /** Opens and closes a map of another file with a large cache: WASM memory grows between operations. */

@@ -102,6 +102,20 @@ export function sharedMapSuite(t: TestApi, env: () => ContractEnv): void {
       equal(v.readInt32(4), 7);
     });
 
+    t.it("a store through a read opener's bytes: private on native (a private page), shared on wasm (a SharedArrayBuffer cannot be made read-only)", async () => {
+      const { MemoryMappedFile, backend } = env();
+      const name = freshName();
+      using writer = await MemoryMappedFile.createNew(name, 4096);
+      using w = await writer.createViewAccessor();
+      w.writeInt32(0, 5);
+      using reader = await MemoryMappedFile.openExisting(name, { access: 'read' });
+      using r = await reader.createViewAccessor();
+      new DataView(r.bytes.buffer, r.bytes.byteOffset, 4).setInt32(0, 9, true);
+      equal(r.readInt32(0), 9, 'the reader sees its own store');
+      equal(w.readInt32(0), backend === 'native' ? 5 : 9, 'the writer sees it only on wasm');
+      throws(() => r.writeInt32(0, 1), { name: 'MemmapError', code: 'EACCES' });
+    });
+
     t.it('copy-on-write views of a non-persisted map stay private', async () => {
       const { MemoryMappedFile } = env();
       using map = await MemoryMappedFile.createNew(freshName(), 4096);

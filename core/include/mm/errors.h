@@ -67,6 +67,17 @@ const char *mm_err_name(int code);
  */
 int mm_err_from_errno(int os_errno);
 
+/*
+ * Why the last failed open on this thread failed, as the core decided it,
+ * with the facts it decided on: e.g. "capacity 10 is below the file's size
+ * 4096". "" when that failure has no more to say than its code. Set by
+ * mm_map_open_file, mm_map_open_shared and mm_paged_open_file, which clear it
+ * when they start; valid until the thread's next such call. Boundaries put it
+ * in their error messages in place of mm_strerror(), adding their own context
+ * (which path, which name), so that the reason is written once, here.
+ */
+const char *mm_error_detail(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -92,9 +92,11 @@ typedef struct mm_map mm_map;
 /*
  * Opens or creates the file at `path` and returns a map of `capacity` bytes.
  *
- * Capacity rules (checked before anything on disk changes, where they can be):
+ * Capacity rules (checked once the file is open, so that what is at the path
+ * decides first, as in .NET, and before anything on disk changes):
  *   - capacity 0 means the file's current size; an empty file with capacity 0
- *     is MM_EINVAL (and so is MM_MODE_CREATE / MM_MODE_CREATE_NEW with 0);
+ *     is MM_EINVAL, and so is MM_MODE_CREATE with 0 (it would empty the file;
+ *     an existing file is left as it was);
  *   - a capacity below the file's size is MM_ERANGE;
  *   - a capacity above the file's size grows the file (sparse where the file
  *     system allows), which needs a writable access, else MM_EACCES;
@@ -104,7 +106,8 @@ typedef struct mm_map mm_map;
  * file it did not create keeps its size and contents.
  *
  * Returns 0 and sets *out, or a negative MM_E* code; *os_errno receives the OS
- * errno of a failing system call (0 when the failure was not the OS's).
+ * errno of a failing system call (0 when the failure was not the OS's), and
+ * mm_error_detail() says why a rule refused the call.
  */
 int mm_map_open_file(const char *path, mm_mode mode, uint64_t capacity,
                      mm_access access, mm_map **out, int *os_errno);
@@ -132,19 +135,46 @@ typedef enum mm_shared_mode {
  * (data at offset 0, no header, so any program can open it by name), or an
  * anonymous object when `name` is NULL (then `mode` must be CREATE_NEW).
  *
- * Lifetime (shared.c): every holder keeps a shared flock on the object; the
- * last one to release it (the one that can take the lock exclusively) unlinks
- * the name. An object whose name exists but has no holder was left by
- * holders that crashed: openers treat it as stale, unlink it, and answer
- * MM_ENOENT (open) or create it afresh (create). So the data lives while any
- * process holds the map and is gone after the last release, crashes included.
+ * Trust: an existing object is joined only if it belongs to the caller's
+ * effective user and grants no group or other permission; otherwise
+ * MM_EACCES (mm_shared_owner tells whose it is).
+ *
+ * Lifetime (shared.c): memmap marks the objects it creates. Every holder of
+ * such an object keeps a shared flock on it; the last one to release it (the
+ * one that can take the lock exclusively) unlinks the name. An object whose
+ * name exists but has no holder was left by holders that crashed: openers
+ * treat it as stale, unlink it, and answer MM_ENOENT (open) or create it
+ * afresh (create). So the data lives while any process holds the map and is
+ * gone after the last release, crashes included. An object another program
+ * created (no marker) is joined as it is: mapped with its size, and never
+ * resized, truncated or removed; MM_SHARED_CREATE_NEW on its name is
+ * MM_EEXIST.
  *
  * capacity: bytes of a new object (MM_EINVAL when 0 for a create); when an
  * existing map is opened, 0 means its size and a larger capacity is MM_ERANGE.
+ * Creating takes time independent of the capacity (memory is committed on
+ * first touch); a capacity the system can never back is MM_ENOMEM (anonymous:
+ * above RAM plus swap) or MM_ENOSPC (named: also above the free space of the
+ * shared-memory file system), at once and with nothing allocated.
  * Returns 0 and sets *out, or a negative MM_E* code.
  */
 int mm_map_open_shared(const char *name, mm_shared_mode mode, uint64_t capacity,
                        mm_access access, mm_map **out, int *os_errno);
+
+/* Whose a named shared-memory object is (see mm_shared_owner). */
+typedef struct mm_shared_owner_info {
+  uint32_t uid;   /* the owner's user id */
+  uint32_t mode;  /* permission bits, e.g. 0600 */
+  char user[64];  /* the owner's user name, "" when unknown */
+} mm_shared_owner_info;
+
+/*
+ * Tells whose the named shared-memory object `name` is, for telling a caller
+ * (e.g. after MM_EACCES) whether another user planted it. MM_EUNSUPPORTED
+ * where the platform cannot tell without opening it, MM_ENOENT when there is
+ * none.
+ */
+int mm_shared_owner(const char *name, mm_shared_owner_info *out);
 
 /* The map's capacity in bytes (valid until mm_map_free). */
 uint64_t mm_map_capacity(const mm_map *map);

@@ -11,6 +11,12 @@
  * A view owns its mapping and a reference on its map: it stays valid after
  * its map is closed, and ends with mm_view_close (which unmaps and drops the
  * reference; closing twice is harmless).
+ *
+ * A caller that hands the mapping to code it cannot recall — a JavaScript
+ * ArrayBuffer that user code may move with transfer() — ends the view in two
+ * steps instead: mm_view_retire() at close, which gives the file back and
+ * leaves inert memory at the same addresses, then mm_view_close() once the
+ * last pointer into the range is gone, which releases the addresses.
  */
 #ifndef MM_VIEW_H
 #define MM_VIEW_H
@@ -32,7 +38,7 @@ typedef struct mm_view {
   uint64_t offset;       /* requested offset in the map */
   uint64_t size;         /* bytes of the view */
   mm_access access;      /* the view's access */
-  int closed;            /* non-zero after mm_view_close */
+  int closed;            /* non-zero after mm_view_retire or mm_view_close */
 } mm_view;
 
 /*
@@ -55,7 +61,24 @@ uint8_t *mm_view_data(const mm_view *view);
  */
 int mm_view_flush(mm_view *view, int *os_errno);
 
-/* Unmaps the view. Closing twice is harmless. */
+/*
+ * Ends the view but keeps its address range: the mapping is replaced in place
+ * by private zero pages, readable and writable, that reach no file, no shared
+ * object and no other mapping, and the view's reference on its map is dropped
+ * (so the file or object is released as soon as the map is closed too). After
+ * it, mm_view_data is NULL and mm_view_flush MM_ECLOSED; stores through a
+ * pointer kept from before land in the zero pages (committed on first touch,
+ * like any anonymous memory). Release the range with mm_view_close. Retiring
+ * twice is harmless.
+ *
+ * If the platform cannot replace the mapping (MM_ENOMEM at the limit of
+ * mappings), the view is closed all the same but keeps its mapping and its map
+ * until mm_view_close, and the error is returned: a pointer kept from before
+ * can then still reach this view's own file, never another mapping.
+ */
+int mm_view_retire(mm_view *view, int *os_errno);
+
+/* Unmaps the view (a retired view: releases its address range). Closing twice is harmless. */
 int mm_view_close(mm_view *view);
 
 #ifdef __cplusplus

@@ -163,6 +163,11 @@ int mm__plat_sync(void *addr, size_t length, int *os_errno) {
 
 void mm__plat_unmap(void *addr, size_t length) {}
 
+int mm__plat_remap_inert(void *addr, size_t length, int *os_errno) {
+  *os_errno = 0;
+  return MM_EUNSUPPORTED; /* nothing is ever mapped here */
+}
+
 /* The storage over a JS file: the id is borrowed from the map that owns it. */
 typedef struct mm__js_storage {
   mm_storage base; /* first member: a mm__js_storage* is a mm_storage* */
@@ -248,6 +253,16 @@ int mm__plat_shm_open(const char *name, int write, intptr_t *handle, int *os_err
   return MM_EUNSUPPORTED;
 }
 
+int mm__plat_shm_trust(intptr_t handle, int *memmap_made, int *os_errno) {
+  *memmap_made = 0;
+  *os_errno = 0;
+  return MM_EUNSUPPORTED;
+}
+
+int mm__plat_shm_owner(const char *name, uint32_t *uid, uint32_t *mode, char *user, size_t user_size) {
+  return MM_EUNSUPPORTED;
+}
+
 void mm__plat_shm_unlink(const char *name) {}
 
 int mm__plat_shm_is_named(intptr_t handle, const char *name) { return 0; }
@@ -258,7 +273,13 @@ int mm__plat_anonymous(intptr_t *handle, int *os_errno) {
   return MM_EUNSUPPORTED;
 }
 
-int mm__plat_reserve(intptr_t handle, uint64_t size, int *os_errno) {
+int mm__plat_shm_room(int named, uint64_t *room, int *os_errno) {
+  *room = 0;
+  *os_errno = 0;
+  return MM_EUNSUPPORTED;
+}
+
+int mm__plat_shm_size(intptr_t handle, uint64_t size, int *os_errno) {
   *os_errno = 0;
   return MM_EUNSUPPORTED;
 }

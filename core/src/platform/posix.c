@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,72 @@ static int mm__fail(int *os_errno) {
   *os_errno = errno;
   return mm_err_from_errno(errno);
 }
+
+/*
+ * The mode of the shared-memory objects memmap creates: owner read and write,
+ * and the sticky bit, which no program sets on a shared-memory object by
+ * accident. It is how memmap tells its own objects (whose lifetime it keeps
+ * with flock, and which it may remove when their holders have died) from
+ * another program's, which it joins as they are and never removes. A mode
+ * bit needs no header in the data and no extended attributes (tmpfs has user
+ * xattrs only since Linux 6.6), and shm_open(3) sets it atomically with the
+ * name.
+ */
+#define MM__SHM_MODE (S_ISVTX | S_IRUSR | S_IWUSR)
+
+#if defined(__linux__)
+#include <sys/statvfs.h>
+#include <sys/sysinfo.h>
+
+/* RAM plus swap (sysinfo(2)). */
+static uint64_t mm__memory_and_swap(void) {
+  struct sysinfo si;
+  if (sysinfo(&si) != 0) return UINT64_MAX;
+  return ((uint64_t)si.totalram + (uint64_t)si.totalswap) * (si.mem_unit ? si.mem_unit : 1);
+}
+
+/* Free bytes of the shared-memory file system, where shm_open(3) keeps named objects. */
+static int mm__shm_fs_room(uint64_t *room) {
+  struct statvfs st;
+  if (statvfs("/dev/shm", &st) != 0) return -1;
+  *room = (uint64_t)st.f_bavail * (uint64_t)st.f_frsize;
+  return 0;
+}
+
+/* Owner and mode of /dev/shm/<name>, which Linux lets anyone stat. */
+static int mm__shm_owner(const char *name, uint32_t *uid, uint32_t *mode) {
+  char path[NAME_MAX + 16];
+  struct stat st;
+  if (snprintf(path, sizeof path, "/dev/shm/%s", name) >= (int)sizeof path) return MM_ENAMETOOLONG;
+  if (stat(path, &st) != 0) return mm_err_from_errno(errno);
+  *uid = (uint32_t)st.st_uid;
+  *mode = (uint32_t)(st.st_mode & 07777);
+  return 0;
+}
+#elif defined(__APPLE__)
+#include <sys/sysctl.h>
+
+/* RAM plus swap (sysctl hw.memsize, vm.swapusage). */
+static uint64_t mm__memory_and_swap(void) {
+  uint64_t mem = 0;
+  struct xsw_usage swap;
+  size_t n = sizeof mem;
+  if (sysctlbyname("hw.memsize", &mem, &n, NULL, 0) != 0) return UINT64_MAX;
+  n = sizeof swap;
+  if (sysctlbyname("vm.swapusage", &swap, &n, NULL, 0) == 0) mem += swap.xsu_total;
+  return mem;
+}
+
+/* macOS keeps shared memory in the VM system, with no file system to measure. */
+static int mm__shm_fs_room(uint64_t *room) { return -1; }
+
+/* Named objects have no path on macOS: only an opener could fstat one. */
+static int mm__shm_owner(const char *name, uint32_t *uid, uint32_t *mode) { return MM_EUNSUPPORTED; }
+#else
+static uint64_t mm__memory_and_swap(void) { return UINT64_MAX; }
+static int mm__shm_fs_room(uint64_t *room) { return -1; }
+static int mm__shm_owner(const char *name, uint32_t *uid, uint32_t *mode) { return MM_EUNSUPPORTED; }
+#endif
 
 int mm__plat_open(const char *path, int flags, intptr_t *handle, int *created,
                   int *os_errno) {
@@ -170,6 +237,15 @@ int mm__plat_sync(void *addr, size_t length, int *os_errno) {
 
 void mm__plat_unmap(void *addr, size_t length) { munmap(addr, length); }
 
+int mm__plat_remap_inert(void *addr, size_t length, int *os_errno) {
+  /* MAP_FIXED replaces the old mapping in one step: no other thread can map
+     something else at these addresses in between (mmap(2)). */
+  void *p = mmap(addr, length, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) return mm__fail(os_errno);
+  return 0;
+}
+
 mm_pager_sink *mm__plat_sink(void) { return NULL; } /* all memory is addressable here */
 
 int mm__plat_storage(intptr_t handle, mm_storage **out, int *os_errno) {
@@ -186,13 +262,16 @@ static int mm__shm_path(const char *name, char *buf, size_t size) {
 
 int mm__plat_shm_create(const char *name, intptr_t *handle, int *os_errno) {
   char path[NAME_MAX + 2];
+  struct stat st;
   int fd, rc = mm__shm_path(name, path, sizeof path);
   *handle = -1;
   *os_errno = 0;
   if (rc < 0) return rc;
-  do fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  do fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, MM__SHM_MODE);
   while (fd < 0 && errno == EINTR);
   if (fd < 0) return mm__fail(os_errno);
+  /* The umask may have taken owner bits away; the marker mode must be exact. */
+  if (fstat(fd, &st) != 0 || (st.st_mode & 07777) != MM__SHM_MODE) (void)fchmod(fd, MM__SHM_MODE);
   *handle = fd;
   return 0;
 }
@@ -207,6 +286,27 @@ int mm__plat_shm_open(const char *name, int write, intptr_t *handle, int *os_err
   while (fd < 0 && errno == EINTR);
   if (fd < 0) return mm__fail(os_errno);
   *handle = fd;
+  return 0;
+}
+
+int mm__plat_shm_trust(intptr_t handle, int *memmap_made, int *os_errno) {
+  struct stat st;
+  *memmap_made = 0;
+  *os_errno = 0;
+  if (fstat((int)handle, &st) != 0) return mm__fail(os_errno);
+  if (st.st_uid != geteuid() || (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) return MM_EACCES;
+  *memmap_made = (st.st_mode & 07777) == MM__SHM_MODE;
+  return 0;
+}
+
+int mm__plat_shm_owner(const char *name, uint32_t *uid, uint32_t *mode, char *user, size_t user_size) {
+  struct passwd pw, *found = NULL;
+  char buf[1024];
+  int rc = mm__shm_owner(name, uid, mode);
+  if (rc < 0) return rc;
+  user[0] = '\0';
+  if (getpwuid_r((uid_t)*uid, &pw, buf, sizeof buf, &found) == 0 && found != NULL)
+    snprintf(user, user_size, "%s", found->pw_name);
   return 0;
 }
 
@@ -249,20 +349,16 @@ int mm__plat_anonymous(intptr_t *handle, int *os_errno) {
   return 0;
 }
 
-int mm__plat_reserve(intptr_t handle, uint64_t size, int *os_errno) {
-  int rc = mm__plat_resize(handle, size, os_errno);
-  if (rc < 0) return rc;
-#if defined(__linux__)
-  if (size > 0) {
-    int err = posix_fallocate((int)handle, 0, (off_t)size);
-    if (err == ENOSPC || err == ENOMEM || err == EFBIG) {
-      *os_errno = err;
-      return mm_err_from_errno(err);
-    }
-    /* EOPNOTSUPP / EINVAL: the file system cannot reserve; the size stands. */
-  }
-#endif
+int mm__plat_shm_room(int named, uint64_t *room, int *os_errno) {
+  uint64_t fs_room;
+  *os_errno = 0;
+  *room = mm__memory_and_swap();
+  if (named && mm__shm_fs_room(&fs_room) == 0 && fs_room < *room) *room = fs_room;
   return 0;
+}
+
+int mm__plat_shm_size(intptr_t handle, uint64_t size, int *os_errno) {
+  return mm__plat_resize(handle, size, os_errno);
 }
 
 int mm__plat_lock(intptr_t handle, int how, int nonblocking, int *os_errno) {
