@@ -26,7 +26,7 @@ const MUTANTS = [
     find: '      this.#core.flushView(this.#handle);\n',
     replace: '',
     build: [],
-    mocha: ['test/12-contract.test.ts', 'test/20-paged-safety.test.ts', 'test/11-wasm-pager.test.ts'],
+    mocha: ['test/12-contract.test.ts', 'test/24-paged-safety.test.ts', 'test/11-wasm-pager.test.ts'],
   },
   {
     name: 'shared-inode-recheck-removed',
@@ -55,7 +55,7 @@ const MUTANTS = [
     replace: '  if (v->own != NULL && kind == MM_PIN_READ) {\n    /* Private pages',
     build: ['wasm', 'core tests'],
     ctest: true,
-    mocha: ['test/12-contract.test.ts', 'test/20-paged-safety.test.ts', 'test/10-wasm-core.test.ts'],
+    mocha: ['test/12-contract.test.ts', 'test/24-paged-safety.test.ts', 'test/10-wasm-core.test.ts'],
   },
 ];
 
