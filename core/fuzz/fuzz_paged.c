@@ -23,29 +23,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_input.h"
 #include "mm/errors.h"
 #include "mm/paged.h"
 
 #define MAX_CAPACITY (192u * 1024u)
 #define MAX_VIEWS 8
 #define MAX_LENDS 8
-
-typedef struct input {
-  const uint8_t *p;
-  size_t n;
-} input;
-
-static uint32_t take(input *in, int bytes) {
-  uint32_t v = 0;
-  for (int i = 0; i < bytes; i++) {
-    v = (v << 8) | (in->n ? *in->p : 0);
-    if (in->n) {
-      in->p++;
-      in->n--;
-    }
-  }
-  return v;
-}
 
 typedef struct view {
   mm_paged_view *v; /* NULL: free slot */
