@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { Readable, Writable } from 'node:stream';
 import { nativeBackend, nativeUnavailable } from './backend.js';
 import { createWasmBackend } from '../wasm/backend.js';
 import { nodeWasmPlatform } from '../wasm/node-platform.js';
@@ -21,3 +22,14 @@ registerBackend(wasmBackend, () => wasmBackend.unavailable());
 registerNodeStreams(nodeStreamFactory);
 
 export * from '../src/api.js';
+
+// What only Node has (see platform-types.ts): file: URLs as files, and Node's streams.
+declare module '../src/platform-types.js' {
+  interface FileTargets {
+    url: URL;
+  }
+  interface NodeStreams {
+    readable: Readable;
+    writable: Writable;
+  }
+}

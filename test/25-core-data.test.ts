@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MemoryMappedFile } from '../node/index.js';
 import { ACCESS_RULES, ACCESS_VALUES, ERROR_NAMES, PAGER_LIMITS } from '../src/generated/core.js';
-import { WasmCore } from '../wasm/loader.js';
+import { WasmCore, wasmFilePath } from '../wasm/loader.js';
 import { makeTempDir } from './support/files.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -26,12 +26,12 @@ describe('the core data of the TypeScript API (src/generated/core.ts)', () => {
   });
 
   it("has the module's error table, in order", async () => {
-    const core = await WasmCore.load();
+    const core = await WasmCore.load(wasmFilePath());
     assert.deepEqual([...core.errorCodes.keys()], [...ERROR_NAMES]);
   });
 
   it('has the access table the core enforces: every map access against every view access', async () => {
-    const core = await WasmCore.load();
+    const core = await WasmCore.load(wasmFilePath());
     const file = tmp.file('access.bin');
     fs.writeFileSync(file, new Uint8Array(4096));
     for (const mapAccess of ACCESS_VALUES) {

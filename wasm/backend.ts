@@ -21,6 +21,7 @@ import { MemmapError, closedError } from '../src/errors.js';
 import { openSabMap, type SabMapHost } from './sab-maps.js';
 import { ACCESS_RULES } from '../src/generated/core.js';
 import type { CacheStats, FileMode, MemoryMappedFileAccess, SharedMode } from '../src/types.js';
+import type { FileHandleTarget } from '../src/platform-types.js';
 import type { WasmCore } from './loader.js';
 import { FileTables, TranslationTable, WasmPagePort } from './page-port.js';
 
@@ -184,7 +185,7 @@ export interface WasmPlatform {
    * open returned (`opened`) or failed.
    */
   prepareFile?(
-    target: string | FileSystemFileHandle,
+    target: string | FileHandleTarget,
     mode: FileMode,
   ): Promise<{ path: string; settle(opened: boolean): Promise<void> }>;
   /** Named non-persisted maps. */
