@@ -207,6 +207,7 @@ const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestRe
   async 'persist-check'(msg) {
     return [
       await check(msg.title as string, async () => {
+        needsOpfs();
         using map = await mm.MemoryMappedFile.createFromFile('persist/data.bin');
         assert(map.capacity === 300000, `capacity ${map.capacity}`);
         using view = await map.createViewAccessor();
