@@ -9,6 +9,7 @@
 //            `require` (one set for both would be "masquerading as ESM" for CommonJS users).
 // Source maps name the TypeScript sources by their path in the package, which ships them
 // (src/, node/, wasm/, browser/), and also carry them inline (sourcesContent).
+import { execFileSync } from 'node:child_process';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,16 @@ import typescript from '@rollup/plugin-typescript';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const external = [/^node:/];
+
+/** Regenerates src/generated/core.ts from the core's headers before anything is compiled. */
+function coreData() {
+  return {
+    name: 'memmap-core-data',
+    buildStart() {
+      execFileSync(process.execPath, ['scripts/generate-core-data.mjs'], { stdio: 'inherit' });
+    },
+  };
+}
 
 /** Emits wasm/memmap.wasm next to the browser bundle. */
 function wasmNextToBundle() {
@@ -60,13 +71,14 @@ rmSync('dist', { recursive: true, force: true });
 
 export default [
   {
-    input: 'src/index.ts',
+    input: 'node/index.ts',
     external,
     output: [
       { file: 'dist/index.mjs', format: 'es', sourcemap: true, sourcemapPathTransform: sourcesRelativeToMap('dist') },
       { file: 'dist/index.cjs', format: 'cjs', sourcemap: true, exports: 'named', sourcemapPathTransform: sourcesRelativeToMap('dist') },
     ],
     plugins: [
+      coreData(),
       typescript({ tsconfig: './tsconfig.build.json', declaration: true, declarationDir: 'dist/types', outDir: 'dist' }),
       commonJsTypes(),
     ],

@@ -27,7 +27,7 @@
  */
 import net from 'node:net';
 import { parentPort } from 'node:worker_threads';
-import { Channel, MemoryMappedFile, type ViewAccessor } from '../src/index.js';
+import { Channel, MemoryMappedFile, type ViewAccessor } from '../node/index.js';
 
 export interface Setup {
   map: string;

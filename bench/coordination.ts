@@ -47,7 +47,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { Channel, MemoryMappedFile, type ViewAccessor } from '../src/index.js';
+import { Channel, MemoryMappedFile, type ViewAccessor } from '../node/index.js';
 import { printFigure, printSpeedup, rowsToJson, runFigureAsync, sinkValue, type Row } from './harness.js';
 import { benchOptions } from './options.js';
 import type { Setup } from './coordination-peer.js';

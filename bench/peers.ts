@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { MemoryMappedFile } from '../src/index.js';
+import { MemoryMappedFile } from '../node/index.js';
 import { fillWithFloats, writeFileFully } from './data.js';
 import { printFigure, randomPositions, rowsToJson, runFigure, sinkValue, type Row } from './harness.js';
 import { benchOptions } from './options.js';

@@ -45,7 +45,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { MemoryMappedFile, type ViewAccessor, type ViewStream } from '../src/index.js';
+import { MemoryMappedFile, type ViewAccessor, type ViewStream } from '../node/index.js';
 import {
   printFigure,
   printSpeedup,

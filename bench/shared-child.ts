@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { MemoryMappedFile } from '../src/index.js';
+import { MemoryMappedFile } from '../node/index.js';
 import { PING_CELL, spinUntil } from './spin.js';
 
 /** How long one spin phase may take before the child gives up (the parent died or hung). */

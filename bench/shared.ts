@@ -50,7 +50,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MemoryMappedFile, type ViewAccessor } from '../src/index.js';
+import { MemoryMappedFile, type ViewAccessor } from '../node/index.js';
 import { printFigure, printSpeedup, rowsToJson, runFigure, runFigureAsync, sinkValue, type Row} from './harness.js';
 import { benchOptions, type BenchOptions } from './options.js';
 import { PING_CELL, spinUntil } from './spin.js';

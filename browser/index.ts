@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { registerBackend } from '../src/memory-mapped-file.js';
+import { registerBackend } from '../src/registry.js';
 import { createWasmBackend } from '../wasm/backend.js';
 import { browserPlatform } from './platform.js';
 

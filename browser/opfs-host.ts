@@ -8,20 +8,25 @@
  *   prepare()  async, before the core is called: walks the path (creating
  *              directories and the file when the mode may create), opens the
  *              access handle, and records what it found under a key;
- *   open()     sync, called by the core (core/src/map.c's rules) with that
- *              key: answers from the record as posix.c would (ENOENT, EEXIST,
- *              EISDIR, created or not);
+ *   open()     sync, called by the core (which applies map.c's rules and
+ *              the create-exclusively-then-open dance of posix.c) with that
+ *              key: answers from the record as open(2) would (ENOENT,
+ *              EEXIST, EISDIR);
  *   settle()   async, after the core returns: removes a file that prepare()
  *              created when the open failed, and closes an unused handle.
  *
- * An access handle locks its file; maps of one file in one worker share one
- * handle. A file locked by another worker or tab is EBUSY. Error names
- * become memmap codes in one table (OPFS_CODES: NotFoundError → ENOENT,
- * TypeMismatchError → EISDIR/ENOTDIR, QuotaExceededError → ENOSPC,
- * NoModificationAllowedError → EBUSY, NotSupportedError → EUNSUPPORTED, ...;
- * anything else → EIO). An engine whose OPFS cannot back persisted maps —
- * no navigator.storage.getDirectory(), or a createSyncAccessHandle() that
- * always rejects, as on WebKitGTK — is EUNSUPPORTED naming the missing call.
+ * An access handle locks its file; the opens of one file in one worker
+ * share one handle, found by the file's normalized path ('a.bin', '/a.bin'
+ * and a FileSystemFileHandle of it are one file), also when they start at
+ * once; the path is the file's identity, by which the core shares one page
+ * cache between the maps of the file. A file locked by another worker or
+ * tab is EBUSY. Error names become memmap codes in one table (OPFS_CODES:
+ * NotFoundError → ENOENT, TypeMismatchError → EISDIR/ENOTDIR,
+ * QuotaExceededError → ENOSPC, NoModificationAllowedError → EBUSY,
+ * NotSupportedError → EUNSUPPORTED, ...; anything else → EIO). An engine
+ * whose OPFS cannot back persisted maps — no navigator.storage.getDirectory(),
+ * or a createSyncAccessHandle() that always rejects, as on WebKitGTK — is
+ * EUNSUPPORTED naming the missing call.
  *
  * Chromium's `readwrite-unsafe` access-handle mode (several handles on one
  * file) is not standard: it is used only when asked for with
@@ -43,16 +48,29 @@ export interface SyncHandle {
   close(): void;
 }
 
+/** One file of this worker: its access handle, shared by every open of it. */
+interface SharedFile {
+  handle: Promise<SyncHandle>;
+  /** Opens of the file (prepared keys) using the handle. */
+  refs: number;
+  /** The file existed when the first open of it was prepared. */
+  existed: boolean;
+  /** An open of the core took the file as created by it. */
+  claimed: boolean;
+}
+
 interface Entry {
   /** What prepare() found at the path. */
   kind: 'file' | 'directory' | 'missing' | 'notdir';
-  /** The file existed before prepare() (false when prepare created it). */
-  existed: boolean;
-  /** The core's open() took the file as created by it. */
-  claimedCreated: boolean;
+  /** The file's identity: its normalized path from the OPFS root. */
+  identity: string;
+  /** The file, for kind 'file'. */
+  shared: SharedFile | null;
+  handle: SyncHandle | null;
+  /** prepare() created the file for this key, or the core's open took it as created. */
+  created: boolean;
   /** The core asked to remove the file (a failed create). */
   unlinked: boolean;
-  handle: SyncHandle | null;
   dir: FileSystemDirectoryHandle | null;
   name: string;
   /** Open ids of the core on this entry. */
@@ -208,10 +226,11 @@ export class OpfsFileHost implements FileHost {
     const key = `opfs:${this.#nextKey++}`;
     const entry: Entry = {
       kind: 'missing',
-      existed: false,
-      claimedCreated: false,
-      unlinked: false,
+      identity: '',
+      shared: null,
       handle: null,
+      created: false,
+      unlinked: false,
       dir: null,
       name: '',
       ids: 0,
@@ -220,13 +239,16 @@ export class OpfsFileHost implements FileHost {
     this.#entries.set(key, entry);
     const creates = mode !== 'open';
     if (typeof target !== 'string') {
+      const parts = await root.resolve(target);
       entry.kind = 'file';
-      entry.existed = true;
       entry.name = target.name;
-      entry.handle = await this.#shared(target);
+      // A handle from outside this origin's root has no path here: it shares with nothing.
+      entry.identity = parts ? parts.join('/') : `handle:${this.#nextKey++}:${target.name}`;
+      await this.#join(entry, target, true);
       return key;
     }
     const parts = splitOpfsPath(target);
+    entry.identity = parts.join('/');
     const name = parts.pop() as string;
     entry.name = name;
     let dir = root;
@@ -241,9 +263,10 @@ export class OpfsFileHost implements FileHost {
     }
     entry.dir = dir;
     let file: FileSystemFileHandle | null = null;
+    let existed = false;
     try {
       file = await dir.getFileHandle(name);
-      entry.existed = true;
+      existed = true;
     } catch (err) {
       const name = (err as Error)?.name;
       if (name === 'TypeMismatchError') {
@@ -261,44 +284,50 @@ export class OpfsFileHost implements FileHost {
     }
     if (!file) return key;
     entry.kind = 'file';
+    entry.created = !existed;
     try {
-      entry.handle = await this.#shared(file, target);
+      await this.#join(entry, file, existed);
     } catch (err) {
-      if (!entry.existed) await dir.removeEntry(name).catch(() => {});
+      if (!existed && !this.#files.has(entry.identity)) await dir.removeEntry(name).catch(() => {});
       throw err;
     }
     return key;
   }
 
-  /** Access handles lock their file: maps of one path in this worker share one. */
-  readonly #handles = new Map<string, { handle: SyncHandle; refs: number }>();
+  /** Access handles lock their file: the opens of one file in this worker share one, by identity. */
+  readonly #files = new Map<string, SharedFile>();
 
-  async #shared(file: FileSystemFileHandle, path?: string): Promise<SyncHandle> {
-    const id = path ?? `handle:${file.name}:${Math.random()}`;
-    const known = path === undefined ? undefined : this.#handles.get(path);
-    if (known) {
-      known.refs++;
-      return known.handle;
+  /** Makes `entry` an open of the file, sharing the handle of its other opens (made at once or before). */
+  async #join(entry: Entry, file: FileSystemFileHandle, existed: boolean): Promise<void> {
+    let shared = this.#files.get(entry.identity);
+    if (!shared) {
+      const made: SharedFile = { handle: this.#openHandle(file), refs: 0, existed, claimed: false };
+      this.#files.set(entry.identity, made);
+      made.handle.catch(() => {
+        if (this.#files.get(entry.identity) === made) this.#files.delete(entry.identity);
+      });
+      shared = made;
     }
-    const handle = await this.#openHandle(file);
-    if (path !== undefined) this.#handles.set(id, { handle, refs: 1 });
-    return handle;
+    shared.refs++;
+    try {
+      entry.handle = await shared.handle;
+    } catch (err) {
+      shared.refs--;
+      throw err;
+    }
+    entry.shared = shared;
   }
 
   #releaseHandle(entry: Entry): void {
-    if (!entry.handle) return;
-    for (const [path, shared] of this.#handles) {
-      if (shared.handle === entry.handle) {
-        if (--shared.refs === 0) {
-          this.#handles.delete(path);
-          entry.handle.close();
-        }
-        entry.handle = null;
-        return;
-      }
-    }
-    entry.handle.close();
+    const shared = entry.shared;
+    if (!shared || !entry.handle) return;
+    const handle = entry.handle;
+    entry.shared = null;
     entry.handle = null;
+    if (--shared.refs === 0) {
+      if (this.#files.get(entry.identity) === shared) this.#files.delete(entry.identity);
+      handle.close();
+    }
   }
 
   /**
@@ -310,7 +339,7 @@ export class OpfsFileHost implements FileHost {
     const entry = this.#entries.get(key);
     if (!entry) return;
     entry.settled = true;
-    const remove = entry.kind === 'file' && !entry.existed && (!opened || entry.unlinked);
+    const remove = entry.created && (!opened || entry.unlinked);
     if (entry.ids === 0) {
       this.#releaseHandle(entry);
       this.#entries.delete(key);
@@ -324,23 +353,36 @@ export class OpfsFileHost implements FileHost {
     return entry;
   }
 
-  open(path: string, flags: FileOpenFlags): { id: number; created: boolean } {
+  open(path: string, flags: FileOpenFlags): number {
     const entry = this.#entries.get(path);
     if (!entry) fail('ENOENT', `'${path}' was not prepared: open persisted maps with the async createFromFile`);
     if (entry.kind === 'directory') {
       // As open(2): O_CREAT|O_EXCL on an existing directory is EEXIST, anything else EISDIR.
-      fail(flags.create && flags.exclusive ? 'EEXIST' : 'EISDIR', `'${entry.name}' is a directory`);
+      fail(flags.create ? 'EEXIST' : 'EISDIR', `'${entry.name}' is a directory`);
     }
     if (entry.kind === 'notdir') fail('ENOTDIR', `a part of the path of '${entry.name}' is a file`);
-    if (entry.kind === 'missing' || (!entry.existed && !flags.create)) fail('ENOENT', `'${entry.name}' does not exist`);
-    if (entry.existed && flags.create && flags.exclusive) fail('EEXIST', `'${entry.name}' exists`);
-    const created = !entry.existed && !entry.claimedCreated;
-    entry.claimedCreated = entry.claimedCreated || created;
-    if (flags.truncate) (entry.handle as SyncHandle).truncate(0);
+    const shared = entry.shared;
+    if (entry.kind === 'missing' || !shared) fail('ENOENT', `'${entry.name}' does not exist`);
+    if (flags.create) {
+      if (shared.existed || shared.claimed) fail('EEXIST', `'${entry.name}' exists`);
+      shared.claimed = true;
+      entry.created = true;
+    } else if (!shared.existed && !shared.claimed) {
+      fail('ENOENT', `'${entry.name}' does not exist`);
+    }
     const id = this.#nextId++;
     this.#ids.set(id, entry);
     entry.ids++;
-    return { id, created };
+    return id;
+  }
+
+  kind(id: number): 'file' {
+    this.#entry(id);
+    return 'file';
+  }
+
+  identity(id: number): string {
+    return this.#entry(id).identity;
   }
 
   size(id: number): number {

@@ -12,13 +12,13 @@
  *     arena is EUNSUPPORTED, saying so. Browsers have no way to tell a
  *     terminated worker's thread from a live one synchronously, so the
  *     arena presumes a silent lock holder dead after a while (see
- *     src/shared-arena.ts).
+ *     wasm/shared-arena.ts).
  *
  * @module
  */
 import { MemmapError } from '../src/errors.js';
 import { checkOptions } from '../src/validate.js';
-import { SharedArena, presumedLiveness } from '../src/shared-arena.js';
+import { SharedArena, presumedLiveness } from '../wasm/shared-arena.js';
 import { webLockThreads } from '../src/threads.js';
 import type { WasmPlatform } from '../wasm/backend.js';
 import { WasmCore, type WasmSource } from '../wasm/loader.js';

@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MemoryMappedFile } from '../src/index.js';
+import { MemoryMappedFile } from '../node/index.js';
 
 const args = process.argv.slice(2);
 const option = (name: string) => {

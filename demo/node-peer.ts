@@ -2,7 +2,7 @@
  * The second process of `npm run demo`: attaches to the named map the demo
  * created and answers each ping (cell 0) with a pong (cell 1).
  */
-import { MemoryMappedFile } from '../src/index.js';
+import { MemoryMappedFile } from '../node/index.js';
 
 const [name, roundsText] = process.argv.slice(2) as [string, string];
 const rounds = Number(roundsText);

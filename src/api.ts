@@ -1,16 +1,12 @@
 /**
- * The public API, the same from every entry point (src/index.ts for Node,
+ * The public API, the same from every entry point (node/index.ts for Node,
  * browser/index.ts for browsers); each entry registers its platform's
  * backends first.
  *
  * @module
  */
-export {
-  MemoryMappedFile,
-  type BackendChoice,
-  type CreateFromFileOptions,
-  type SharedMapOptions,
-} from './memory-mapped-file.js';
+export { MemoryMappedFile, type CreateFromFileOptions, type SharedMapOptions } from './memory-mapped-file.js';
+export type { BackendChoice } from './registry.js';
 export { ViewAccessor, type TypedArray } from './view-accessor.js';
 export { MapMutex, type MutexGuard } from './map-mutex.js';
 export { Channel, type ChannelCreateOptions, type ChannelOptions, type InPlaceMessage } from './channel.js';

@@ -22,7 +22,7 @@
  * @module
  */
 import { closedError } from './errors.js';
-import { canWait } from './shared-arena.js';
+import { canWait } from '../wasm/shared-arena.js';
 import type { Threads } from './threads.js';
 import type { ViewWaiter, WaitResult } from './wait.js';
 

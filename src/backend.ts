@@ -6,9 +6,10 @@
  * A view reaches its bytes in one of two ways:
  *   - direct: `bytes` is one zero-copy Uint8Array over the whole view (native
  *     mmap, SharedArrayBuffer maps);
- *   - paged: `pages` is the port of a page cache (the WASM pager), through
- *     which JS translates a page number to the address of its frame in WASM
- *     memory and reads and writes there (see src/paged.ts).
+ *   - paged: `pages` is the view's port to a page cache (the WASM pager),
+ *     through which JS translates a page number to the address of its frame
+ *     in WASM memory and reads and writes there (src/paged-accessor.ts,
+ *     src/byte-window.ts).
  *
  * @module
  */
@@ -21,10 +22,10 @@ export type BackendName = 'native' | 'wasm';
 
 /** Page-cache options of backends that emulate mapping with a pager (WASM). */
 export interface PagerOptions {
-  /** Bytes per page: a power of two from 4096 to 1 MiB (0 = the backend's default). */
+  /** Bytes per page: a power of two in the core's range (0 = the core's default). */
   pageSize: number;
-  /** Bytes of cache per map, rounded down to whole pages (0 = the backend's default). */
-  cacheSize: number;
+  /** Frames of cache (0 = the core's default). */
+  frames: number;
 }
 
 export interface Backend {
@@ -103,20 +104,20 @@ export interface MemoryRef {
 export const NO_FRAME = -(2 ** 30);
 
 /**
- * A paged view's port to its page cache (one per pager; the views of a map
- * share it). Page numbers count pages of the map from its first byte.
+ * A paged view's port to its page cache. Page numbers count pages of the
+ * file from its first byte; the core decides what a view may do with them.
  */
 export interface PagePort {
   readonly pageSize: number;
   readonly memory: MemoryRef;
   /**
    * The translation cache: `tags[page & mask] === page` means that page is
-   * resident and pinned at address `frames[page & mask]` in memory, writable
-   * when `writable[page & mask]` is 1; `frames` is NO_FRAME in a slot that
-   * holds no page. Read directly by the accessors' fast paths; maintained by
-   * translate(). When `direct`, every page has a slot of its own (slot =
-   * page), so `frames[page] + inPage >= 0` alone says that the page is at
-   * hand.
+   * held at address `frames[page & mask]` in memory, writable when
+   * `writable[page & mask]` is 1; `frames` is NO_FRAME in a slot that holds
+   * no page. Read directly by the accessors' fast paths; maintained by the
+   * port as the core holds and drops pages. When `direct`, every page of the
+   * view has a slot of its own (slot = page), so `frames[page] + inPage >= 0`
+   * alone says that the page is at hand.
    */
   readonly mask: number;
   readonly direct: boolean;
@@ -125,21 +126,20 @@ export interface PagePort {
   readonly frames: number[];
   readonly writable: Uint8Array;
   /**
-   * The address of `page`'s frame, making it resident (and writable when
-   * asked). Valid until the next call on this port. With `overwrite` (for a
-   * writable translation whose caller overwrites the whole page at once), a
-   * page missing from the cache is not read from the storage first.
+   * The address of `page`'s frame, held by the core (writable when asked).
+   * Valid until the next call on this port. With `overwrite` (for a writable
+   * translation whose caller overwrites the whole page at once), a page
+   * missing from the cache is not read from the storage first.
    */
   translate(page: number, writable: boolean, overwrite?: boolean): number;
-  /** Pins `page` for longer use (withBytes); returns its frame's address. */
-  pin(page: number, writable: boolean): number;
-  /** Ends a pin() (pass the address it returned). */
-  unpin(address: number, writable: boolean): void;
+  /** Pins `page` writable for a withBytes() callback; returns its frame's address. */
+  lend(page: number): number;
+  /** Ends a lend (pass the address it returned); works after the view closed. */
+  unlend(address: number): void;
   /**
-   * Reads a whole page that is not in the cache straight from the storage
-   * into `dst` (`pageSize` bytes), so that large sequential reads do not
-   * cycle every page through the cache; false (nothing read) when the page
-   * is cached or the port cannot (a copy-on-write pager).
+   * Copies the view's bytes [pos, pos + dst.length) into dst through the
+   * core, which reads whole pages missing from its cache straight from the
+   * storage into dst (so large reads do not cycle every page through it).
    */
-  readDirect(page: number, dst: Uint8Array): boolean;
+  read(pos: number, dst: Uint8Array): void;
 }

@@ -17,8 +17,8 @@ export interface ByteWindow {
   write(pos: number, src: Uint8Array): void;
   /**
    * Calls fn with bytes [pos, pos + length): zero-copy where the view is one
-   * array or the range lies in one page; otherwise a copy, written back after
-   * fn returns when `writable`.
+   * array, or the range lies in one page of a paged view that writes;
+   * otherwise a copy, written back after fn returns when `writable`.
    */
   withBytes<T>(pos: number, length: number, writable: boolean, fn: (bytes: Uint8Array) => T): T;
 }
@@ -52,59 +52,106 @@ class PagedWindow implements ByteWindow {
     this.#base = base;
   }
 
-  #copy(pos: number, buf: Uint8Array, toView: boolean): void {
+  read(pos: number, dst: Uint8Array): void {
     const port = this.#port;
     const ps = port.pageSize;
     let abs = this.#base + pos;
     let done = 0;
-    while (done < buf.length) {
+    while (done < dst.length) {
       const page = Math.floor(abs / ps);
       const inPage = abs - page * ps;
-      const take = Math.min(ps - inPage, buf.length - done);
+      const take = Math.min(ps - inPage, dst.length - done);
       const slot = page & port.mask;
-      if (!toView && take === ps && port.tags[slot] !== page &&
-          port.readDirect(page, done === 0 && buf.length === ps ? buf : buf.subarray(done, done + ps))) {
-        done += take;
-        abs += take;
+      if (port.tags[slot] === page) {
+        const addr = (port.frames[slot] as number) + inPage;
+        dst.set(port.memory.u8.subarray(addr, addr + take), done);
+      } else if (take === ps) {
+        // A run of whole pages not at hand: the core copies them, reading those
+        // missing from its cache straight from the file into dst.
+        let run = take;
+        while (done + run + ps <= dst.length && port.tags[(page + run / ps) & port.mask] !== page + run / ps) run += ps;
+        port.read(pos + done, run === dst.length ? dst : dst.subarray(done, done + run));
+        done += run;
+        abs += run;
         continue;
+      } else {
+        const addr = port.translate(page, false) + inPage;
+        dst.set(port.memory.u8.subarray(addr, addr + take), done);
       }
-      const hit = port.tags[slot] === page && (!toView || port.writable[slot] === 1);
-      // A write of a whole page need not read the page first (overwrite).
-      const addr = (hit ? (port.frames[slot] as number) : port.translate(page, toView, toView && take === ps)) + inPage;
-      const frame = port.memory.u8.subarray(addr, addr + take);
-      if (toView) frame.set(buf.subarray(done, done + take));
-      else buf.set(frame, done);
       done += take;
       abs += take;
     }
   }
 
-  read(pos: number, dst: Uint8Array): void {
-    this.#copy(pos, dst, false);
-  }
-
   write(pos: number, src: Uint8Array): void {
-    this.#copy(pos, src, true);
+    const port = this.#port;
+    const ps = port.pageSize;
+    let abs = this.#base + pos;
+    let done = 0;
+    while (done < src.length) {
+      const page = Math.floor(abs / ps);
+      const inPage = abs - page * ps;
+      const take = Math.min(ps - inPage, src.length - done);
+      const slot = page & port.mask;
+      const hit = port.tags[slot] === page && port.writable[slot] === 1;
+      // A write of a whole page need not read the page first (overwrite).
+      const addr = (hit ? (port.frames[slot] as number) : port.translate(page, true, take === ps)) + inPage;
+      port.memory.u8.set(src.subarray(done, done + take), addr);
+      done += take;
+      abs += take;
+    }
   }
 
   withBytes<T>(pos: number, length: number, writable: boolean, fn: (bytes: Uint8Array) => T): T {
     const port = this.#port;
-    const abs = this.#base + pos;
-    const page = Math.floor(abs / port.pageSize);
-    const inPage = abs - page * port.pageSize;
-    if (inPage + length <= port.pageSize) {
-      const frame = port.pin(page, writable);
-      try {
-        return fn(port.memory.u8.subarray(frame + inPage, frame + inPage + length));
-      } finally {
-        port.unpin(frame, writable);
-      }
+    const ps = port.pageSize;
+    if (!writable || length === 0) {
+      // A copy: the stores of a view that cannot write must never reach the cache shared with other views.
+      const copy = new Uint8Array(length);
+      this.read(pos, copy);
+      return fn(copy);
     }
-    const copy = new Uint8Array(length);
-    this.read(pos, copy);
-    const result = fn(copy);
-    if (writable) this.write(pos, copy);
-    return result;
+    // Every page of the range is lent (pinned by the core) until the callback
+    // returns, whatever the callback closes meanwhile: zero-copy within one
+    // page, else a copy written back into the lent frames after fn.
+    const abs = this.#base + pos;
+    const first = Math.floor(abs / ps);
+    const last = Math.floor((abs + length - 1) / ps);
+    const frames: number[] = [];
+    try {
+      for (let page = first; page <= last; page++) frames.push(port.lend(page));
+      const start = abs - first * ps;
+      if (first === last) return fn(port.memory.u8.subarray((frames[0] as number) + start, (frames[0] as number) + start + length));
+      const copy = new Uint8Array(length);
+      this.#lent(frames, start, copy, false);
+      const result = fn(copy);
+      this.#lent(frames, start, copy, true);
+      return result;
+    } finally {
+      let failure: unknown;
+      for (const frame of frames) {
+        try {
+          port.unlend(frame);
+        } catch (err) {
+          failure ??= err;
+        }
+      }
+      if (failure !== undefined) throw failure;
+    }
+  }
+
+  /** Copies between lent frames (the range starts `start` bytes into the first) and `copy`. */
+  #lent(frames: number[], start: number, copy: Uint8Array, toFrames: boolean): void {
+    const ps = this.#port.pageSize;
+    const u8 = this.#port.memory.u8;
+    let done = 0;
+    frames.forEach((frame, i) => {
+      const from = i === 0 ? start : 0;
+      const take = Math.min(ps - from, copy.length - done);
+      if (toFrames) u8.set(copy.subarray(done, done + take), frame + from);
+      else copy.set(u8.subarray(frame + from, frame + from + take), done);
+      done += take;
+    });
   }
 }
 

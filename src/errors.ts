@@ -10,38 +10,10 @@
  *
  * @module
  */
+import type { ERROR_NAMES } from './generated/core.js';
 
-/** The stable codes memmap reports. */
-export type MemmapErrorCode =
-  | 'EPERM'
-  | 'ENOENT'
-  | 'EIO'
-  | 'EBADF'
-  | 'ENOMEM'
-  | 'EACCES'
-  | 'EFAULT'
-  | 'EBUSY'
-  | 'EEXIST'
-  | 'ENOTDIR'
-  | 'EISDIR'
-  | 'EINVAL'
-  | 'ENFILE'
-  | 'EMFILE'
-  | 'EFBIG'
-  | 'ENOSPC'
-  | 'EROFS'
-  | 'ERANGE'
-  | 'ENAMETOOLONG'
-  | 'ENODEV'
-  | 'ELOOP'
-  | 'EAGAIN'
-  | 'ETIMEDOUT'
-  | 'EDEADLK'
-  | 'EPIPE'
-  | 'ECONNRESET'
-  | 'ECLOSED'
-  | 'EUNSUPPORTED'
-  | 'EUNKNOWN';
+/** The stable codes memmap reports: the core's error names (core/include/mm/errors.h). */
+export type MemmapErrorCode = (typeof ERROR_NAMES)[number];
 
 /**
  * The brand of MemmapError instances, shared by every copy of memmap in a

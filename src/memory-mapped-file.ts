@@ -11,9 +11,11 @@
  * @module
  */
 import type { Backend, BackendMap, BackendName, PagerOptions } from './backend.js';
+import { checkBackendName, chooseBackend, type BackendChoice } from './registry.js';
 import { disposeSymbol } from './dispose.js';
 import type { FileHandleTarget, FileTarget } from './platform-types.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
+import { PAGER_LIMITS } from './generated/core.js';
 import type { CacheStats, FileMode, MemoryMappedFileAccess, SharedMode } from './types.js';
 import {
   checkAccess,
@@ -50,13 +52,16 @@ export interface CreateFromFileOptions {
   backend?: BackendName;
   /**
    * Paged backends (wasm): bytes per page, a power of two from 4096 to 1 MiB
-   * (default 65536). Ignored by the native backend, where the OS pages.
+   * (default 65536). Ignored by the native backend, where the OS pages. The
+   * maps of one file in a thread share one page cache: a map of a file that
+   * is already open uses that cache's page size and size.
    */
   pageSize?: number;
   /**
-   * Paged backends (wasm): bytes of page cache for this map, at least 8 pages
-   * (default 16 MiB). The cache is allocated once when the map opens.
-   * Ignored by the native backend.
+   * Paged backends (wasm): bytes of page cache for this map's file, from 4 to
+   * 2^24 pages (default 16 MiB), rounded down to whole pages. The cache is
+   * allocated once when the file's first map opens. Ignored by the native
+   * backend.
    */
   cacheSize?: number;
 }
@@ -75,74 +80,28 @@ export interface SharedMapOptions {
   backend?: BackendName;
 }
 
-/**
- * How a backend is chosen: the `backend` option of a factory if given, else
- * the environment variable `MEMMAP_BACKEND` (`native` or `wasm`) if set, else
- * the first available backend of the platform (Node: `native` when the addon
- * loads, `wasm` otherwise).
- */
-export type BackendChoice = BackendName | undefined;
-
-interface RegisteredBackend {
-  backend: Backend;
-  /** null when the backend can be used here, else why not. */
-  unavailable(): string | null;
-}
-
-const registered: RegisteredBackend[] = [];
-
-/** @internal Called by the entry point of each platform, in order of preference. */
-export function registerBackend(backend: Backend, unavailable: () => string | null): void {
-  registered.push({ backend, unavailable });
-}
-
-/** The `backend` option: undefined, or the name of a backend of this platform (an argument check). */
-function checkBackendName(requested: unknown): BackendName | undefined {
-  if (requested === undefined || registered.some((r) => r.backend.name === requested)) {
-    return requested as BackendName | undefined;
-  }
-  throw typeError(
-    `backend must be one of ${registered.map((r) => `'${r.backend.name}'`).join(', ')}, got ${describe(requested)}`,
-  );
-}
-
-/** The backend to use: the one asked for (see {@link BackendChoice}), if it can run here. */
-function chooseBackend(requested: BackendName | undefined): Backend {
-  let name: unknown = requested;
-  if (name === undefined && typeof process !== 'undefined' && process.env?.MEMMAP_BACKEND) {
-    name = checkBackendName(process.env.MEMMAP_BACKEND);
-  }
-  if (name !== undefined) {
-    const entry = registered.find((r) => r.backend.name === name) as RegisteredBackend;
-    const why = entry.unavailable();
-    if (why !== null) throw new MemmapError('EUNSUPPORTED', `the ${entry.backend.name} backend is unavailable: ${why}`);
-    return entry.backend;
-  }
-  const reasons: string[] = [];
-  for (const entry of registered) {
-    const why = entry.unavailable();
-    if (why === null) return entry.backend;
-    reasons.push(`${entry.backend.name}: ${why}`);
-  }
-  throw new MemmapError('EUNSUPPORTED', `no memmap backend is available here (${reasons.join('; ')})`);
-}
-
+/** pageSize and cacheSize, checked against the core's limits (src/generated/core.ts); 0 for the core's defaults. */
 function checkPagerOptions(opts: Record<string, unknown>): PagerOptions {
+  const { minPageSize, maxPageSize, defaultPageSize, minFrames, maxFrames } = PAGER_LIMITS;
   let pageSize = 0;
-  let cacheSize = 0;
+  let frames = 0;
   if (opts.pageSize !== undefined) {
     pageSize = checkIndex(opts.pageSize, 'pageSize');
-    if (pageSize < 4096 || pageSize > 1 << 20 || (pageSize & (pageSize - 1)) !== 0) {
-      throw rangeError(`pageSize must be a power of two from 4096 to 1048576, got ${pageSize}`);
+    if (pageSize < minPageSize || pageSize > maxPageSize || (pageSize & (pageSize - 1)) !== 0) {
+      throw rangeError(`pageSize must be a power of two from ${minPageSize} to ${maxPageSize}, got ${pageSize}`);
     }
   }
   if (opts.cacheSize !== undefined) {
-    cacheSize = checkIndex(opts.cacheSize, 'cacheSize');
-    if (cacheSize < 8 * (pageSize || 65536)) {
-      throw rangeError(`cacheSize must hold at least 8 pages (${8 * (pageSize || 65536)} bytes), got ${cacheSize}`);
+    const cacheSize = checkIndex(opts.cacheSize, 'cacheSize');
+    const page = pageSize || defaultPageSize;
+    frames = Math.floor(cacheSize / page);
+    if (frames < minFrames || frames > maxFrames) {
+      throw rangeError(
+        `cacheSize must hold from ${minFrames} to ${maxFrames} pages of ${page} bytes (${minFrames * page} to ${maxFrames * page} bytes), got ${cacheSize}`,
+      );
     }
   }
-  return { pageSize, cacheSize };
+  return { pageSize, frames };
 }
 
 /** The option names of createFromFile (an unknown one is an error, not ignored). */

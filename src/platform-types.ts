@@ -6,7 +6,7 @@
  *
  *   entry                      adds
  *   -------------------------  ------------------------------------------------
- *   Node (src/index.ts)        FileTargets.url: URL; NodeStreams: Readable, Writable
+ *   Node (node/index.ts)       FileTargets.url: URL; NodeStreams: Readable, Writable
  *   browser (browser/index.ts) FileTargets.handle: FileSystemFileHandle
  *
  * Without an entry's additions a type is `never` (toNodeReadable() returns

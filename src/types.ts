@@ -1,9 +1,13 @@
 /**
  * The vocabulary of the API: access rights and file modes, as in .NET's
- * `MemoryMappedFileAccess` and `FileMode`.
+ * `MemoryMappedFileAccess` and `FileMode`. The lists and the access rules are
+ * the core's (core/include/mm/map.h), read from src/generated/core.ts.
  *
  * @module
  */
+import { ACCESS_RULES, ACCESS_VALUES, MODE_VALUES, SHARED_MODE_VALUES } from './generated/core.js';
+
+export { ACCESS_VALUES, MODE_VALUES, SHARED_MODE_VALUES };
 
 /**
  * Access of a map or a view.
@@ -15,23 +19,7 @@
  * - `copyOnWrite`: read and write, but writes stay private to the view.
  * - `readExecute`, `readWriteExecute`: as `read` / `readWrite`, pages also executable.
  */
-export type MemoryMappedFileAccess =
-  | 'readWrite'
-  | 'read'
-  | 'write'
-  | 'copyOnWrite'
-  | 'readExecute'
-  | 'readWriteExecute';
-
-/** The order of this list is the core's `mm_access` enum. */
-export const ACCESS_VALUES: readonly MemoryMappedFileAccess[] = [
-  'readWrite',
-  'read',
-  'write',
-  'copyOnWrite',
-  'readExecute',
-  'readWriteExecute',
-];
+export type MemoryMappedFileAccess = (typeof ACCESS_VALUES)[number];
 
 /**
  * How `createFromFile` treats the path.
@@ -42,16 +30,10 @@ export const ACCESS_VALUES: readonly MemoryMappedFileAccess[] = [
  *
  * .NET's `truncate` and `append` are refused, as in .NET (`create` already replaces a file).
  */
-export type FileMode = 'open' | 'create' | 'createNew' | 'openOrCreate';
-
-/** The order of this list is the core's `mm_mode` enum. */
-export const MODE_VALUES: readonly FileMode[] = ['open', 'create', 'createNew', 'openOrCreate'];
+export type FileMode = (typeof MODE_VALUES)[number];
 
 /** How a non-persisted map is opened: `createNew`, `createOrOpen` or `openExisting`. */
-export type SharedMode = 'createNew' | 'createOrOpen' | 'openExisting';
-
-/** The order of this list is the core's `mm_shared_mode` enum. */
-export const SHARED_MODE_VALUES: readonly SharedMode[] = ['createNew', 'createOrOpen', 'openExisting'];
+export type SharedMode = (typeof SHARED_MODE_VALUES)[number];
 
 /** Where `seek` counts from. */
 export type SeekOrigin = 'begin' | 'current' | 'end';
@@ -100,30 +82,19 @@ export interface CacheStats {
 
 /** Whether an access lets the accessor and stream read. */
 export function accessCanRead(access: MemoryMappedFileAccess): boolean {
-  return access !== 'write';
+  return ACCESS_RULES[access].reads;
 }
 
 /** Whether an access lets the accessor and stream write. */
 export function accessCanWrite(access: MemoryMappedFileAccess): boolean {
-  return access === 'readWrite' || access === 'write' || access === 'copyOnWrite' ||
-    access === 'readWriteExecute';
+  return ACCESS_RULES[access].writes;
 }
 
 /**
  * Whether a view with `view` access may be made from a map opened with `map`
- * access (the core's mm_access_allows, for maps that have no core object:
- * SharedArrayBuffer maps). A read-only map still allows copy-on-write views.
+ * access (for maps that have no core object: SharedArrayBuffer maps). A
+ * read-only map still allows copy-on-write views.
  */
 export function accessAllows(map: MemoryMappedFileAccess, view: MemoryMappedFileAccess): boolean {
-  if (map === view || map === 'readWriteExecute') return true;
-  switch (map) {
-    case 'read':
-    case 'copyOnWrite':
-    case 'readExecute':
-      return view === 'read' || view === 'copyOnWrite';
-    case 'readWrite':
-      return view === 'read' || view === 'write' || view === 'copyOnWrite';
-    default:
-      return false;
-  }
+  return (ACCESS_RULES[map].views as readonly MemoryMappedFileAccess[]).includes(view);
 }

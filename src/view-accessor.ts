@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { bytesOf, typedArrayParts } from './array-bytes.js';
 import type { BackendView } from './backend.js';
 import { windowOf, type ByteWindow } from './byte-window.js';
 import { disposeSymbol } from './dispose.js';
@@ -38,13 +39,6 @@ export type TypedArray =
   | Float64Array
   | BigInt64Array
   | BigUint64Array;
-
-function checkTypedArray(value: unknown, name: string): TypedArray {
-  if (!ArrayBuffer.isView(value) || value instanceof DataView) {
-    throw typeError(`${name} must be a typed array`);
-  }
-  return value as TypedArray;
-}
 
 /** Validates (offset, count) against an array's length; returns count. */
 export function checkArraySpan(length: number, offset: unknown, count: unknown): number {
@@ -185,17 +179,14 @@ export abstract class ViewAccessor {
    * The array arguments are checked before the view's state, as in .NET.
    */
   readArray(position: number, array: TypedArray, offset = 0, count?: number): number {
-    const target = checkTypedArray(array, 'array');
+    // The array is read through the built-in getters: no getter of the caller's runs inside the call.
+    const target = typedArrayParts(array, 'array');
     const want = checkArraySpan(target.length, offset, count);
     if (this.isClosed || !this.canRead) this.fail(position, 0, false);
     const pos = this.checkPosition(position);
-    const bpe = target.BYTES_PER_ELEMENT;
-    const n = Math.min(want, Math.floor((this.capacity - pos) / bpe));
+    const n = Math.min(want, Math.floor((this.capacity - pos) / target.bytesPerElement));
     if (n === 0) return 0;
-    const dst = bpe === 1 && target instanceof Uint8Array && offset === 0 && n === target.length
-      ? target
-      : new Uint8Array(target.buffer, target.byteOffset + offset * bpe, n * bpe);
-    this.window.read(pos, dst);
+    this.window.read(pos, bytesOf(target, offset, n));
     return n;
   }
 
@@ -206,26 +197,30 @@ export abstract class ViewAccessor {
    * arguments are checked before the view's state, as in .NET.
    */
   writeArray(position: number, array: TypedArray, offset = 0, count?: number): number {
-    const source = checkTypedArray(array, 'array');
+    const source = typedArrayParts(array, 'array');
     const n = checkArraySpan(source.length, offset, count);
     if (this.isClosed || !this.canWrite) this.fail(position, 0, true);
     const pos = this.checkPosition(position);
-    const bpe = source.BYTES_PER_ELEMENT;
+    const bpe = source.bytesPerElement;
     if (pos + n * bpe > this.capacity) {
       throw rangeError(
         `writing ${n} elements of ${bpe} bytes at ${pos} goes beyond the view's capacity ${this.capacity}`,
       );
     }
     if (n === 0) return 0;
-    this.window.write(pos, new Uint8Array(source.buffer, source.byteOffset + offset * bpe, n * bpe));
+    this.window.write(pos, bytesOf(source, offset, n));
     return n;
   }
 
   /**
    * Calls `fn` with a zero-copy Uint8Array over [position, position + length)
    * and returns its result. The array is valid only inside `fn`. On paged views
-   * (WASM backend) it is zero-copy when the range lies in one page, and a copy
-   * (written back after `fn` on a writable view) when it spans pages.
+   * (WASM backend) it is zero-copy when the range lies in one page of a view
+   * that writes, and otherwise a copy (written back after `fn` on a writable
+   * view; a `read` view's copy never reaches the map, as its private pages do
+   * natively). `fn` may close the view: its bytes stay valid until it returns,
+   * and what it wrote is kept. On the wasm backend, opening a map or a view
+   * inside `fn` is `EBUSY` (it could grow WASM memory under the bytes).
    */
   withBytes<T>(position: number, length: number, fn: (bytes: Uint8Array) => T): T {
     const pos = this.checkPosition(position);

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { bytesOf, viewParts } from './array-bytes.js';
 import type { BackendView } from './backend.js';
 import { windowOf, type ByteWindow } from './byte-window.js';
 import type { NodeReadable, NodeWritable } from './platform-types.js';
@@ -27,7 +28,7 @@ export interface StreamConversionOptions {
   chunkSize?: number;
 }
 
-/** Node stream conversions, registered by the Node entry point (see node-streams.ts). */
+/** Node stream conversions, registered by the Node entry point (see node/streams.ts). */
 export interface NodeStreamFactory {
   toReadable(stream: ViewStream, chunkSize: number): NodeReadable;
   toWritable(stream: ViewStream): NodeWritable;
@@ -46,12 +47,6 @@ function chunkSizeOf(options: StreamConversionOptions | undefined): number {
   const n = checkIndex(opts.chunkSize, 'chunkSize');
   if (n === 0) throw rangeError('chunkSize must be at least 1');
   return n;
-}
-
-function checkBytes(value: unknown, name: string): Uint8Array {
-  if (value instanceof Uint8Array) return value;
-  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  throw typeError(`${name} must be a Uint8Array or another ArrayBuffer view, got ${describe(value)}`);
 }
 
 export class ViewStream {
@@ -128,13 +123,14 @@ export class ViewStream {
    * stream's state, as in .NET.
    */
   read(buffer: ArrayBufferView, offset = 0, count?: number): number {
-    const target = checkBytes(buffer, 'buffer');
+    // Arguments first (reading them runs no user code), then the state, then the copy.
+    const target = viewParts(buffer, 'buffer');
     const want = checkArraySpan(target.length, offset, count);
     this.#checkRead();
     const pos = this.#position;
     const n = pos >= this.#length ? 0 : Math.min(want, this.#length - pos);
     if (n > 0) {
-      this.#window.read(pos, target.subarray(offset, offset + n));
+      this.#window.read(pos, bytesOf(target, offset, n));
       this.#position = pos + n;
     }
     return n;
@@ -157,7 +153,7 @@ export class ViewStream {
    * are checked before the stream's state and access, as in .NET.
    */
   write(buffer: ArrayBufferView, offset = 0, count?: number): void {
-    const source = checkBytes(buffer, 'buffer');
+    const source = viewParts(buffer, 'buffer');
     const n = checkArraySpan(source.length, offset, count);
     this.#checkWrite();
     const pos = this.#position;
@@ -168,12 +164,14 @@ export class ViewStream {
         `a view stream has a fixed length of ${this.#length} bytes: cannot write ${n} bytes at position ${pos}`,
       );
     }
-    this.#window.write(pos, source.subarray(offset, offset + n));
+    this.#window.write(pos, bytesOf(source, offset, n));
     this.#position = pos + n;
   }
 
   /** Writes one byte (its low 8 bits) and advances; `ENOSPC` at or past the end. */
   writeByte(value: number): void {
+    // Checked, never converted (as typed writes): no valueOf of the caller's runs inside the call.
+    if (typeof value !== 'number') throw typeError(`value must be a number, got ${describe(value)}`);
     this.#checkWrite();
     const pos = this.#position;
     if (pos >= this.#length) {

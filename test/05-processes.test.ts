@@ -8,7 +8,7 @@ import { describeBackend } from './support/backends.js';
 import { makeTempDir } from './support/files.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const entry = path.join(here, '../src/index.ts');
+const entry = path.join(here, '../node/index.ts');
 
 /** Runs an ES module snippet in a child Node process (with tsx, so it can import the sources). */
 function child(code: string): string {

@@ -3,13 +3,14 @@
  * option and MEMMAP_BACKEND force one; `map.backend` tells which.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MemoryMappedFile } from '../src/index.js';
+import { MemoryMappedFile } from '../node/index.js';
 import { makeTempDir } from './support/files.js';
 
-const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), '../src/index.ts');
+const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), '../node/index.ts');
 
 function childBackend(env: Record<string, string>, options = '{}'): string {
   const code = `import { MemoryMappedFile } from ${JSON.stringify(entry)};
@@ -63,10 +64,14 @@ describe('backend choice', () => {
         code: 'ERANGE',
       });
     }
-    assert.throws(
-      () => MemoryMappedFile.createFromFileSync(file, { mode: 'createNew', capacity: 10, pageSize: 4096, cacheSize: 4096 * 7 }),
-      { code: 'ERANGE' },
-    );
+    // The core's limits (from its headers): 4 to 2^24 frames; 2^32 + 8 pages must not wrap to 8.
+    for (const pages of [3, 2 ** 24 + 1, 2 ** 32 + 8]) {
+      assert.throws(
+        () => MemoryMappedFile.createFromFileSync(file, { mode: 'createNew', capacity: 10, pageSize: 4096, cacheSize: 4096 * pages }),
+        { name: 'RangeError', code: 'ERANGE' },
+      );
+    }
+    assert.equal(fs.existsSync(file), false, 'nothing was created');
     using map = MemoryMappedFile.createFromFileSync(file, {
       mode: 'createNew',
       capacity: 100000,

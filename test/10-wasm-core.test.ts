@@ -1,18 +1,21 @@
 /**
  * The WASM core (wasm/memmap.wasm through wasm/loader.ts) on real files:
  * the module's imports and error table, the map rules giving the same codes
- * as the native backend, the pager's round trips, durability, a file far
- * larger than the cache, copy-on-write isolation, a memory that stays put,
- * and host errors that come back as MemmapErrors without breaking the map.
+ * as the native backend, views' round trips through holds and the core's
+ * reads, durability, a file far larger than the cache, copy-on-write
+ * isolation, a memory that stays put, and host errors (on every read, those
+ * past the cache included) that come back as MemmapErrors without breaking
+ * the map.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MemoryMappedFile, MemmapError } from '../src/index.js';
+import { MemoryMappedFile, MemmapError } from '../node/index.js';
 import type { FileMode, MemoryMappedFileAccess } from '../src/types.js';
-import { NodeFileHost, WASM_IMPORTS, WasmCore, wasmFilePath } from '../wasm/loader.js';
+import { HOLD_READ, HOLD_WRITE, WASM_IMPORTS, WasmCore, wasmFilePath } from '../wasm/loader.js';
+import { NodeFileHost } from '../wasm/node-files.js';
 import { makeTempDir, patternBytes, snapshot } from './support/files.js';
 import { FaultyHost } from './support/wasm-faulty-host.js';
 
@@ -39,6 +42,25 @@ function outcome(fn: () => void): { code: string; errno: number | undefined } {
   } catch (err) {
     return { code: (err as { code: string }).code, errno: (err as { errno?: number }).errno };
   }
+}
+
+/** Writes `data` at `pos` of a view (offset 0) in place, page by page, through writable holds. */
+function put(core: WasmCore, view: number, pageSize: number, pos: number, data: Uint8Array): void {
+  for (let done = 0; done < data.length;) {
+    const at = pos + done;
+    const inPage = at % pageSize;
+    const n = Math.min(data.length - done, pageSize - inPage);
+    const frame = core.hold(view, Math.floor(at / pageSize), HOLD_WRITE);
+    core.bytes.set(data.subarray(done, done + n), frame + inPage);
+    done += n;
+  }
+}
+
+/** n bytes at `pos` of a view, read by the core. */
+function get(core: WasmCore, view: number, pos: number, n: number): Buffer {
+  const out = Buffer.alloc(n);
+  core.readView(view, pos, out);
+  return out;
 }
 
 describe('WASM core (wasm/memmap.wasm)', () => {
@@ -91,7 +113,7 @@ describe('WASM core (wasm/memmap.wasm)', () => {
       assert.deepEqual([...imports].sort(), [...WASM_IMPORTS].sort());
       assert.ok(imports.every((name) => name.startsWith('env.mm_js_') || name === 'env.emscripten_notify_memory_growth'));
       const exports = WebAssembly.Module.exports(module).map((e) => e.name);
-      for (const name of ['memory', 'malloc', 'free', '_initialize', 'mm_wasm_paged_open', 'mm_wasm_pager_pin']) {
+      for (const name of ['memory', 'malloc', 'free', '_initialize', 'mm_wasm_paged_open', 'mm_wasm_view_hold']) {
         assert.ok(exports.includes(name), `exports ${name}`);
       }
     });
@@ -169,75 +191,109 @@ describe('WASM core (wasm/memmap.wasm)', () => {
   });
 
   describe('paged maps', () => {
-    it('pins, writes in place, reads back and unpins; copies across pages', () => {
+    it('holds pages, writes in place, reads back through the core; copies across pages', () => {
       const file = tmp.file('roundtrip.bin');
-      const map = core.openPaged(file, 'createNew', 3 * 4096 + 123, 'readWrite', 4096, 4);
+      const map = core.openPaged(file, 'createNew', 3 * 4096 + 123, 'readWrite', 4096, 8);
       assert.equal(core.capacity(map), 3 * 4096 + 123);
-      const pager = core.openView(map, 'readWrite');
-      assert.equal(core.pageSize(pager), 4096);
-      assert.equal(core.frameCount(pager), 4);
+      assert.equal(core.pageSize(map), 4096);
+      assert.equal(core.frameCount(map), 8);
+      const view = core.openView(map, 0, 0, 'readWrite');
+      assert.equal(core.viewSize(view), 3 * 4096 + 123);
 
-      const frame = core.pin(pager, 1, true);
-      const at = core.frameBase(pager) + frame * 4096;
-      core.bytes.set([1, 2, 3, 4], at + 10);
-      core.unpin(pager, frame, true);
-
-      const got = new Uint8Array(4);
-      core.read(pager, 4096 + 10, got);
-      assert.deepEqual([...got], [1, 2, 3, 4]);
+      const frame = core.hold(view, 1, HOLD_WRITE);
+      core.bytes.set([1, 2, 3, 4], frame + 10);
+      assert.deepEqual([...get(core, view, 4096 + 10, 4)], [1, 2, 3, 4]);
+      assert.equal(core.hold(view, 1, HOLD_READ), frame, 'a page held again keeps its frame');
 
       const across = patternBytes(5000, 7);
-      core.write(pager, 4096 * 2 - 2500, across);
-      const back = new Uint8Array(5000);
-      core.read(pager, 4096 * 2 - 2500, back);
-      assert.deepEqual(Buffer.from(back), across);
+      put(core, view, 4096, 4096 * 2 - 2500, across);
+      assert.deepEqual(get(core, view, 4096 * 2 - 2500, 5000), across);
 
-      const last = core.pin(pager, 3, false);
-      assert.equal(core.bytes[core.frameBase(pager) + last * 4096 + 200], 0, 'past the capacity reads as zero');
-      core.unpin(pager, last, false);
-      assert.equal(core.stats(pager).pinned, 0);
+      const last = core.hold(view, 3, HOLD_READ);
+      assert.equal(core.bytes[last + 200], 0, 'past the capacity reads as zero');
+      assert.throws(() => core.hold(view, 4, HOLD_READ), { name: 'MemmapError', code: 'ERANGE' });
+      assert.throws(() => get(core, view, 3 * 4096 + 100, 24), { code: 'ERANGE' });
+      assert.throws(() => core.hold(view, 0, 9), { code: 'EINVAL' });
+      core.closeView(view);
+      core.freeView(view);
+      core.freeMap(map);
+    });
 
-      assert.throws(() => core.pin(pager, 4, false), { name: 'MemmapError', code: 'ERANGE' });
-      assert.throws(() => core.read(pager, 3 * 4096 + 100, new Uint8Array(24)), { code: 'ERANGE' });
-      assert.throws(() => core.unpin(pager, last, false), { code: 'EINVAL' });
-      core.closeView(map, pager);
+    it('views: ranges, pointer offsets and access are the core\'s', () => {
+      const file = tmp.file('ranges.bin');
+      const map = core.openPaged(file, 'createNew', 10 * 4096, 'readWrite', 4096, 8);
+      assert.throws(() => core.openView(map, 10 * 4096, 0, 'read'), { code: 'ERANGE' });
+      assert.throws(() => core.openView(map, 4096, 9 * 4096 + 1, 'read'), { code: 'ERANGE' });
+      assert.throws(() => core.openView(map, 0, 0, 'readWriteExecute'), { code: 'EACCES' });
+      const view = core.openView(map, 4096 + 100, 2 * 4096, 'read');
+      assert.equal(core.viewOffset(view), 4096 + 100);
+      assert.equal(core.viewPointerOffset(view), 100);
+      assert.throws(() => core.hold(view, 0, HOLD_READ), { code: 'ERANGE' });
+      assert.throws(() => core.hold(view, 1, HOLD_WRITE), { code: 'EACCES' });
+      core.closeView(view);
+      assert.throws(() => core.hold(view, 1, HOLD_READ), { code: 'ECLOSED' });
+      assert.throws(() => get(core, view, 0, 1), { code: 'ECLOSED' });
+      core.freeView(view);
       core.freeMap(map);
     });
 
     it('flush makes the bytes visible to fs.readFileSync; a read map refuses writes', () => {
       const file = tmp.file('flush.bin');
       const map = core.openPaged(file, 'createNew', 100000, 'readWrite');
-      const pager = core.openView(map, 'readWrite');
+      const view = core.openView(map, 0, 0, 'readWrite');
       const data = patternBytes(30000, 3);
-      core.write(pager, 50000, data);
+      put(core, view, core.pageSize(map), 50000, data);
       assert.ok(fs.readFileSync(file).subarray(50000, 80000).every((b) => b === 0), 'not yet written back');
-      core.flushMap(map);
+      core.flushView(view);
       assert.deepEqual(fs.readFileSync(file).subarray(50000, 80000), data);
-      core.closeView(map, pager);
+      core.closeView(view);
+      core.freeView(view);
       core.freeMap(map);
 
       const ro = core.openPaged(file, 'open', 0, 'read');
-      const rp = core.openView(ro, 'read');
-      assert.throws(() => core.pin(rp, 0, true), { code: 'EACCES' });
-      assert.throws(() => core.write(rp, 0, new Uint8Array(1)), { code: 'EACCES' });
-      assert.throws(() => core.openView(ro, 'readWrite'), { code: 'EACCES' });
-      const back = new Uint8Array(30000);
-      core.read(rp, 50000, back);
-      assert.deepEqual(Buffer.from(back), data);
-      core.closeView(ro, rp);
+      const rv = core.openView(ro, 0, 0, 'read');
+      assert.throws(() => core.hold(rv, 0, HOLD_WRITE), { code: 'EACCES' });
+      assert.throws(() => core.openView(ro, 0, 0, 'readWrite'), { code: 'EACCES' });
+      assert.deepEqual(get(core, rv, 50000, 30000), data);
+      core.closeView(rv);
+      core.freeView(rv);
       core.freeMap(ro);
     });
 
     it('a closed map refuses new views, and its open views keep working', () => {
       const file = tmp.file('lifetime.bin');
       const map = core.openPaged(file, 'createNew', 10000, 'readWrite');
-      const pager = core.openView(map, 'readWrite');
+      const id = core.fileId(map);
+      const view = core.openView(map, 0, 0, 'readWrite');
       core.closeMap(map);
-      assert.throws(() => core.openView(map, 'read'), { code: 'ECLOSED' });
-      core.write(pager, 9000, new Uint8Array([42]));
-      core.closeView(map, pager);
-      assert.equal(fs.readFileSync(file)[9000], 42, 'the last view closing writes back');
+      assert.throws(() => core.openView(map, 0, 0, 'read'), { code: 'ECLOSED' });
+      put(core, view, core.pageSize(map), 9000, new Uint8Array([42]));
+      assert.ok(core.fileIsOpen(id));
+      core.closeView(view);
+      assert.equal(core.fileIsOpen(id), false, 'the last view closing closes the file cache');
+      assert.equal(fs.readFileSync(file)[9000], 42, 'and writes back');
+      core.freeView(view);
       core.freeMap(map);
+    });
+
+    it('two maps of one file share its cache: each sees the other at once, and a flush writes both', () => {
+      const file = tmp.file('two-maps.bin');
+      const a = core.openPaged(file, 'createNew', 8 * 4096, 'readWrite', 4096, 8);
+      const b = core.openPaged(file, 'open', 0, 'readWrite', 65536, 64);
+      assert.equal(core.fileId(a), core.fileId(b));
+      assert.equal(core.pageSize(b), 4096, "the second map uses the cache's page size");
+      const va = core.openView(a, 0, 0, 'readWrite');
+      const vb = core.openView(b, 0, 0, 'readWrite');
+      put(core, va, 4096, 10, new Uint8Array([1]));
+      core.flushView(va);
+      put(core, vb, 4096, 20, new Uint8Array([2]));
+      assert.equal(get(core, va, 20, 1)[0], 2);
+      core.flushView(vb);
+      const disk = fs.readFileSync(file);
+      assert.deepEqual([disk[10], disk[20]], [1, 2], 'the second flush kept the first map\'s byte');
+      for (const v of [va, vb]) core.freeView(v);
+      core.freeMap(a);
+      core.freeMap(b);
     });
 
     it('a 64 MiB file through 16 frames of 64 KiB matches a model after random writes and a reopen', function () {
@@ -248,113 +304,95 @@ describe('WASM core (wasm/memmap.wasm)', () => {
       const model = Buffer.alloc(size);
       const rand = rng(12345);
       const map = core.openPaged(file, 'createNew', size, 'readWrite', page, 16);
-      const pager = core.openView(map, 'readWrite');
+      const view = core.openView(map, 0, 0, 'readWrite');
       for (let i = 0; i < 3000; i++) {
         const len = 1 + rand(3 * page);
         const offset = rand(size - len);
         const data = patternBytes(len, i + 1);
         data.copy(model, offset);
-        if (i % 2 === 0) {
-          core.write(pager, offset, data);
-        } else {
-          // In place, page by page, through pinned frames.
-          for (let done = 0; done < len;) {
-            const pos = offset + done;
-            const inPage = pos % page;
-            const n = Math.min(len - done, page - inPage);
-            const frame = core.pin(pager, Math.floor(pos / page), true);
-            core.bytes.set(data.subarray(done, done + n), core.frameBase(pager) + frame * page + inPage);
-            core.unpin(pager, frame, true);
-            done += n;
-          }
+        put(core, view, page, offset, data);
+        if (i % 10 === 0) {
+          const at = rand(size - 100);
+          assert.ok(get(core, view, at, 100).equals(model.subarray(at, at + 100)), `read back at ${at}`);
         }
       }
-      const stats = core.stats(pager);
+      const stats = core.stats(map);
       assert.ok(stats.evictions > 1000, `evictions: ${stats.evictions}`);
       assert.ok(stats.resident <= 16);
-      core.closeView(map, pager);
-      core.closeMap(map);
+      core.closeView(view);
+      core.freeView(view);
       core.freeMap(map);
       assert.ok(fs.readFileSync(file).equals(model), 'the file matches the model');
 
       const again = core.openPaged(file, 'open', 0, 'read', page, 16);
       assert.equal(core.capacity(again), size);
-      const rp = core.openView(again, 'read');
+      const rv = core.openView(again, 0, 0, 'read');
       for (let i = 0; i < 200; i++) {
         const len = 1 + rand(2 * page);
         const offset = rand(size - len);
-        const got = new Uint8Array(len);
-        core.read(rp, offset, got);
-        assert.ok(model.subarray(offset, offset + len).equals(got), `range ${offset}+${len}`);
+        assert.ok(model.subarray(offset, offset + len).equals(get(core, rv, offset, len)), `range ${offset}+${len}`);
       }
-      core.closeView(again, rp);
+      core.freeView(rv);
       core.freeMap(again);
     });
 
-    it('copy-on-write views see the map but never reach the file or other views', () => {
+    it('copy-on-write views own the pages they write; the others follow the map', () => {
       const file = tmp.file('cow.bin');
       const original = patternBytes(40000, 9);
       fs.writeFileSync(file, original);
       const map = core.openPaged(file, 'open', 0, 'readWrite', 4096, 8);
-      const shared = core.openView(map, 'readWrite');
-      core.write(shared, 100, new Uint8Array([7, 7, 7]));
+      const shared = core.openView(map, 0, 0, 'readWrite');
+      put(core, shared, 4096, 100, new Uint8Array([7, 7, 7]));
 
-      const cow = core.openView(map, 'copyOnWrite');
-      assert.notEqual(cow, shared, 'a private pager');
-      const seen = new Uint8Array(3);
-      core.read(cow, 100, seen);
-      assert.deepEqual([...seen], [7, 7, 7], "it starts from the map's current bytes");
-
+      const cow = core.openView(map, 0, 0, 'copyOnWrite');
+      assert.deepEqual([...get(core, cow, 100, 3)], [7, 7, 7], "it reads the map's current bytes");
       const mine = patternBytes(20000, 10);
-      core.write(cow, 10000, mine);
-      const frame = core.pin(cow, 0, true);
-      core.bytes[core.frameBase(cow) + frame * 4096 + 5] = 0xee;
-      core.unpin(cow, frame, true);
-
-      const fromShared = new Uint8Array(20000);
-      core.read(shared, 10000, fromShared);
-      assert.deepEqual(Buffer.from(fromShared), original.subarray(10000, 30000), 'the shared view does not see it');
-      core.flushMap(map);
-      core.closeView(map, cow);
-      core.closeView(map, shared);
+      put(core, cow, 4096, 10000, mine);
+      assert.equal(core.heldPrivate, true);
+      assert.deepEqual(get(core, cow, 10000, 20000), mine);
+      assert.deepEqual(get(core, shared, 10000, 20000), original.subarray(10000, 30000), 'the shared view does not see it');
+      put(core, shared, 4096, 35000, new Uint8Array([5]));
+      assert.equal(get(core, cow, 35000, 1)[0], 5, 'a page the view did not write follows the map');
+      core.flushView(cow);
+      core.flushView(shared);
+      core.freeView(cow);
+      core.freeView(shared);
       core.freeMap(map);
       const expected = Buffer.from(original);
       expected.set([7, 7, 7], 100);
-      assert.ok(fs.readFileSync(file).equals(expected), 'only the shared write reached the file');
+      expected[35000] = 5;
+      assert.ok(fs.readFileSync(file).equals(expected), 'only the shared writes reached the file');
 
-      // A private page that was written cannot be evicted: the cache bounds the changes.
+      // A private page that was written cannot be evicted: the private frames bound the changes.
       const cowMap = core.openPaged(file, 'open', 0, 'copyOnWrite', 4096, 8);
-      const p = core.openView(cowMap, 'copyOnWrite');
-      core.write(p, 0, patternBytes(6 * 4096, 11));
-      assert.throws(() => core.write(p, 0, patternBytes(40000, 11)), { code: 'ENOMEM' });
-      core.flushMap(cowMap);
-      core.closeView(cowMap, p);
+      const p = core.openView(cowMap, 0, 0, 'copyOnWrite');
+      put(core, p, 4096, 0, patternBytes(8 * 4096, 11));
+      assert.throws(() => put(core, p, 4096, 8 * 4096, patternBytes(100, 11)), { code: 'ENOMEM' });
+      core.flushView(p);
+      core.freeView(p);
       core.freeMap(cowMap);
       assert.ok(fs.readFileSync(file).equals(expected), 'a copyOnWrite map never writes');
     });
 
-    it('WASM memory does not grow while 10^5 random pins run on an open map', () => {
+    it('WASM memory does not grow while 10^5 random holds and reads run on an open map', () => {
       const file = tmp.file('steady.bin');
       const page = 64 << 10;
       const map = core.openPaged(file, 'createNew', 64 << 20, 'readWrite', page, 16);
-      const pager = core.openView(map, 'readWrite');
+      const view = core.openView(map, 0, 0, 'readWrite');
       const buffer = core.memory.buffer;
       const bytesBefore = buffer.byteLength;
       const rand = rng(99);
-      const base = core.frameBase(pager);
+      const out = new Uint8Array(3 * page);
       for (let i = 0; i < 100000; i++) {
         const pageNo = rand(1024);
         const writable = rand(4) === 0;
-        const frame = core.pin(pager, pageNo, writable);
-        if (writable) core.bytes[base + frame * page + (pageNo % page)] = pageNo & 0xff;
-        core.unpin(pager, frame, writable);
+        const frame = core.hold(view, pageNo, writable ? HOLD_WRITE : HOLD_READ);
+        if (writable) core.bytes[frame + (pageNo % page)] = pageNo & 0xff;
+        if (i % 100 === 0) core.readView(view, rand(1000) * page, out);
       }
       assert.equal(core.memory.buffer, buffer, 'the buffer was never replaced');
       assert.equal(core.memory.buffer.byteLength, bytesBefore);
-      const stats = core.stats(pager);
-      assert.equal(stats.hits + stats.misses, 100000);
-      assert.equal(stats.pinned, 0);
-      core.closeView(map, pager);
+      core.freeView(view);
       core.freeMap(map);
     });
 
@@ -366,11 +404,10 @@ describe('WASM core (wasm/memmap.wasm)', () => {
       assert.ok(fresh.memory.buffer.byteLength > before, 'memory grew');
       assert.ok(fresh.memory.buffer.byteLength >= 8 << 20, 'the frames were allocated');
       assert.equal(fresh.bytes.length, fresh.memory.buffer.byteLength);
-      const pager = fresh.openView(map, 'readWrite');
-      const frame = fresh.pin(pager, 7, true);
-      fresh.bytes[fresh.frameBase(pager) + frame * (1 << 20) + 12345] = 99;
-      fresh.unpin(pager, frame, true);
-      fresh.closeView(map, pager);
+      const view = fresh.openView(map, 0, 0, 'readWrite');
+      const frame = fresh.hold(view, 7, HOLD_WRITE);
+      fresh.bytes[frame + 12345] = 99;
+      fresh.freeView(view);
       fresh.freeMap(map);
       assert.equal(fs.readFileSync(file)[7 * (1 << 20) + 12345], 99);
     });
@@ -384,50 +421,49 @@ describe('WASM core (wasm/memmap.wasm)', () => {
       faulty = WasmCore.loadSync(fs.readFileSync(wasmFilePath()), { host });
     });
 
-    /** A map of 8 pages of 4 KiB, 4 frames, with pages 0-3 written (dirty) through pins. */
-    function dirtyMap(name: string): { map: number; pager: number; file: string; expected: Buffer } {
+    /** A map of 16 pages of 4 KiB, 8 frames, with pages 0-3 written (dirty) through holds. */
+    function dirtyMap(name: string): { map: number; view: number; file: string; expected: Buffer } {
       const file = tmp.file(name);
-      const map = faulty.openPaged(file, 'createNew', 8 * 4096, 'readWrite', 4096, 4);
-      const pager = faulty.openView(map, 'readWrite');
+      const map = faulty.openPaged(file, 'createNew', 16 * 4096, 'readWrite', 4096, 8);
+      const view = faulty.openView(map, 0, 0, 'readWrite');
       const expected = patternBytes(4 * 4096, 21);
-      for (let p = 0; p < 4; p++) {
-        const frame = faulty.pin(pager, p, true);
-        faulty.bytes.set(expected.subarray(p * 4096, (p + 1) * 4096), faulty.frameBase(pager) + frame * 4096);
-        faulty.unpin(pager, frame, true);
-      }
-      return { map, pager, file, expected };
+      put(faulty, view, 4096, 0, expected);
+      return { map, view, file, expected };
+    }
+
+    function done(map: number, view: number): void {
+      faulty.freeView(view);
+      faulty.freeMap(map);
     }
 
     it('a write that throws a plain Error is EIO with its message; the retry succeeds', () => {
-      const { map, pager, file, expected } = dirtyMap('fault-write.bin');
+      const { map, view, file, expected } = dirtyMap('fault-write.bin');
       const injected = new Error('injected write failure');
       host.arm('write', 2, () => injected);
       let caught: unknown;
-      assert.throws(() => faulty.flushMap(map), (err: unknown) => {
+      assert.throws(() => faulty.flushView(view), (err: unknown) => {
         caught = err;
         return err instanceof MemmapError && err.code === 'EIO' && err.message === 'EIO: injected write failure';
       });
       assert.equal((caught as Error).cause, injected);
       assert.equal((caught as MemmapError).errno, undefined);
-      assert.ok(faulty.stats(pager).dirty > 0, 'pages not written stay dirty');
-      faulty.flushMap(map);
+      assert.ok(faulty.stats(map).dirty > 0, 'pages not written stay dirty');
+      faulty.flushView(view);
       assert.ok(fs.readFileSync(file).subarray(0, 4 * 4096).equals(expected));
-      faulty.closeView(map, pager);
-      faulty.freeMap(map);
+      done(map, view);
     });
 
     it("an error with a memmap code keeps that code and the OS errno (ENOSPC on sync)", () => {
-      const { map, pager, file, expected } = dirtyMap('fault-sync.bin');
+      const { map, view, file, expected } = dirtyMap('fault-sync.bin');
       host.arm('sync', 1, () => Object.assign(new Error('ENOSPC: no space left on device, fsync'), { code: 'ENOSPC', errno: -28 }));
-      assert.throws(() => faulty.flushMap(map), { name: 'MemmapError', code: 'ENOSPC', errno: 28, message: 'ENOSPC: no space left on device, fsync' });
-      faulty.flushMap(map);
+      assert.throws(() => faulty.flushView(view), { name: 'MemmapError', code: 'ENOSPC', errno: 28, message: 'ENOSPC: no space left on device, fsync' });
+      faulty.flushView(view);
       assert.ok(fs.readFileSync(file).subarray(0, 4 * 4096).equals(expected));
-      faulty.closeView(map, pager);
-      faulty.freeMap(map);
+      done(map, view);
     });
 
-    it('a real Node fs error (EBADF) crosses unchanged, on a read while pinning', () => {
-      const { map, pager } = dirtyMap('fault-read.bin');
+    it('a real Node fs error (EBADF) crosses unchanged, on a read while holding', () => {
+      const { map, view } = dirtyMap('fault-read.bin');
       const real = outcome(() => fs.fstatSync(2 ** 30));
       assert.equal(real.code, 'EBADF');
       host.arm('read', 1, () => {
@@ -438,24 +474,41 @@ describe('WASM core (wasm/memmap.wasm)', () => {
         }
         throw new Error('unreachable');
       });
-      assert.throws(() => faulty.pin(pager, 6, false), { name: 'MemmapError', code: 'EBADF', errno: 9 });
-      const frame = faulty.pin(pager, 6, false);
-      faulty.unpin(pager, frame, false);
-      faulty.closeView(map, pager);
-      faulty.freeMap(map);
+      assert.throws(() => faulty.hold(view, 6, HOLD_READ), { name: 'MemmapError', code: 'EBADF', errno: 9 });
+      faulty.hold(view, 6, HOLD_READ);
+      done(map, view);
     });
 
-    it('a failed write-back on eviction fails the pin and loses nothing', () => {
-      const { map, pager, file, expected } = dirtyMap('fault-evict.bin');
+    it('reads past the cache go through the host too: counted, and their faults reported', () => {
+      const { map, view, expected } = dirtyMap('fault-bypass.bin');
+      faulty.flushView(view);
+      const before = { calls: host.calls.read, stats: faulty.stats(map) };
+      const out = new Uint8Array(8 * 4096);
+      faulty.readView(view, 0, out);
+      assert.ok(Buffer.from(out.subarray(0, 4 * 4096)).equals(expected));
+      const stats = faulty.stats(map);
+      assert.equal(host.calls.read - before.calls, 4, 'the 4 uncached pages were read by the host');
+      assert.equal(stats.storageReads - before.stats.storageReads, 4, 'and counted by the cache');
+      assert.equal(stats.misses, before.stats.misses, 'without passing through a frame');
+      host.arm('read', 1, () => new Error('bypass failure'));
+      assert.throws(() => faulty.readView(view, 4 * 4096, new Uint8Array(4096)), { code: 'EIO', message: 'EIO: bypass failure' });
+      done(map, view);
+    });
+
+    it('a failed write-back on eviction fails the hold and loses nothing', () => {
+      const { map, view, file, expected } = dirtyMap('fault-evict.bin');
       host.arm('write', 1, () => new Error('evict failure'));
-      assert.throws(() => faulty.pin(pager, 5, true), { code: 'EIO', message: 'EIO: evict failure' });
-      for (let p = 4; p < 8; p++) faulty.unpin(pager, faulty.pin(pager, p, false), false);
-      const back = new Uint8Array(4 * 4096);
-      faulty.read(pager, 0, back);
-      assert.ok(expected.equals(back));
-      faulty.closeView(map, pager);
-      faulty.closeMap(map);
-      faulty.freeMap(map);
+      // Pages 4-7 fill the frames; the next new pages must evict dirty ones.
+      let failed: unknown;
+      try {
+        for (let p = 4; p < 16; p++) faulty.hold(view, p, HOLD_READ);
+      } catch (err) {
+        failed = err;
+      }
+      assert.ok(failed instanceof MemmapError && failed.code === 'EIO' && failed.message === 'EIO: evict failure', String(failed));
+      assert.ok(get(faulty, view, 0, 4 * 4096).equals(expected));
+      faulty.closeView(view);
+      done(map, view);
       assert.ok(fs.readFileSync(file).subarray(0, 4 * 4096).equals(expected));
     });
 

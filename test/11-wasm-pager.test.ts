@@ -9,12 +9,12 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MemoryMappedFile } from '../src/index.js';
+import { MemoryMappedFile } from '../node/index.js';
 import { nodeWasmPlatform } from '../wasm/node-platform.js';
 import { makeTempDir } from './support/files.js';
 import { xorshift32 } from './contract/env.js';
 
-const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), '../src/index.ts');
+const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), '../node/index.ts');
 
 
 describe('wasm page cache at scale', function () {

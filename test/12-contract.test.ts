@@ -1,7 +1,7 @@
 /** The contract suites (test/contract/) on Node, for every backend, over real files in a temp dir. */
 import fs from 'node:fs';
 import { contractSuites, type ContractEnv, type FileEnv } from './contract/index.js';
-import { MapMutex } from '../src/index.js';
+import { MapMutex } from '../node/index.js';
 import { describeBackend } from './support/backends.js';
 import { makeTempDir } from './support/files.js';
 

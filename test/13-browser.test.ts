@@ -6,6 +6,8 @@
  *   - the contract suites (test/contract/) in a dedicated worker, over OPFS;
  *   - a 1 GiB OPFS file through a 32 MiB cache against a model;
  *   - data that survives close, a page reload and a browser restart;
+ *   - one OPFS file opened at once and by different spellings (one handle, one cache);
+ *   - the browser entry's configure/ready/useSharedArena errors;
  *   - two workers sharing a named map with the page, counting with Atomics;
  *   - disposal with or without the engine's Symbol.dispose;
  *   - the page's shared arena: a worker that has not adopted it gets a clear
@@ -143,6 +145,8 @@ async function runEngine(engine: string, serverUrl: string, reports: Reports): P
     groups.push({ title: 'contract suites in a dedicated worker (wasm backend, OPFS)', results: await run('contract') });
     groups.push({ title: 'OPFS at scale', results: await run('big') });
     groups.push({ title: 'OPFS files and handles', results: await run('handle') });
+    groups.push({ title: 'one OPFS file opened twice', results: await run('same-file') });
+    groups.push({ title: 'the browser entry', results: await run('entry') });
     groups.push({ title: 'an engine whose OPFS cannot back persisted maps', results: await run('no-opfs') });
     groups.push({ title: 'loading the module', results: await run('wasm-html') });
     const persistence: TestResult[] = [...(await run('persist-write'))];

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { describeBackend } from './support/backends.js';
 import { makeTempDir, patternBytes } from './support/files.js';
 
-const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), '../src/index.ts');
+const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), '../node/index.ts');
 const SIZE = 8 << 20;
 const FROM = 1 << 20;
 const TO = 5 << 20;

@@ -14,7 +14,7 @@ import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { Channel, MapMutex, MemoryMappedFile } from '../src/index.js';
+import { Channel, MapMutex, MemoryMappedFile } from '../node/index.js';
 import { bindBackend } from './support/backends.js';
 import { message, sameBytes } from './support/messages.js';
 
@@ -318,7 +318,7 @@ describe('waitAsync and the life of a process or worker', () => {
   for (const backend of ['native', 'wasm'] as const) {
     it(`a pending waitAsync keeps the process alive until it settles [${backend}]`, async function () {
       this.timeout(60_000);
-      const entry = new URL('../src/index.ts', import.meta.url).href;
+      const entry = new URL('../node/index.ts', import.meta.url).href;
       const script = `
         import { MemoryMappedFile } from ${JSON.stringify(entry)};
         const map = MemoryMappedFile.createNewSync(null, 4096, { backend: '${backend}' });

@@ -1,13 +1,14 @@
 /**
  * The wasm backend: the same C core compiled to WebAssembly (loader.ts).
  *
- *   persisted maps      a paged map in the core (core/src/paged.c): the map
- *                       rules of map.c, a bounded page cache in WASM memory,
- *                       file I/O through the core's imports (a FileHost:
- *                       node:fs on Node, OPFS in the browser). Views are
- *                       paged: accessors translate pages through a
- *                       WasmPagePort and read frames in place.
- *   non-persisted maps  SharedArrayBuffers (src/sab-maps.ts): anonymous, or
+ *   persisted maps      paged maps of the core (core/include/mm/paged.h):
+ *                       one page cache per file in this thread, shared by
+ *                       every map of the file, in WASM memory, over a
+ *                       FileHost (node:fs on Node, OPFS in the browser).
+ *                       The core owns the maps' and views' lifetimes, pins,
+ *                       ranges and access; JS keeps only translation tables
+ *                       (page-port.ts) for the accessors' fast path.
+ *   non-persisted maps  SharedArrayBuffers (sab-maps.ts): anonymous, or
  *                       named in the agent cluster's shared arena.
  *
  * Platform specifics (how the module's bytes are found, which FileHost, where
@@ -16,17 +17,13 @@
  * @module
  */
 import type { Backend, BackendMap, BackendView, MemoryRef, PagerOptions } from '../src/backend.js';
-import { MemmapError } from '../src/errors.js';
-import { openSabMap, type SabMapHost } from '../src/sab-maps.js';
+import { MemmapError, closedError } from '../src/errors.js';
+import { openSabMap, type SabMapHost } from './sab-maps.js';
+import { ACCESS_RULES } from '../src/generated/core.js';
 import type { CacheStats, FileMode, MemoryMappedFileAccess, SharedMode } from '../src/types.js';
 import type { FileHandleTarget } from '../src/platform-types.js';
 import type { WasmCore } from './loader.js';
-import { WasmPagePort } from './page-port.js';
-
-/** The page size when the caller gives none: 64 KiB (see bench/wasm.ts for 4/16/64 KiB). */
-export const DEFAULT_PAGE_SIZE = 65536;
-/** The cache per map when the caller gives none: 16 MiB. */
-export const DEFAULT_CACHE_SIZE = 16 << 20;
+import { FileTables, TranslationTable, WasmPagePort } from './page-port.js';
 
 class Memory implements MemoryRef {
   // `declare`d: set first by the constructor, so V8 tracks their one shape
@@ -50,6 +47,33 @@ class Memory implements MemoryRef {
   }
 }
 
+/** The file caches of one core that JS has tables for, by the core's id. */
+class FileRegistry {
+  readonly #core: WasmCore;
+  readonly #files = new Map<number, FileTables>();
+
+  constructor(core: WasmCore) {
+    this.#core = core;
+  }
+
+  of(map: number): FileTables {
+    const id = this.#core.fileId(map);
+    let files = this.#files.get(id);
+    if (!files) {
+      files = new FileTables(id, this.#core.pageSize(map), this.#core.frameCount(map));
+      this.#files.set(id, files);
+    }
+    return files;
+  }
+
+  /** After a close: forgets the tables of a file cache the core has closed. */
+  settle(files: FileTables): void {
+    if (this.#core.fileIsOpen(files.id)) return;
+    files.closed();
+    this.#files.delete(files.id);
+  }
+}
+
 class PagedView implements BackendView {
   readonly bytes = null;
   /** Each thread has a page cache of its own: nothing is shared to wait on. */
@@ -58,27 +82,51 @@ class PagedView implements BackendView {
   readonly offset: number;
   readonly size: number;
   readonly pointerOffset: number;
-  readonly #map: PagedMap;
-  readonly #pager: number;
+  readonly #core: WasmCore;
+  readonly #handle: number;
+  readonly #files: FileTables;
+  readonly #registry: FileRegistry;
+  readonly #shares: boolean;
   #closed = false;
 
-  constructor(map: PagedMap, pager: number, port: WasmPagePort, offset: number, size: number) {
-    this.#map = map;
-    this.#pager = pager;
-    this.pages = port;
-    this.offset = offset;
-    this.size = size;
-    this.pointerOffset = offset % port.pageSize;
+  constructor(core: WasmCore, memory: Memory, handle: number, files: FileTables, table: TranslationTable,
+    access: MemoryMappedFileAccess, registry: FileRegistry) {
+    this.#core = core;
+    this.#handle = handle;
+    this.#files = files;
+    this.#registry = registry;
+    this.#shares = ACCESS_RULES[access].shares;
+    this.offset = core.viewOffset(handle);
+    this.size = core.viewSize(handle);
+    this.pointerOffset = core.viewPointerOffset(handle);
+    this.pages = new WasmPagePort(core, memory, handle, files, table, access === 'copyOnWrite', () => this.#release());
   }
 
   flush(): void {
-    this.#map.flush(this.pages);
+    if (this.#closed) throw closedError('view');
+    try {
+      this.#core.flushView(this.#handle);
+    } finally {
+      // The core made every hold of the file read-only before writing back.
+      if (this.#shares) this.#files.flushed();
+    }
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#map.closeView(this.#pager, this.pages);
+    this.pages.close();
+    try {
+      this.#core.closeView(this.#handle);
+    } finally {
+      // With lends out the core finishes closing when the last returns (the port calls #release then).
+      if (this.pages.lends === 0) this.#release();
+    }
+  }
+
+  #release(): void {
+    this.#core.freeView(this.#handle);
+    this.#registry.settle(this.#files);
   }
 }
 
@@ -88,85 +136,42 @@ class PagedMap implements BackendMap {
   readonly #core: WasmCore;
   readonly #memory: Memory;
   readonly #handle: number;
-  readonly #access: MemoryMappedFileAccess;
-  /** The port of the map's own pager (shared by its views), once a view made it. */
-  #main: WasmPagePort | null = null;
-  #mainPager = 0;
-  #views = 0;
+  readonly #files: FileTables;
+  readonly #registry: FileRegistry;
+  readonly #table: TranslationTable;
   #closed = false;
-  readonly #frames: number;
 
-  constructor(core: WasmCore, memory: Memory, handle: number, pageSize: number, frames: number, access: MemoryMappedFileAccess) {
+  constructor(core: WasmCore, memory: Memory, handle: number, registry: FileRegistry) {
     this.#core = core;
     this.#memory = memory;
     this.#handle = handle;
-    this.#frames = frames;
-    this.#access = access;
+    this.#registry = registry;
+    this.#files = registry.of(handle);
     this.capacity = core.capacity(handle);
-    this.allocationGranularity = pageSize;
+    this.allocationGranularity = this.#files.pageSize;
+    this.#table = this.#files.tableFor(this.capacity);
   }
 
   view(offset: number, size: number, access: MemoryMappedFileAccess): BackendView {
-    const pager = this.#core.openView(this.#handle, access);
+    const handle = this.#core.openView(this.#handle, offset, size, access);
     this.#memory.refresh();
-    this.#views++;
-    // A copy-on-write view of a map that is not itself copy-on-write gets a private pager of its own.
-    const own = access === 'copyOnWrite' && this.#access !== 'copyOnWrite';
-    if (own) return new PagedView(this, pager, new WasmPagePort(this.#core, pager, this.capacity, this.#memory, -1, false), offset, size);
-    if (!this.#main) {
-      const readOnly = this.#access === 'read' || this.#access === 'readExecute';
-      this.#main = new WasmPagePort(this.#core, pager, this.capacity, this.#memory, this.#core.fileOf(this.#handle), readOnly);
-      this.#mainPager = pager;
-    }
-    return new PagedView(this, this.#mainPager, this.#main, offset, size);
+    // A copy-on-write view translates its private pages in a table of its own.
+    const table = access === 'copyOnWrite' ? new TranslationTable(this.#table.pages, this.#files.frameCount) : this.#table;
+    return new PagedView(this.#core, this.#memory, handle, this.#files, table, access, this.#registry);
   }
 
   cacheStats(): CacheStats {
-    // The map's own pager is at hand from its first view on (nothing happened before), until the map closes.
-    const main = this.#main;
-    const pager = this.#mainPager;
-    const counts = main
-      ? this.#core.stats(pager)
-      : { hits: 0, misses: 0, evictions: 0, storageReads: 0, storageWrites: 0, storageFlushes: 0, resident: 0, dirty: 0, pinned: 0 };
-    return {
-      pageSize: this.allocationGranularity,
-      frames: main ? this.#core.frameCount(pager) : this.#frames,
-      ...counts,
-      storageReads: counts.storageReads + (main?.directReads ?? 0),
-    };
-  }
-
-  flush(port: WasmPagePort): void {
-    if (port !== this.#main) return; // a private (copy-on-write) pager never writes back
-    port.release(false);
-    this.#core.flushMap(this.#handle);
-    port.flushed();
-  }
-
-  closeView(pager: number, port: WasmPagePort): void {
-    this.#views--;
-    const last = this.#closed && this.#views === 0;
-    // The core drops a private pager now, and closes the map's own pager with the map's last view.
-    if (port !== this.#main) port.release(true);
-    if (last) this.#main?.release(true);
-    this.#core.closeView(this.#handle, pager);
-    if (last) this.#finish();
+    return { pageSize: this.#files.pageSize, frames: this.#files.frameCount, ...this.#core.stats(this.#handle) };
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#views > 0) return;
-    this.#main?.release(true);
-    this.#finish();
-  }
-
-  /** Closed, with no view left: write back and close the file (throwing a failed write-back), drop the handle. */
-  #finish(): void {
     try {
       this.#core.closeMap(this.#handle);
     } finally {
       this.#core.freeMap(this.#handle);
+      this.#registry.settle(this.#files);
     }
   }
 }
@@ -196,8 +201,10 @@ export interface WasmBackend extends Backend {
 
 export function createWasmBackend(platform: WasmPlatform): WasmBackend {
   let memory: Memory | undefined;
+  let registry: FileRegistry | undefined;
   const withCore = (c: WasmCore): WasmCore => {
     memory ??= new Memory(c.memory);
+    registry ??= new FileRegistry(c);
     return c;
   };
   const open = (
@@ -208,11 +215,9 @@ export function createWasmBackend(platform: WasmPlatform): WasmBackend {
     access: MemoryMappedFileAccess,
     pager: PagerOptions,
   ): BackendMap => {
-    const pageSize = pager.pageSize || DEFAULT_PAGE_SIZE;
-    const frames = Math.floor((pager.cacheSize || DEFAULT_CACHE_SIZE) / pageSize);
-    const handle = c.openPaged(path, mode, capacity, access, pageSize, frames);
+    const handle = c.openPaged(path, mode, capacity, access, pager.pageSize, pager.frames);
     (memory as Memory).refresh();
-    return new PagedMap(c, memory as Memory, handle, pageSize, frames, access);
+    return new PagedMap(c, memory as Memory, handle, registry as FileRegistry);
   };
   const backend: WasmBackend = {
     name: 'wasm',

@@ -1,8 +1,8 @@
 /*
  * exports.c — the C API the WASM module exports to JS (wasm/loader.ts).
  *
- * Thin wrappers over errors.h, paged.h and pager.h, shaped for a JS caller
- * that has no BigInt and no emscripten glue:
+ * Thin wrappers over errors.h and paged.h, shaped for a JS caller that has
+ * no BigInt and no emscripten glue:
  *   - 64-bit offsets, sizes and page numbers cross as doubles (exact up to
  *     2^53; anything else is MM_EINVAL, or MM_ERANGE past 2^53);
  *   - pointers cross as i32 (JS reads them with `>>> 0`; memory may reach
@@ -21,7 +21,7 @@
 
 #include "mm/errors.h"
 #include "mm/paged.h"
-#include "mm/pager.h"
+#include "platform.h"
 
 #define MM__MAX_SAFE 9007199254740992.0 /* 2^53 */
 
@@ -70,123 +70,61 @@ static int mm__u64(double d, uint64_t *out) {
  * frame_count 0 for the pager's defaults. Stores the map in *out.
  */
 EMSCRIPTEN_KEEPALIVE int mm_wasm_paged_open(const char *path, int path_len, int mode,
-                                            double capacity, int access, int page_size,
-                                            int frame_count, mm_paged_map **out) {
-  uint64_t cap;
+                                            double capacity, int access, double page_size,
+                                            double frame_count, mm_paged_map **out) {
+  uint64_t cap, ps, frames;
   int os_errno, rc = mm__u64(capacity, &cap);
   char *copy;
   *out = NULL;
+  if (rc == 0) rc = mm__u64(page_size, &ps);
+  if (rc == 0) rc = mm__u64(frame_count, &frames);
   if (rc < 0) return rc;
-  if (path_len < 0 || page_size < 0 || frame_count < 0) return MM_EINVAL;
+  if (ps > MM_PAGER_MAX_PAGE_SIZE || frames > MM_PAGER_MAX_FRAMES) return MM_ERANGE;
+  if (path_len < 0 || (unsigned)mode >= MM_MODE__COUNT || (unsigned)access >= MM_ACCESS__COUNT)
+    return MM_EINVAL;
   if (memchr(path, '\0', (size_t)path_len) != NULL) return MM_EINVAL;
   copy = (char *)malloc((size_t)path_len + 1);
   if (copy == NULL) return MM_ENOMEM;
   memcpy(copy, path, (size_t)path_len);
   copy[path_len] = '\0';
-  rc = mm_paged_open_file(copy, (mm_mode)mode, cap, (mm_access)access, (uint32_t)page_size,
-                          (uint32_t)frame_count, out, &os_errno);
+  rc = mm_paged_open_file(copy, (mm_mode)mode, cap, (mm_access)access, (uint32_t)ps,
+                          (uint32_t)frames, out, &os_errno);
   free(copy);
   return rc;
 }
 
 /* The map's capacity in bytes. */
-/* The FileHost id of the map's file. */
-EMSCRIPTEN_KEEPALIVE int mm_wasm_paged_file(const mm_paged_map *pm) { return (int)mm_paged_handle(pm); }
-
 EMSCRIPTEN_KEEPALIVE double mm_wasm_paged_capacity(const mm_paged_map *pm) {
   return (double)mm_paged_capacity(pm);
 }
 
-/* Opens a view with `access` (mm_access) and stores the pager it goes through in *out. */
-EMSCRIPTEN_KEEPALIVE int mm_wasm_paged_view_open(mm_paged_map *pm, int access, mm_pager **out) {
-  *out = NULL;
-  return mm_paged_view_open(pm, (mm_access)access, out);
+/* The page size and frames of the map's cache. */
+EMSCRIPTEN_KEEPALIVE int mm_wasm_paged_page_size(const mm_paged_map *pm) {
+  return (int)mm_paged_page_size(pm);
 }
 
-/* Closes a view: pass the pager mm_wasm_paged_view_open stored. */
-EMSCRIPTEN_KEEPALIVE int mm_wasm_paged_view_close(mm_paged_map *pm, mm_pager *pager) {
-  return mm_paged_view_close(pm, pager);
+EMSCRIPTEN_KEEPALIVE int mm_wasm_paged_frame_count(const mm_paged_map *pm) {
+  return (int)mm_paged_frame_count(pm);
 }
 
-/* Writes back the map's shared pager and flushes the file. */
-EMSCRIPTEN_KEEPALIVE int mm_wasm_paged_flush(mm_paged_map *pm) { return mm_paged_flush(pm); }
-
-/* Closes the map (see mm_paged_close). */
-EMSCRIPTEN_KEEPALIVE int mm_wasm_paged_close(mm_paged_map *pm) { return mm_paged_close(pm); }
-
-/* Closes if needed and drops the owner's reference; pm must not be used again. */
-EMSCRIPTEN_KEEPALIVE void mm_wasm_paged_free(mm_paged_map *pm) { mm_paged_free(pm); }
-
-/* Pagers (pager.h): the pager of a view. */
-
-/* Pins page `page` (see mm_pager_pin; `writable` is a pin kind, MM_PIN_*);
- * returns the frame index or a negative code. */
-EMSCRIPTEN_KEEPALIVE int mm_wasm_pager_pin(mm_pager *p, double page, int writable) {
-  uint64_t page_no;
-  int rc = mm__u64(page, &page_no);
-  if (rc < 0) return rc;
-  return mm_pager_pin(p, page_no, writable, NULL);
+/* The id of the map's file cache (0 once the map is released); see mm_paged_file_id. */
+EMSCRIPTEN_KEEPALIVE int mm_wasm_paged_file_id(const mm_paged_map *pm) {
+  return (int)mm_paged_file_id(pm);
 }
 
-/* Ends one pin of `frame`, made with the same `writable`. */
-EMSCRIPTEN_KEEPALIVE int mm_wasm_pager_unpin(mm_pager *p, int frame, int writable) {
-  return mm_pager_unpin(p, frame, writable);
-}
-
-/* Copies n bytes at `offset` of the map into buf. */
-EMSCRIPTEN_KEEPALIVE int mm_wasm_pager_read(mm_pager *p, double offset, void *buf, int n) {
-  uint64_t off;
-  int rc = mm__u64(offset, &off);
-  if (rc < 0) return rc;
-  if (n < 0) return MM_EINVAL;
-  return mm_pager_read(p, off, buf, (size_t)n);
-}
-
-/* Copies n bytes from buf to `offset` of the map. */
-EMSCRIPTEN_KEEPALIVE int mm_wasm_pager_write(mm_pager *p, double offset, const void *buf, int n) {
-  uint64_t off;
-  int rc = mm__u64(offset, &off);
-  if (rc < 0) return rc;
-  if (n < 0) return MM_EINVAL;
-  return mm_pager_write(p, off, buf, (size_t)n);
-}
-
-/* Writes back the dirty pages meeting [offset, offset + n) and flushes the file. */
-EMSCRIPTEN_KEEPALIVE int mm_wasm_pager_flush_range(mm_pager *p, double offset, double n) {
-  uint64_t off, len;
-  int rc = mm__u64(offset, &off);
-  if (rc == 0) rc = mm__u64(n, &len);
-  if (rc < 0) return rc;
-  return mm_pager_flush_range(p, off, len);
-}
-
-/* The address of frame 0; frame i is at base + i * page size, fixed for the pager's life. */
-EMSCRIPTEN_KEEPALIVE uint8_t *mm_wasm_pager_frame_base(const mm_pager *p) {
-  return mm_pager_frame_base(p);
-}
-
-EMSCRIPTEN_KEEPALIVE int mm_wasm_pager_page_size(const mm_pager *p) {
-  return (int)mm_pager_page_size(p);
-}
-
-/* 1 when the page (a double up to 2^53) is in the cache, else 0. */
-EMSCRIPTEN_KEEPALIVE int mm_wasm_pager_is_resident(const mm_pager *p, double page) {
-  uint64_t n;
-  return mm__u64(page, &n) == 0 && mm_pager_is_resident(p, n);
-}
-
-EMSCRIPTEN_KEEPALIVE int mm_wasm_pager_frame_count(const mm_pager *p) {
-  return (int)mm_pager_frame_count(p);
+/* 1 while the file cache `id` is open. */
+EMSCRIPTEN_KEEPALIVE int mm_wasm_paged_file_is_open(int id) {
+  return id > 0 && mm_paged_file_is_open((uint32_t)id);
 }
 
 /*
- * Writes the pager's counters as 9 doubles, in the order of mm_pager_stats:
- * hits, misses, evictions, storage_reads, storage_writes, storage_flushes,
- * resident, dirty, pinned.
+ * Writes the counters of the map's file cache as 9 doubles, in the order of
+ * mm_pager_stats: hits, misses, evictions, storage_reads, storage_writes,
+ * storage_flushes, resident, dirty, pinned.
  */
-EMSCRIPTEN_KEEPALIVE void mm_wasm_pager_stats(const mm_pager *p, double *out) {
+EMSCRIPTEN_KEEPALIVE void mm_wasm_paged_stats(const mm_paged_map *pm, double *out) {
   mm_pager_stats s;
-  mm_pager_get_stats(p, &s);
+  mm_paged_stats(pm, &s);
   out[0] = (double)s.hits;
   out[1] = (double)s.misses;
   out[2] = (double)s.evictions;
@@ -197,3 +135,93 @@ EMSCRIPTEN_KEEPALIVE void mm_wasm_pager_stats(const mm_pager *p, double *out) {
   out[7] = (double)s.dirty;
   out[8] = (double)s.pinned;
 }
+
+/* Lends out in the process: while any is, opening a map or a view is MM_EBUSY. */
+EMSCRIPTEN_KEEPALIVE int mm_wasm_paged_lent(void) { return (int)mm_paged_lent(); }
+
+/* Closes the map (see mm_paged_close). */
+EMSCRIPTEN_KEEPALIVE int mm_wasm_paged_close(mm_paged_map *pm) { return mm_paged_close(pm); }
+
+/* Closes if needed and ends the owner's use; pm must not be passed again. */
+EMSCRIPTEN_KEEPALIVE void mm_wasm_paged_free(mm_paged_map *pm) { mm_paged_free(pm); }
+
+/* Views (paged.h). */
+
+/* Opens a view of [offset, offset + size) with `access` (mm_access) and stores it in *out. */
+EMSCRIPTEN_KEEPALIVE int mm_wasm_view_open(mm_paged_map *pm, double offset, double size,
+                                           int access, mm_paged_view **out) {
+  uint64_t off, len;
+  int rc = mm__u64(offset, &off);
+  *out = NULL;
+  if (rc == 0) rc = mm__u64(size, &len);
+  if (rc < 0) return rc;
+  return mm_paged_view_open(pm, off, len, (mm_access)access, out);
+}
+
+/* The view's resolved range and pointer offset. */
+EMSCRIPTEN_KEEPALIVE double mm_wasm_view_offset(const mm_paged_view *v) {
+  return (double)mm_paged_view_offset(v);
+}
+
+EMSCRIPTEN_KEEPALIVE double mm_wasm_view_size(const mm_paged_view *v) {
+  return (double)mm_paged_view_size(v);
+}
+
+EMSCRIPTEN_KEEPALIVE double mm_wasm_view_pointer_offset(const mm_paged_view *v) {
+  return (double)mm_paged_view_pointer_offset(v);
+}
+
+/*
+ * Holds page `page` (see mm_paged_view_hold; `kind` is MM_PIN_*): stores the
+ * frame's address in *frame and the dropped page (or MM_PAGED_DROPPED_*) as
+ * a double in *dropped; returns MM_PAGED_HOLD_SHARED / _PRIVATE or a code.
+ */
+EMSCRIPTEN_KEEPALIVE int mm_wasm_view_hold(mm_paged_view *v, double page, int kind,
+                                           uint8_t **frame, double *dropped) {
+  uint64_t n;
+  int64_t gone = MM_PAGED_DROPPED_NONE;
+  int rc = mm__u64(page, &n);
+  if (rc == 0) rc = mm_paged_view_hold(v, n, kind, frame, &gone);
+  *dropped = (double)gone;
+  return rc;
+}
+
+/* Lends page `page` (see mm_paged_view_lend); out-parameters as mm_wasm_view_hold. */
+EMSCRIPTEN_KEEPALIVE int mm_wasm_view_lend(mm_paged_view *v, double page, int writable,
+                                           uint8_t **frame, double *dropped) {
+  uint64_t n;
+  int64_t gone = MM_PAGED_DROPPED_NONE;
+  int rc = mm__u64(page, &n);
+  if (rc == 0) rc = mm_paged_view_lend(v, n, writable, frame, &gone);
+  *dropped = (double)gone;
+  return rc;
+}
+
+/* Returns a lend (the frame address and `writable` of mm_wasm_view_lend). */
+EMSCRIPTEN_KEEPALIVE int mm_wasm_view_unlend(mm_paged_view *v, const uint8_t *frame,
+                                             int writable) {
+  return mm_paged_view_unlend(v, frame, writable);
+}
+
+/*
+ * Copies n bytes at `pos` of the view into the JS array the loader set as
+ * the destination, from its byte `at` (mm_paged_view_read_sink).
+ */
+EMSCRIPTEN_KEEPALIVE int mm_wasm_view_read(mm_paged_view *v, double pos, double n, double at) {
+  uint64_t p, len, to;
+  int rc = mm__u64(pos, &p);
+  if (rc == 0) rc = mm__u64(n, &len);
+  if (rc == 0) rc = mm__u64(at, &to);
+  if (rc < 0) return rc;
+  if (len > SIZE_MAX) return MM_ERANGE;
+  return mm_paged_view_read_sink(v, p, (size_t)len, mm__plat_sink(), to);
+}
+
+/* Flushes (see mm_paged_view_flush). */
+EMSCRIPTEN_KEEPALIVE int mm_wasm_view_flush(mm_paged_view *v) { return mm_paged_view_flush(v); }
+
+/* Closes the view (see mm_paged_view_close). */
+EMSCRIPTEN_KEEPALIVE int mm_wasm_view_close(mm_paged_view *v) { return mm_paged_view_close(v); }
+
+/* Closes if needed and ends the owner's use; v must not be passed again but to unlend its lends. */
+EMSCRIPTEN_KEEPALIVE void mm_wasm_view_free(mm_paged_view *v) { mm_paged_view_free(v); }

@@ -16,28 +16,34 @@
  * @module
  */
 
-/** How to open a file; the meaning of each flag is that of posix.c's open. */
+/** How to open a file. */
 export interface FileOpenFlags {
   /** Open for reading and writing, else read only. */
   readonly write: boolean;
-  /** Create the file when it does not exist. */
+  /** Create the file, exclusively: `EEXIST` when it exists (open(2)'s O_CREAT|O_EXCL). */
   readonly create: boolean;
-  /** With `create`: fail with `EEXIST` when the file exists. */
-  readonly exclusive: boolean;
-  /** Empty an existing file. */
-  readonly truncate: boolean;
 }
 
+/**
+ * A platform's files, as the core needs them. The core applies the rules of
+ * opening (create-or-open, directories and other kinds are refused) on top of
+ * these primitives, once for every host (core/src/platform/emulated.c).
+ */
 export interface FileHost {
   /**
-   * Opens `path` and returns an id for the other methods (an integer in
-   * [0, 2^31)), and whether this call created the file. With `create`, a
-   * host creates the file exclusively first and reports `created: true` only
-   * when that worked; when the file exists (and `exclusive` is not set) it
-   * opens the existing one. A directory is `EISDIR` whatever the flags;
-   * anything else that is not a regular file is `ENODEV`.
+   * Opens `path` exactly as `flags` say and returns an id for the other
+   * methods (an integer in [0, 2^31)). Opening a directory may fail
+   * (`EISDIR`) or succeed; kind() tells.
    */
-  open(path: string, flags: FileOpenFlags): { id: number; created: boolean };
+  open(path: string, flags: FileOpenFlags): number;
+  /** What the open id is: a regular file, a directory, or anything else. */
+  kind(id: number): 'file' | 'directory' | 'other';
+  /**
+   * A key that is the same for two ids exactly when they are the same file
+   * (device and inode on Node, the normalized path in OPFS): the maps of one
+   * file in a process share one page cache by it.
+   */
+  identity(id: number): string;
   /** The file's size in bytes. */
   size(id: number): number;
   /** Sets the size, appending zeros when it grows. A size the file system cannot hold is `EFBIG`. */
@@ -49,7 +55,7 @@ export interface FileHost {
   /**
    * Reads into `dst` from byte `offset` and returns the count read: all of
    * `dst.length` unless the file ends first. `dst` is a window on WASM
-   * memory, valid only during the call.
+   * memory or the caller's own array, valid only during the call.
    */
   read(id: number, dst: Uint8Array, offset: number): number;
   /** Writes all of `src` at byte `offset`, growing the file when needed. `src` is valid only during the call. */

@@ -4,9 +4,10 @@
  * imports, and wraps its exports in typed methods.
  *
  *   WasmCore method ──call──▶ memmap.wasm (map.c, paged.c, pager.c, ...)
- *        ▲                        │ imports mm_js_open / size / resize / close /
- *        │ negative code:         │ unlink / read / write / sync
- *        │ throw MemmapError      ▼
+ *        ▲                        │ imports mm_js_open / kind / identity / size /
+ *        │ negative code:         │ resize / close / unlink / read / write / sync
+ *        │ throw MemmapError      │ and mm_js_put / fill (into readView's array)
+ *        │                        ▼
  *        └──── stored error ◀── trampolines here ──▶ FileHost (node:fs, OPFS)
  *
  * Errors cross in one place each way. A FileHost that throws never throws
@@ -20,9 +21,12 @@
  * from Linux's (ENOENT is 44), so the codes themselves differ from the native
  * addon's while the names are the same.
  *
- * Handles (maps, pagers) are WASM addresses as numbers; they are valid until
- * freed and never move. WASM memory grows when a map opens (its frames are
- * allocated then) and not while pages are pinned, read or written.
+ * Handles (maps, views) are WASM addresses as numbers, valid until freed
+ * (core/include/mm/paged.h says when); they never move. WASM memory grows
+ * when a map or a view opens (a file cache's frames, a copy-on-write view's
+ * private frames) and never while pages are held, lent, read or written; the
+ * core refuses opens while a lend is out (EBUSY), because growing would
+ * detach the bytes lent to a withBytes() callback.
  *
  * @module
  */
@@ -31,8 +35,6 @@ import { ACCESS_VALUES, MODE_VALUES, type CacheStats, type FileMode, type Memory
 import type { FileHost } from './file-host.js';
 import { NodeFileHost } from './node-files.js';
 
-export type { FileHost, FileOpenFlags } from './file-host.js';
-export { NodeFileHost } from './node-files.js';
 
 /** The module's exports (wasm/exports.c); addresses are i32, read with `>>> 0`. */
 interface CoreExports {
@@ -48,33 +50,32 @@ interface CoreExports {
   mm_wasm_paged_open(path: number, pathLen: number, mode: number, capacity: number, access: number,
     pageSize: number, frameCount: number, out: number): number;
   mm_wasm_paged_capacity(map: number): number;
-  mm_wasm_paged_file(map: number): number;
-  mm_wasm_pager_is_resident(pager: number, page: number): number;
-  mm_wasm_paged_view_open(map: number, access: number, out: number): number;
-  mm_wasm_paged_view_close(map: number, pager: number): number;
-  mm_wasm_paged_flush(map: number): number;
+  mm_wasm_paged_page_size(map: number): number;
+  mm_wasm_paged_frame_count(map: number): number;
+  mm_wasm_paged_file_id(map: number): number;
+  mm_wasm_paged_file_is_open(id: number): number;
+  mm_wasm_paged_stats(map: number, out: number): void;
+  mm_wasm_paged_lent(): number;
   mm_wasm_paged_close(map: number): number;
   mm_wasm_paged_free(map: number): void;
-  mm_wasm_pager_pin(pager: number, page: number, writable: number): number;
-  mm_wasm_pager_unpin(pager: number, frame: number, writable: number): number;
-  mm_wasm_pager_read(pager: number, offset: number, buf: number, n: number): number;
-  mm_wasm_pager_write(pager: number, offset: number, buf: number, n: number): number;
-  mm_wasm_pager_flush_range(pager: number, offset: number, n: number): number;
-  mm_wasm_pager_frame_base(pager: number): number;
-  mm_wasm_pager_page_size(pager: number): number;
-  mm_wasm_pager_frame_count(pager: number): number;
-  mm_wasm_pager_stats(pager: number, out: number): void;
+  mm_wasm_view_open(map: number, offset: number, size: number, access: number, out: number): number;
+  mm_wasm_view_offset(view: number): number;
+  mm_wasm_view_size(view: number): number;
+  mm_wasm_view_pointer_offset(view: number): number;
+  mm_wasm_view_hold(view: number, page: number, kind: number, frame: number, dropped: number): number;
+  mm_wasm_view_lend(view: number, page: number, writable: number, frame: number, dropped: number): number;
+  mm_wasm_view_unlend(view: number, frame: number, writable: number): number;
+  mm_wasm_view_read(view: number, pos: number, n: number, at: number): number;
+  mm_wasm_view_flush(view: number): number;
+  mm_wasm_view_close(view: number): number;
+  mm_wasm_view_free(view: number): void;
 }
 
-/** The flags of mm_js_open (MM__OPEN_* in core/src/platform.h). */
-const OPEN_WRITE = 1;
-const OPEN_CREATE = 2;
-const OPEN_EXCL = 4;
-const OPEN_TRUNC = 8;
-
-/** The names of the imports the module may have; scripts/build-wasm.mjs checks the same list. */
+/** The names of the imports the module may have (the core's mm_js_* trampolines). */
 export const WASM_IMPORTS: readonly string[] = [
   'env.mm_js_open',
+  'env.mm_js_kind',
+  'env.mm_js_identity',
   'env.mm_js_size',
   'env.mm_js_resize',
   'env.mm_js_close',
@@ -82,8 +83,19 @@ export const WASM_IMPORTS: readonly string[] = [
   'env.mm_js_read',
   'env.mm_js_write',
   'env.mm_js_sync',
+  'env.mm_js_put',
+  'env.mm_js_fill',
   'env.emscripten_notify_memory_growth',
 ];
+
+/** Pin kinds of holds (MM_PIN_* in core/include/mm/pager.h). */
+export const HOLD_READ = 0;
+export const HOLD_WRITE = 1;
+/** A writable hold whose caller overwrites the whole page at once: a page missing from the cache is not read first. */
+export const HOLD_OVERWRITE = 2;
+/** What a hold or lend dropped (MM_PAGED_DROPPED_* in core/include/mm/paged.h). */
+export const DROPPED_NONE = -1;
+export const DROPPED_ALL = -2;
 
 /** The counters of a pager (mm_pager_stats): the public CacheStats without the geometry. */
 export type PagerStats = Omit<CacheStats, 'pageSize' | 'frames'>;
@@ -166,6 +178,11 @@ function hostMessage(err: unknown): string {
   return String(err);
 }
 
+/** The OS errno of an error name where the platform has one (Node), else undefined. */
+function osErrno(name: string): number | undefined {
+  return isNode() ? (process.getBuiltinModule('node:os').constants.errno as Record<string, number>)[name] : undefined;
+}
+
 function hostErrno(err: unknown): number | undefined {
   const errno = (err as { errno?: unknown } | null)?.errno;
   return typeof errno === 'number' && errno !== 0 ? Math.abs(errno) : undefined;
@@ -183,8 +200,14 @@ export class WasmCore {
   readonly #names = new Map<number, string>();
   readonly #messages = new Map<number, string>();
   readonly #eio: number;
-  /** Out-parameters: a pointer slot at +0, 9 doubles of stats at +8. */
+  /** Out-parameters: a pointer slot at +0, a double at +8, 9 doubles of stats at +16. */
   readonly #scratch: number;
+  /** The JS array mm_js_put and mm_js_fill copy into during readView(). */
+  #destination: Uint8Array | null = null;
+  /** Set by hold() and lend(): the page the core dropped from its hold ring (or DROPPED_*). */
+  dropped = DROPPED_NONE;
+  /** Set by hold(): whether the frame is a copy-on-write view's private page. */
+  heldPrivate = false;
   #u8: Uint8Array;
   #dv: DataView;
   /** The error a host callback threw during the current call into WASM. */
@@ -240,7 +263,7 @@ export class WasmCore {
     }
     this.errorCodes = codes;
     this.#eio = codes.get('EIO') as number;
-    this.#scratch = this.#x.malloc(8 + 8 * STATS_KEYS.length) >>> 0;
+    this.#scratch = this.#x.malloc(16 + 8 * STATS_KEYS.length) >>> 0;
     if (this.#scratch === 0) throw new MemmapError('ENOMEM', 'the WASM core could not allocate its scratch memory');
   }
 
@@ -261,27 +284,34 @@ export class WasmCore {
   }
 
   /** Allocates n bytes of WASM memory (the address, never 0); may grow memory. */
-  malloc(n: number): number {
+  #malloc(n: number): number {
     const ptr = this.#x.malloc(n) >>> 0;
     if (ptr === 0) throw new MemmapError('ENOMEM', `could not allocate ${n} bytes of WASM memory`);
     return ptr;
   }
 
-  free(ptr: number): void {
-    this.#x.free(ptr);
-  }
-
   // Paged maps (core/include/mm/paged.h).
+
+  /** EBUSY while a lend is out: opening may grow WASM memory, which would detach the lent bytes. */
+  #checkNotLent(what: string): void {
+    if (this.#x.mm_wasm_paged_lent() > 0) {
+      throw new MemmapError(
+        'EBUSY',
+        `cannot open a ${what} inside withBytes() on the wasm backend: opening may grow WASM memory, which would detach the bytes lent to the callback`,
+      );
+    }
+  }
 
   /**
    * Opens `path` as a paged map (the rules of createFromFile; capacity 0 is
-   * the file's size; pageSize / frameCount 0 are the pager's defaults) and
-   * returns its handle.
+   * the file's size; pageSize / frameCount 0 are the pager's defaults), joining
+   * the file's cache if the file is open in this process, and returns its handle.
    */
   openPaged(path: string, mode: FileMode, capacity: number, access: MemoryMappedFileAccess,
     pageSize = 0, frameCount = 0): number {
+    this.#checkNotLent('map');
     const encoded = new TextEncoder().encode(path);
-    const ptr = this.malloc(encoded.length + 1);
+    const ptr = this.#malloc(encoded.length + 1);
     try {
       this.bytes.set(encoded, ptr);
       this.#pending = undefined;
@@ -294,164 +324,149 @@ export class WasmCore {
     }
   }
 
-  /** The FileHost id of a paged map's file. */
-  fileOf(map: number): number {
-    return this.#x.mm_wasm_paged_file(map);
-  }
-
-  /** Whether page `page` is in the pager's cache. */
-  isResident(pager: number, page: number): boolean {
-    return this.#x.mm_wasm_pager_is_resident(pager, page) === 1;
-  }
-
-  /**
-   * Reads the file `id` into `dst` from byte `offset`, past the cache (for a
-   * page that is not resident), zero-filling past the file's end. A host
-   * error becomes a MemmapError as in the core's own calls.
-   */
-  readFile(id: number, dst: Uint8Array, offset: number): void {
-    let got: number;
-    try {
-      got = this.host.read(id, dst, offset);
-    } catch (err) {
-      const e = makeError(this.errorName(this.#codeOf(err)), hostMessage(err), hostErrno(err));
-      Object.defineProperty(e, 'cause', { value: err, writable: true, configurable: true });
-      throw e;
-    }
-    if (got < dst.length) dst.fill(0, got);
-  }
-
   /** The map's capacity in bytes. */
   capacity(map: number): number {
     return this.#x.mm_wasm_paged_capacity(map);
   }
 
-  /** Opens a view with `access` and returns the pager it reads and writes through. */
-  openView(map: number, access: MemoryMappedFileAccess): number {
-    this.#pending = undefined;
-    const rc = this.#x.mm_wasm_paged_view_open(map, ACCESS_VALUES.indexOf(access), this.#scratch);
-    if (rc < 0) throw this.#fail(rc);
-    return this.#outPointer();
+  /** The page size of the map's file cache. */
+  pageSize(map: number): number {
+    return this.#x.mm_wasm_paged_page_size(map);
   }
 
-  /**
-   * Closes a view (pass the pager openView returned). When it was the last
-   * view of a closed map, the map is written back and closed, and a failed
-   * write-back is thrown (the view is closed either way).
-   */
-  closeView(map: number, pager: number): void {
-    this.#pending = undefined;
-    const rc = this.#x.mm_wasm_paged_view_close(map, pager);
-    if (rc < 0) throw this.#fail(rc);
+  /** The frames of the map's file cache. */
+  frameCount(map: number): number {
+    return this.#x.mm_wasm_paged_frame_count(map);
   }
 
-  /** Writes back the map's dirty pages and flushes the file. */
-  flushMap(map: number): void {
-    this.#pending = undefined;
-    const rc = this.#x.mm_wasm_paged_flush(map);
-    if (rc < 0) throw this.#fail(rc);
+  /** The id of the map's file cache (shared by every map of the file; 0 once the map is released). */
+  fileId(map: number): number {
+    return this.#x.mm_wasm_paged_file_id(map);
   }
 
-  /** Closes the map (no new views); with no view open, writes back and closes the file. */
-  closeMap(map: number): void {
-    this.#pending = undefined;
-    const rc = this.#x.mm_wasm_paged_close(map);
-    if (rc < 0) throw this.#fail(rc);
+  /** Whether the file cache `id` is open. */
+  fileIsOpen(id: number): boolean {
+    return this.#x.mm_wasm_paged_file_is_open(id) === 1;
   }
 
-  /** Closes the map if needed and drops the handle; `map` must not be used again. */
-  freeMap(map: number): void {
-    this.#x.mm_wasm_paged_free(map);
-    this.#pending = undefined;
-  }
-
-  // Pagers (core/include/mm/pager.h).
-
-  /**
-   * Pins page `page` and returns its frame index; the frame is at frameBase +
-   * index * pageSize. With `overwrite` (writable pins only) a page missing
-   * from the cache is not read from the file: its frame starts as zeros, for
-   * a caller that overwrites the whole page at once (MM_PIN_OVERWRITE).
-   * Unpin it as writable.
-   */
-  pin(pager: number, page: number, writable: boolean, overwrite = false): number {
-    this.#pending = undefined;
-    const rc = this.#x.mm_wasm_pager_pin(pager, page, writable ? (overwrite ? 2 : 1) : 0);
-    if (rc < 0) throw this.#fail(rc);
-    return rc;
-  }
-
-  /** Ends one pin of `frame` made with the same `writable`. */
-  unpin(pager: number, frame: number, writable: boolean): void {
-    const rc = this.#x.mm_wasm_pager_unpin(pager, frame, writable ? 1 : 0);
-    if (rc < 0) throw this.#fail(rc);
-  }
-
-  /** Copies n bytes at `offset` of the map to WASM address `ptr`. */
-  readAt(pager: number, offset: number, ptr: number, n: number): void {
-    this.#pending = undefined;
-    const rc = this.#x.mm_wasm_pager_read(pager, offset, ptr, n);
-    if (rc < 0) throw this.#fail(rc);
-  }
-
-  /** Copies n bytes from WASM address `ptr` to `offset` of the map. */
-  writeAt(pager: number, offset: number, ptr: number, n: number): void {
-    this.#pending = undefined;
-    const rc = this.#x.mm_wasm_pager_write(pager, offset, ptr, n);
-    if (rc < 0) throw this.#fail(rc);
-  }
-
-  /** Copies `dst.length` bytes at `offset` of the map into `dst` (through a temporary allocation). */
-  read(pager: number, offset: number, dst: Uint8Array): void {
-    const ptr = this.malloc(dst.length || 1);
-    try {
-      this.readAt(pager, offset, ptr, dst.length);
-      dst.set(this.bytes.subarray(ptr, ptr + dst.length));
-    } finally {
-      this.#x.free(ptr);
-    }
-  }
-
-  /** Copies `src` to `offset` of the map (through a temporary allocation). */
-  write(pager: number, offset: number, src: Uint8Array): void {
-    const ptr = this.malloc(src.length || 1);
-    try {
-      this.bytes.set(src, ptr);
-      this.writeAt(pager, offset, ptr, src.length);
-    } finally {
-      this.#x.free(ptr);
-    }
-  }
-
-  /** Writes back the dirty pages meeting [offset, offset + n) and flushes the file. */
-  flushRange(pager: number, offset: number, n: number): void {
-    this.#pending = undefined;
-    const rc = this.#x.mm_wasm_pager_flush_range(pager, offset, n);
-    if (rc < 0) throw this.#fail(rc);
-  }
-
-  /** The address of frame 0, fixed for the pager's life. */
-  frameBase(pager: number): number {
-    return this.#x.mm_wasm_pager_frame_base(pager) >>> 0;
-  }
-
-  pageSize(pager: number): number {
-    return this.#x.mm_wasm_pager_page_size(pager);
-  }
-
-  frameCount(pager: number): number {
-    return this.#x.mm_wasm_pager_frame_count(pager);
-  }
-
-  stats(pager: number): PagerStats {
-    const at = this.#scratch + 8;
-    this.#x.mm_wasm_pager_stats(pager, at);
+  /** The counters of the map's file cache. */
+  stats(map: number): PagerStats {
+    const at = this.#scratch + 16;
+    this.#x.mm_wasm_paged_stats(map, at);
     const dv = this.#view();
     const out = {} as PagerStats;
     STATS_KEYS.forEach((key, i) => {
       out[key] = dv.getFloat64(at + 8 * i, true);
     });
     return out;
+  }
+
+  /**
+   * Closes the map (no new views); when it has no view left it is released,
+   * and the last map of a file writes back and closes the file (a failed
+   * write-back is thrown).
+   */
+  closeMap(map: number): void {
+    this.#pending = undefined;
+    const rc = this.#x.mm_wasm_paged_close(map);
+    if (rc < 0) throw this.#fail(rc);
+  }
+
+  /** Closes the map if needed and ends the caller's use of the handle; `map` must not be used again. */
+  freeMap(map: number): void {
+    this.#x.mm_wasm_paged_free(map);
+    this.#pending = undefined;
+  }
+
+  // Views (core/include/mm/paged.h).
+
+  /** Opens a view of [offset, offset + size) (size 0: to the end) with `access`, and returns its handle. */
+  openView(map: number, offset: number, size: number, access: MemoryMappedFileAccess): number {
+    this.#checkNotLent('view');
+    this.#pending = undefined;
+    const rc = this.#x.mm_wasm_view_open(map, offset, size, ACCESS_VALUES.indexOf(access), this.#scratch);
+    if (rc < 0) throw this.#fail(rc);
+    return this.#outPointer();
+  }
+
+  /** The view's resolved range and pointer offset. */
+  viewOffset(view: number): number {
+    return this.#x.mm_wasm_view_offset(view);
+  }
+
+  viewSize(view: number): number {
+    return this.#x.mm_wasm_view_size(view);
+  }
+
+  viewPointerOffset(view: number): number {
+    return this.#x.mm_wasm_view_pointer_offset(view);
+  }
+
+  /**
+   * Holds page `page` of the file for the translation cache (kind HOLD_*)
+   * and returns the address of its frame; sets `dropped` (the page the ring
+   * let go, or DROPPED_*) and `heldPrivate` (a copy-on-write view's own page).
+   */
+  hold(view: number, page: number, kind: number): number {
+    this.#pending = undefined;
+    const rc = this.#x.mm_wasm_view_hold(view, page, kind, this.#scratch, this.#scratch + 8);
+    this.dropped = this.#view().getFloat64(this.#scratch + 8, true);
+    if (rc < 0) throw this.#fail(rc);
+    this.heldPrivate = rc === 1;
+    return this.#outPointer();
+  }
+
+  /** Lends page `page` to a withBytes() callback and returns its frame's address; sets `dropped`. */
+  lend(view: number, page: number, writable: boolean): number {
+    this.#pending = undefined;
+    const rc = this.#x.mm_wasm_view_lend(view, page, writable ? 1 : 0, this.#scratch, this.#scratch + 8);
+    this.dropped = this.#view().getFloat64(this.#scratch + 8, true);
+    if (rc < 0) throw this.#fail(rc);
+    return this.#outPointer();
+  }
+
+  /** Returns a lend; the last lend of a view closed meanwhile finishes its close (and throws its error). */
+  unlend(view: number, address: number, writable: boolean): void {
+    this.#pending = undefined;
+    const rc = this.#x.mm_wasm_view_unlend(view, address, writable ? 1 : 0);
+    if (rc < 0) throw this.#fail(rc);
+  }
+
+  /**
+   * Copies `dst.length` bytes at `pos` of the view into `dst`, through the
+   * core: cached pages from their frames, whole pages missing from the cache
+   * straight from the file into `dst`.
+   */
+  readView(view: number, pos: number, dst: Uint8Array): void {
+    this.#pending = undefined;
+    this.#destination = dst;
+    let rc: number;
+    try {
+      rc = this.#x.mm_wasm_view_read(view, pos, dst.length, 0);
+    } finally {
+      this.#destination = null;
+    }
+    if (rc < 0) throw this.#fail(rc);
+  }
+
+  /** Writes back the file cache's dirty pages and flushes the file (a no-op for views that do not share). */
+  flushView(view: number): void {
+    this.#pending = undefined;
+    const rc = this.#x.mm_wasm_view_flush(view);
+    if (rc < 0) throw this.#fail(rc);
+  }
+
+  /** Closes the view; a failed write-back of the last close of its file is thrown (the view is closed either way). */
+  closeView(view: number): void {
+    this.#pending = undefined;
+    const rc = this.#x.mm_wasm_view_close(view);
+    if (rc < 0) throw this.#fail(rc);
+  }
+
+  /** Closes the view if needed and ends the caller's use of the handle (its lends may still return). */
+  freeView(view: number): void {
+    this.#x.mm_wasm_view_free(view);
+    this.#pending = undefined;
   }
 
   // Internals.
@@ -526,17 +541,34 @@ export class WasmCore {
     const host = this.host;
     const decoder = new TextDecoder();
     return {
-      mm_js_open: (path, pathLen, flags, createdPtr) => {
+      mm_js_open: (path, pathLen, write, create) => {
         try {
-          const opened = host.open(decoder.decode(this.#window(path, pathLen)), {
-            write: (flags & OPEN_WRITE) !== 0,
-            create: (flags & OPEN_CREATE) !== 0,
-            exclusive: (flags & OPEN_EXCL) !== 0,
-            truncate: (flags & OPEN_TRUNC) !== 0,
-          });
-          const id = this.#checkId(opened.id);
-          this.#view().setInt32(createdPtr >>> 0, opened.created ? 1 : 0, true);
-          return id;
+          return this.#checkId(host.open(decoder.decode(this.#window(path, pathLen)), { write: write !== 0, create: create !== 0 }));
+        } catch (err) {
+          return this.#store(err);
+        }
+      },
+      mm_js_kind: (id) => {
+        try {
+          const kind = host.kind(id);
+          if (kind === 'file') return 0;
+          // As posix.c: a directory is EISDIR whatever the flags; FIFOs, sockets and
+          // devices have no size to map by (mmap(2) ENODEV).
+          if (kind === 'directory') throw makeError('EISDIR', 'illegal operation on a directory', osErrno('EISDIR'));
+          if (kind === 'other') throw makeError('ENODEV', 'not a regular file', osErrno('ENODEV'));
+          throw new TypeError(`FileHost.kind returned ${String(kind)}`);
+        } catch (err) {
+          return this.#store(err);
+        }
+      },
+      mm_js_identity: (id, buf, cap) => {
+        try {
+          const identity = new TextEncoder().encode(host.identity(id));
+          if (identity.length > cap) {
+            throw new MemmapError('ENAMETOOLONG', `the identity of file ${id} is ${identity.length} bytes; at most ${cap} are allowed`);
+          }
+          this.bytes.set(identity, buf >>> 0);
+          return identity.length;
         } catch (err) {
           return this.#store(err);
         }
@@ -593,6 +625,19 @@ export class WasmCore {
         try {
           host.sync(id);
           return 0;
+        } catch (err) {
+          return this.#store(err);
+        }
+      },
+      mm_js_put: (at, src, n) => {
+        (this.#destination as Uint8Array).set(this.#window(src, n), at);
+      },
+      mm_js_fill: (id, at, n, offset) => {
+        try {
+          const dst = this.#destination as Uint8Array;
+          const got = host.read(id, at === 0 && n === dst.length ? dst : dst.subarray(at, at + n), offset);
+          if (!Number.isInteger(got) || got < 0 || got > n) throw new TypeError(`FileHost.read returned ${got} for ${n} bytes`);
+          return got;
         } catch (err) {
           return this.#store(err);
         }

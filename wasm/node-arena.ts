@@ -1,5 +1,5 @@
 /**
- * The one shared arena of a Node process (src/shared-arena.ts): where the
+ * The one shared arena of a Node process (wasm/shared-arena.ts): where the
  * wasm backend's named maps live, for every worker_thread, whatever the order
  * in which memmap is imported, workers are started and maps are opened.
  *
@@ -31,7 +31,7 @@ import {
   setEnvironmentData,
 } from 'node:worker_threads';
 import { MemmapError } from '../src/errors.js';
-import { SharedArena, presumedLiveness } from '../src/shared-arena.js';
+import { SharedArena, presumedLiveness } from './shared-arena.js';
 import { linuxThreadLiveness } from './node-threads.js';
 
 /** Versioned with the arena's layout: a memmap of another layout neither inherits nor answers this one. */

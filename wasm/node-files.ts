@@ -1,7 +1,6 @@
 /**
  * The Node file host of the WASM core: node:fs with the same system calls as
- * core/src/platform/posix.c (open with O_CREAT|O_EXCL first to learn whether
- * the file was made, fstat to refuse directories and non-regular files,
+ * core/src/platform/posix.c (open, fstat for the kind and the identity,
  * ftruncate, pread/pwrite, fsync), so the WASM backend reports the same error
  * codes as the native one, and so the pager is tested in CI on real files.
  *
@@ -40,35 +39,19 @@ export class NodeFileHost implements FileHost {
     this.#errno = getBuiltin('node:os').constants.errno as Record<string, number>;
   }
 
-  open(path: string, flags: FileOpenFlags): { id: number; created: boolean } {
-    const fs = this.#fs;
-    const { O_RDWR, O_RDONLY, O_TRUNC, O_CREAT, O_EXCL } = fs.constants;
-    const base = (flags.write ? O_RDWR : O_RDONLY) | (flags.truncate ? O_TRUNC : 0);
-    let fd = -1;
-    let created = false;
-    if (flags.create) {
-      try {
-        fd = fs.openSync(path, base | O_CREAT | O_EXCL, 0o666);
-        created = true;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || flags.exclusive) throw err;
-      }
-    }
-    if (fd < 0) fd = fs.openSync(path, base);
-    try {
-      const st = fs.fstatSync(fd);
-      if (st.isDirectory()) {
-        throw fsError('EISDIR', 'illegal operation on a directory', 'open', path, this.#errno.EISDIR);
-      }
-      if (!st.isFile()) {
-        // FIFOs, sockets and devices: no size to map by (mmap(2) ENODEV).
-        throw fsError('ENODEV', 'not a regular file', 'open', path, this.#errno.ENODEV);
-      }
-    } catch (err) {
-      fs.closeSync(fd);
-      throw err;
-    }
-    return { id: fd, created };
+  open(path: string, flags: FileOpenFlags): number {
+    const { O_RDWR, O_RDONLY, O_CREAT, O_EXCL } = this.#fs.constants;
+    return this.#fs.openSync(path, (flags.write ? O_RDWR : O_RDONLY) | (flags.create ? O_CREAT | O_EXCL : 0), 0o666);
+  }
+
+  kind(id: number): 'file' | 'directory' | 'other' {
+    const st = this.#fs.fstatSync(id);
+    return st.isFile() ? 'file' : st.isDirectory() ? 'directory' : 'other';
+  }
+
+  identity(id: number): string {
+    const st = this.#fs.fstatSync(id, { bigint: true });
+    return `${st.dev}:${st.ino}`;
   }
 
   size(id: number): number {

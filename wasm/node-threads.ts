@@ -5,7 +5,7 @@
  * disappears within milliseconds of `worker.terminate()`; the start time
  * guards against a new thread that was given the same id. Two users:
  *
- *   - the shared arena's locks (src/shared-arena.ts), which name a thread by
+ *   - the shared arena's locks (wasm/shared-arena.ts), which name a thread by
  *     identity = start time (clock ticks since boot, low 31 bits) << 32 | tid;
  *     null where there is no /proc (other systems, restricted sandboxes): the
  *     arena then presumes silent holders dead after a while;
@@ -16,7 +16,7 @@
  * @module
  */
 import fs from 'node:fs';
-import type { ThreadLiveness } from '../src/shared-arena.js';
+import type { ThreadLiveness } from './shared-arena.js';
 import { webLockThreads, type ThreadId, type Threads } from '../src/threads.js';
 
 /** The state and start time of a task, from its /proc stat line (proc(5): fields 3 and 22). */

@@ -1,23 +1,31 @@
 /**
- * WasmPagePort: the JS side of one pager — the translation cache that lets
- * paged accessors read and write frames in WASM memory without calling into
- * WASM when the page is already at hand (src/paged-accessor.ts).
+ * The JS side of the core's paged views: translation tables, the only state
+ * JS keeps about pages, and each view's port, which asks the core for
+ * everything else (core/include/mm/paged.h owns holds, lends, ranges,
+ * access and lifetimes).
  *
- * JS keeps up to `frameCount - 4` pages pinned, in a ring (FIFO): a pinned
- * page cannot be evicted by the pager, so its frame address stays valid, and
- * the direct-mapped table tags/frames/writable (indexed by page & mask) says
- * where it is. A miss unpins the ring's oldest page and pins the new one (two
- * calls). The pages left unpinned serve the pager's own copies and private
- * pagers. A page pinned read-only is re-pinned writable on its first write,
- * because a writable pin is what marks a page dirty.
+ *   accessor fast path ──reads──▶ TranslationTable (tags / frames / writable)
+ *        │ miss                        ▲ set by translate(); cleared by the
+ *        ▼                             │ core's reports (dropped pages,
+ *   WasmPagePort.translate ──hold──▶ core's hold ring of the file cache
+ *                                      flush, file cache closed)
+ *
+ * One FileTables per file cache of the core (shared by every map of the
+ * file in this thread): its tables mirror the core's hold ring, so when the
+ * core drops a hold, the page is forgotten in every table; after a flush
+ * (which turns every hold read-only) no page is writable in any table.
+ * Tables are sized for a map's capacity (a slot per page when it fits); a
+ * map larger than every table of its file gets a new one. A copy-on-write
+ * view has a table of its own for its private pages, which stay until the
+ * view closes.
  *
  * @module
  */
 import { NO_FRAME, type MemoryRef, type PagePort } from '../src/backend.js';
-import type { WasmCore } from './loader.js';
+import { closedError } from '../src/errors.js';
+import { PAGER_LIMITS } from '../src/generated/core.js';
+import { DROPPED_ALL, HOLD_OVERWRITE, HOLD_READ, HOLD_WRITE, type WasmCore } from './loader.js';
 
-/** Frames the pager keeps for itself (reads that straddle pages, private pagers). */
-const RESERVED_FRAMES = 4;
 /** The translation table's largest size (entries); above it, pages share slots. */
 const MAX_SLOTS = 1 << 18;
 
@@ -27,6 +35,97 @@ function nextPowerOfTwo(n: number): number {
   return p;
 }
 
+/** A direct-mapped translation table: page p's entry is in slot p & mask. */
+export class TranslationTable {
+  readonly mask: number;
+  /** Every page of `pages` has a slot of its own. */
+  readonly direct: boolean;
+  readonly pages: number;
+  readonly tags: Float64Array;
+  readonly frames: number[];
+  readonly writable: Uint8Array;
+
+  constructor(pages: number, frames: number) {
+    const ring = Math.max(1, frames - PAGER_LIMITS.reservedFrames);
+    const slots = Math.min(MAX_SLOTS, nextPowerOfTwo(Math.max(pages, 2 * ring)));
+    this.mask = slots - 1;
+    this.direct = slots >= pages;
+    this.pages = pages;
+    this.tags = new Float64Array(slots).fill(-1);
+    // Filled by push, so V8 keeps it a packed array of small integers (new Array(n) would be holey).
+    this.frames = [];
+    for (let i = 0; i < slots; i++) this.frames.push(NO_FRAME);
+    this.writable = new Uint8Array(slots);
+  }
+
+  set(page: number, address: number, writable: boolean): void {
+    const slot = page & this.mask;
+    this.tags[slot] = page;
+    this.frames[slot] = address;
+    this.writable[slot] = writable ? 1 : 0;
+  }
+
+  forget(page: number): void {
+    const slot = page & this.mask;
+    if (this.tags[slot] !== page) return;
+    this.tags[slot] = -1;
+    this.frames[slot] = NO_FRAME;
+    this.writable[slot] = 0;
+  }
+
+  clear(): void {
+    this.tags.fill(-1);
+    this.frames.fill(NO_FRAME);
+    this.writable.fill(0);
+  }
+}
+
+/** The translation tables of one file cache of the core. */
+export class FileTables {
+  /** The core's id of the file cache. */
+  readonly id: number;
+  readonly pageSize: number;
+  readonly frameCount: number;
+  readonly #tables: TranslationTable[] = [];
+
+  constructor(id: number, pageSize: number, frameCount: number) {
+    this.id = id;
+    this.pageSize = pageSize;
+    this.frameCount = frameCount;
+  }
+
+  /** A table for a map of `capacity` bytes: one with a slot per page if any has, else a new one. */
+  tableFor(capacity: number): TranslationTable {
+    const pages = Math.ceil(capacity / this.pageSize);
+    const fits = this.#tables.find((t) => t.direct ? t.pages >= pages : pages > MAX_SLOTS);
+    if (fits) return fits;
+    const table = new TranslationTable(pages, this.frameCount);
+    this.#tables.push(table);
+    return table;
+  }
+
+  /** The core dropped a hold (a page, or DROPPED_ALL): no table may keep its address. */
+  dropped(page: number): void {
+    if (page === DROPPED_ALL) for (const t of this.#tables) t.clear();
+    else if (page >= 0) for (const t of this.#tables) t.forget(page);
+  }
+
+  /** A flush turned every hold read-only: writes must ask the core again. */
+  flushed(): void {
+    for (const t of this.#tables) t.writable.fill(0);
+  }
+
+  /** The core closed the file cache: every address is gone. */
+  closed(): void {
+    for (const t of this.#tables) t.clear();
+  }
+}
+
+/**
+ * A view's port (PagePort): its translation table, and the core's calls on
+ * its view. `onLendsDone` runs when the last lend returns after the view
+ * closed (the core finished closing it then).
+ */
 export class WasmPagePort implements PagePort {
   readonly pageSize: number;
   readonly memory: MemoryRef;
@@ -37,147 +136,81 @@ export class WasmPagePort implements PagePort {
   readonly writable: Uint8Array;
 
   readonly #core: WasmCore;
-  readonly #pager: number;
-  /** The FileHost id to read uncached pages from, or -1 (a private pager reads through the map). */
-  readonly #file: number;
-  /**
-   * Whether a page may hold changes the file lacks, by slot (page & mask;
-   * pages sharing a slot share the answer, so it errs towards "maybe"): set
-   * by every writable pin and unpin, cleared by a flush. A read-only pager
-   * never has any.
-   */
-  readonly #maybeDirty: Uint8Array;
-  readonly #readOnly: boolean;
-  /** Writable pin() calls not yet unpinned (withBytes callbacks in progress). */
-  #writablePins = 0;
-  readonly #frameBase: number;
-  readonly #slotRing: Int32Array;
-  readonly #ringPage: Float64Array;
-  readonly #ringFrame: Int32Array;
-  readonly #ringWritable: Uint8Array;
-  #hand = 0;
-  /** Whole pages readDirect() copied straight from the file (counted as storage reads in cache stats). */
-  directReads = 0;
+  readonly #view: number;
+  readonly #files: FileTables;
+  readonly #table: TranslationTable;
+  /** A copy-on-write view: its table holds only its private pages. */
+  readonly #private: boolean;
+  readonly #onLendsDone: () => void;
+  #lends = 0;
+  #closed = false;
 
-  constructor(core: WasmCore, pager: number, capacity: number, memory: MemoryRef, file: number, readOnly: boolean) {
+  constructor(core: WasmCore, memory: MemoryRef, view: number, files: FileTables, table: TranslationTable,
+    copyOnWrite: boolean, onLendsDone: () => void) {
     this.#core = core;
-    this.#pager = pager;
-    this.#file = file;
-    this.#readOnly = readOnly;
+    this.#view = view;
+    this.#files = files;
+    this.#table = table;
+    this.#private = copyOnWrite;
+    this.#onLendsDone = onLendsDone;
     this.memory = memory;
-    this.pageSize = core.pageSize(pager);
-    this.#frameBase = core.frameBase(pager);
-    const ring = Math.max(1, core.frameCount(pager) - RESERVED_FRAMES);
-    const slots = Math.min(MAX_SLOTS, nextPowerOfTwo(Math.max(Math.ceil(capacity / this.pageSize), 2 * ring)));
-    this.mask = slots - 1;
-    this.direct = slots >= Math.ceil(capacity / this.pageSize);
-    this.tags = new Float64Array(slots).fill(-1);
-    // Filled by push, so V8 keeps it a packed array of small integers (new Array(n) would be holey).
-    this.frames = [];
-    for (let i = 0; i < slots; i++) this.frames.push(NO_FRAME);
-    this.writable = new Uint8Array(slots);
-    this.#maybeDirty = new Uint8Array(slots);
-    this.#slotRing = new Int32Array(slots);
-    this.#ringPage = new Float64Array(ring).fill(-1);
-    this.#ringFrame = new Int32Array(ring);
-    this.#ringWritable = new Uint8Array(ring);
+    this.pageSize = files.pageSize;
+    this.mask = table.mask;
+    this.direct = table.direct;
+    this.tags = table.tags;
+    this.frames = table.frames;
+    this.writable = table.writable;
   }
 
-  #address(frame: number): number {
-    return this.#frameBase + frame * this.pageSize;
+  /** Lends not yet returned (withBytes() callbacks in progress). */
+  get lends(): number {
+    return this.#lends;
+  }
+
+  #check(): void {
+    if (this.#closed) throw closedError('view');
   }
 
   translate(page: number, writable: boolean, overwrite = false): number {
-    const slot = page & this.mask;
-    if (this.tags[slot] === page) {
-      if (!writable || this.writable[slot] === 1) return this.frames[slot] as number;
-      // Upgrade to a writable pin (same frame: the page is pinned), then drop the read-only one.
-      const r = this.#slotRing[slot] as number;
-      this.#maybeDirty[slot] = 1;
-      this.#core.pin(this.#pager, page, true);
-      this.#core.unpin(this.#pager, this.#ringFrame[r] as number, false);
-      this.#ringWritable[r] = 1;
-      this.writable[slot] = 1;
-      return this.frames[slot] as number;
+    this.#check();
+    const core = this.#core;
+    const address = core.hold(this.#view, page, writable ? (overwrite ? HOLD_OVERWRITE : HOLD_WRITE) : HOLD_READ);
+    this.#files.dropped(core.dropped);
+    const table = this.#table;
+    if (core.heldPrivate) {
+      table.set(page, address, true); // a private page: writable, and it stays until the view goes
+    } else if (!this.#private) {
+      const slot = page & table.mask;
+      table.set(page, address, writable || (table.tags[slot] === page && table.writable[slot] === 1));
     }
-    const r = this.#hand;
-    this.#hand = r + 1 === this.#ringPage.length ? 0 : r + 1;
-    this.#drop(r);
-    let frame: number;
+    return address;
+  }
+
+  lend(page: number): number {
+    this.#check();
+    const address = this.#core.lend(this.#view, page, true);
+    this.#files.dropped(this.#core.dropped);
+    this.#lends++;
+    return address;
+  }
+
+  unlend(address: number): void {
+    this.#lends--;
     try {
-      frame = this.#core.pin(this.#pager, page, writable, overwrite);
-    } catch (err) {
-      // Every frame is pinned or holds a written private (copy-on-write) page:
-      // let go of the pages JS holds and try once more before giving up.
-      if ((err as { code?: string }).code !== 'ENOMEM') throw err;
-      this.release(true);
-      frame = this.#core.pin(this.#pager, page, writable, overwrite);
+      this.#core.unlend(this.#view, address, true);
+    } finally {
+      if (this.#lends === 0 && this.#closed) this.#onLendsDone();
     }
-    if (writable) this.#maybeDirty[slot] = 1;
-    this.#ringPage[r] = page;
-    this.#ringFrame[r] = frame;
-    this.#ringWritable[r] = writable ? 1 : 0;
-    const address = this.#address(frame);
-    this.tags[slot] = page;
-    this.frames[slot] = address;
-    this.writable[slot] = writable ? 1 : 0;
-    this.#slotRing[slot] = r;
-    return address;
   }
 
-  /** Unpins ring entry r (if it holds a page) and forgets its translation. */
-  #drop(r: number): void {
-    const page = this.#ringPage[r] as number;
-    if (page < 0) return;
-    this.#ringPage[r] = -1;
-    const slot = page & this.mask;
-    if (this.tags[slot] === page && this.#slotRing[slot] === r) {
-      this.tags[slot] = -1;
-      this.frames[slot] = NO_FRAME;
-      this.writable[slot] = 0;
-    }
-    this.#core.unpin(this.#pager, this.#ringFrame[r] as number, this.#ringWritable[r] === 1);
+  read(pos: number, dst: Uint8Array): void {
+    this.#check();
+    this.#core.readView(this.#view, pos, dst);
   }
 
-  readDirect(page: number, dst: Uint8Array): boolean {
-    if (this.#file < 0) return false;
-    // A page with no changes the file lacks reads the same from the file, cached or not.
-    if (!this.#readOnly && this.#maybeDirty[page & this.mask] === 1 && this.#core.isResident(this.#pager, page)) return false;
-    this.#core.readFile(this.#file, dst, page * this.pageSize);
-    this.directReads++;
-    return true;
-  }
-
-  pin(page: number, writable: boolean): number {
-    const address = this.#address(this.#core.pin(this.#pager, page, writable));
-    if (writable) {
-      this.#maybeDirty[page & this.mask] = 1;
-      this.#writablePins++;
-    }
-    return address;
-  }
-
-  unpin(address: number, writable: boolean): void {
-    this.#core.unpin(this.#pager, (address - this.#frameBase) / this.pageSize, writable);
-    if (writable) this.#writablePins--;
-  }
-
-  /**
-   * After a successful flush (the ring's writable pins released first): no
-   * page holds changes the file lacks — unless a withBytes() callback still
-   * holds a writable pin, whose page may change after the flush.
-   */
-  flushed(): void {
-    if (this.#writablePins === 0) this.#maybeDirty.fill(0);
-  }
-
-  /**
-   * Unpins the pages JS holds writable (all pages with `all`), so that a
-   * flush leaves them clean, or so that the pager can close.
-   */
-  release(all: boolean): void {
-    for (let r = 0; r < this.#ringPage.length; r++) {
-      if (all || this.#ringWritable[r] === 1) this.#drop(r);
-    }
+  /** The view closed: no call but unlend reaches the core any more. */
+  close(): void {
+    this.#closed = true;
+    if (this.#private) this.#table.clear();
   }
 }

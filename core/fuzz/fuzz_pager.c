@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_input.h"
 #include "mm/errors.h"
 #include "mm/pager.h"
 #include "mm/storage.h"
@@ -83,23 +84,6 @@ static int mem_close(mm_storage *s) {
 
 static const mm_storage_methods mem_methods = {MM_STORAGE_VERSION, mem_read, mem_write, mem_size,
                                                mem_truncate, mem_flush, mem_close};
-
-typedef struct input {
-  const uint8_t *p;
-  size_t n;
-} input;
-
-static uint32_t take(input *in, int bytes) {
-  uint32_t v = 0;
-  for (int i = 0; i < bytes; i++) {
-    v = (v << 8) | (in->n ? *in->p : 0);
-    if (in->n) {
-      in->p++;
-      in->n--;
-    }
-  }
-  return v;
-}
 
 /* Totals over the whole run, printed at exit for the test report. */
 static unsigned long long total_faults, total_ops;

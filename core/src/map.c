@@ -11,51 +11,51 @@
 #include "map_internal.h"
 #include "platform.h"
 
-/*
- * Which view accesses each map access allows. A read-only map still allows
- * copy-on-write views: their writes stay in private pages (as Win32's
- * FILE_MAP_COPY allows on a read-only section).
- */
-int mm_access_allows(mm_access map_access, mm_access view_access) {
-  if ((unsigned)map_access >= MM_ACCESS__COUNT || (unsigned)view_access >= MM_ACCESS__COUNT)
-    return 0;
-  if (map_access == view_access) return 1;
-  switch (map_access) {
-    case MM_ACCESS_READ:
-    case MM_ACCESS_COPY_ON_WRITE:
-      return view_access == MM_ACCESS_READ || view_access == MM_ACCESS_COPY_ON_WRITE;
-    case MM_ACCESS_READ_EXECUTE:
-      return view_access == MM_ACCESS_READ || view_access == MM_ACCESS_COPY_ON_WRITE;
-    case MM_ACCESS_READ_WRITE:
-      return view_access == MM_ACCESS_READ || view_access == MM_ACCESS_WRITE ||
-             view_access == MM_ACCESS_COPY_ON_WRITE;
-    case MM_ACCESS_READ_WRITE_EXECUTE:
-      return 1;
-    case MM_ACCESS_WRITE:
-    default:
-      return 0;
+/* A column of MM_ACCESS_MAP for `access`, 0 for a value outside the enum. */
+#define MM__ACCESS_COLUMN(fn, column)                                                   \
+  int fn(mm_access access) {                                                            \
+    switch (access) {                                                                   \
+      MM_ACCESS_MAP(column)                                                             \
+      default:                                                                          \
+        return 0;                                                                       \
+    }                                                                                   \
   }
-}
+#define MM__VIEWS(name, value, api, reads, writes, shares, views) case MM_ACCESS_##name: return (int)(views);
+#define MM__READS(name, value, api, reads, writes, shares, views) case MM_ACCESS_##name: return reads;
+#define MM__WRITES(name, value, api, reads, writes, shares, views) case MM_ACCESS_##name: return writes;
+#define MM__SHARES(name, value, api, reads, writes, shares, views) case MM_ACCESS_##name: return shares;
+static MM__ACCESS_COLUMN(mm__access_views, MM__VIEWS)
+MM__ACCESS_COLUMN(mm_access_reads, MM__READS)
+MM__ACCESS_COLUMN(mm_access_writes, MM__WRITES)
+MM__ACCESS_COLUMN(mm_access_shares, MM__SHARES)
 
-static int mm__access_writes_file(mm_access access) {
-  return access == MM_ACCESS_READ_WRITE || access == MM_ACCESS_READ_WRITE_EXECUTE;
+int mm_access_allows(mm_access map_access, mm_access view_access) {
+  if ((unsigned)view_access >= MM_ACCESS__COUNT) return 0;
+  return (mm__access_views(map_access) & (1 << view_access)) != 0;
 }
 
 int mm_map_open_file(const char *path, mm_mode mode, uint64_t capacity,
                      mm_access access, mm_map **out, int *os_errno) {
-  int created;
-  return mm__map_open_file(path, mode, capacity, access, out, os_errno, &created);
+  intptr_t handle;
+  int created, rc;
+  *out = NULL;
+  rc = mm__file_open(path, mode, capacity, access, &handle, &capacity, &created, os_errno);
+  if (rc < 0) return rc;
+  *out = mm__map_new(handle, capacity, access, MM__KIND_FILE, NULL);
+  if (*out != NULL) return 0;
+  mm__plat_close(handle);
+  if (created) mm__plat_unlink(path);
+  return MM_ENOMEM;
 }
 
-int mm__map_open_file(const char *path, mm_mode mode, uint64_t capacity, mm_access access,
-                      mm_map **out, int *os_errno, int *created_out) {
+int mm__file_open(const char *path, mm_mode mode, uint64_t capacity, mm_access access,
+                  intptr_t *handle_out, uint64_t *capacity_out, int *created_out, int *os_errno) {
   intptr_t handle = -1;
   uint64_t size = 0;
   int created = 0, flags = 0, rc;
-  mm_map *map;
 
   *os_errno = 0;
-  *out = NULL;
+  *handle_out = -1;
   *created_out = 0;
   mm__detail_clear();
   if (path == NULL || path[0] == '\0') return MM_EINVAL;
@@ -64,10 +64,10 @@ int mm__map_open_file(const char *path, mm_mode mode, uint64_t capacity, mm_acce
   if (access == MM_ACCESS_WRITE)
     return mm__detail(MM_EINVAL, "access 'write' cannot map a file (a mapping is always readable): ask for read-write", 0, 0);
   /* A new or replaced file is empty until it is sized, which needs write access. */
-  if ((mode == MM_MODE_CREATE || mode == MM_MODE_CREATE_NEW) && !mm__access_writes_file(access))
+  if ((mode == MM_MODE_CREATE || mode == MM_MODE_CREATE_NEW) && !mm_access_shares(access))
     return mm__detail(MM_EACCES, "creating or replacing a file needs a writable access", 0, 0);
 
-  if (mm__access_writes_file(access)) flags |= MM__OPEN_WRITE;
+  if (mm_access_shares(access)) flags |= MM__OPEN_WRITE;
   switch (mode) {
     case MM_MODE_OPEN: break;
     case MM_MODE_CREATE: flags |= MM__OPEN_CREATE; break;
@@ -117,7 +117,7 @@ int mm__map_open_file(const char *path, mm_mode mode, uint64_t capacity, mm_acce
     rc = mm__detail(MM_ERANGE, "capacity % is below the file's size %", capacity, size);
     goto fail;
   } else if (capacity > size) {
-    if (!mm__access_writes_file(access)) {
+    if (!mm_access_shares(access)) {
       rc = mm__detail(MM_EACCES, "a read-only map cannot grow the file from % to % bytes", size, capacity);
       goto fail;
     }
@@ -125,9 +125,8 @@ int mm__map_open_file(const char *path, mm_mode mode, uint64_t capacity, mm_acce
     if (rc < 0) goto fail;
   }
 
-  map = mm__map_new(handle, capacity, access, MM__KIND_FILE, NULL);
-  if (map == NULL) { rc = MM_ENOMEM; goto fail; }
-  *out = map;
+  *handle_out = handle;
+  *capacity_out = capacity;
   *created_out = created;
   return 0;
 

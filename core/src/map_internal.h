@@ -28,9 +28,14 @@ struct mm_map {
   unsigned refs;      /* the owner's reference (until mm_map_free) + one per open view */
 };
 
-/* mm_map_open_file, also telling whether it created the file (*created = 1). */
-int mm__map_open_file(const char *path, mm_mode mode, uint64_t capacity, mm_access access,
-                      mm_map **out, int *os_errno, int *created);
+/*
+ * The file half of mm_map_open_file: opens `path` under the mode, access and
+ * capacity rules (the file grown or replaced as they say) and returns its
+ * handle, the resolved capacity, and whether this call created the file (the
+ * caller removes it again if it fails later).
+ */
+int mm__file_open(const char *path, mm_mode mode, uint64_t capacity, mm_access access,
+                  intptr_t *handle, uint64_t *capacity_out, int *created, int *os_errno);
 
 /* Allocates a map over an open handle with one (the owner's) reference. NULL when out of memory. */
 mm_map *mm__map_new(intptr_t handle, uint64_t capacity, mm_access access, mm__map_kind kind,

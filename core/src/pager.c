@@ -254,7 +254,7 @@ int mm_pager_open(mm_storage *storage, uint32_t page_size, uint32_t frame_count,
     return MM_EINVAL;
   }
   if (page_size == 0) page_size = MM_PAGER_DEFAULT_PAGE_SIZE;
-  if (frame_count == 0) frame_count = MM_PAGER_DEFAULT_FRAMES;
+  if (frame_count == 0) frame_count = MM_PAGER_DEFAULT_CACHE_SIZE / page_size;
   if (page_size < MM_PAGER_MIN_PAGE_SIZE || page_size > MM_PAGER_MAX_PAGE_SIZE ||
       (page_size & (page_size - 1)) != 0) {
     return MM_EINVAL;
@@ -481,6 +481,71 @@ void mm_pager_get_stats(const mm_pager *p, mm_pager_stats *out) {
 int mm_pager_is_resident(const mm_pager *p, uint64_t page_no) {
   return mm__lookup(p, page_no) != MM__NO_FRAME;
 }
+
+int mm_pager_lookup(const mm_pager *p, uint64_t page_no) {
+  int32_t f = mm__lookup(p, page_no);
+  return f == MM__NO_FRAME ? MM_ENOENT : f;
+}
+
+int mm_pager_downgrade(mm_pager *p, int frame) {
+  if (frame < 0 || (uint32_t)frame >= p->frame_count || p->frames[frame].write_pins == 0) return MM_EINVAL;
+  p->frames[frame].write_pins--;
+  return 0;
+}
+
+/* Puts n zero bytes into the sink at `at` (the tail of a short storage read). */
+static void mm__sink_zeros(mm_pager_sink *sink, uint64_t at, size_t n) {
+  static const uint8_t zeros[4096];
+  while (n > 0) {
+    size_t take = n < sizeof zeros ? n : sizeof zeros;
+    sink->put(sink, at, zeros, take);
+    at += take;
+    n -= take;
+  }
+}
+
+int mm_pager_read_sink(mm_pager *p, uint64_t offset, size_t n, mm_pager_sink *sink, uint64_t at) {
+  if (!mm__range_ok(p, offset, n)) return MM_ERANGE;
+  while (n > 0) {
+    uint64_t page_no = offset >> p->page_shift;
+    size_t in = (size_t)(offset & (p->page_size - 1));
+    size_t chunk = p->page_size - in < n ? p->page_size - in : n;
+    if (in == 0 && chunk == mm__page_bytes(p, page_no) && mm__lookup(p, page_no) == MM__NO_FRAME) {
+      int got;
+      p->stats.storage_reads++;
+      got = sink->fill(sink, p->storage, at, chunk, offset);
+      if (got < 0) return got;
+      if ((size_t)got < chunk) mm__sink_zeros(sink, at + (size_t)got, chunk - (size_t)got);
+    } else {
+      int32_t f = mm__fetch(p, page_no, MM__FETCH_LOAD);
+      if (f < 0) return f;
+      sink->put(sink, at, mm__frame_data(p, f) + in, chunk);
+    }
+    at += chunk;
+    offset += chunk;
+    n -= chunk;
+  }
+  return 0;
+}
+
+int mm_pager_grow(mm_pager *p, uint64_t capacity) {
+  if (capacity <= p->capacity) return MM_EINVAL;
+  p->capacity = capacity;
+  p->page_count = (capacity >> p->page_shift) + ((capacity & (p->page_size - 1)) != 0 ? 1 : 0);
+  return 0;
+}
+
+void mm_pager_discard(mm_pager *p) {
+  uint32_t f;
+  for (f = 0; f < p->frame_count; f++) {
+    mm__frame *fr = &p->frames[f];
+    if (!fr->resident) continue;
+    memset(mm__frame_data(p, (int32_t)f), 0, p->page_size);
+    if (fr->write_pins == 0) fr->dirty = 0;
+  }
+}
+
+void mm_pager_set_storage(mm_pager *p, mm_storage *storage) { p->storage = storage; }
 
 uint32_t mm_pager_page_size(const mm_pager *p) { return p->page_size; }
 

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "mm/map.h"
+#include "mm/pager.h"
 #include "mm/storage.h"
 #include "mm/sync.h"
 
@@ -20,16 +21,27 @@
 enum {
   MM__OPEN_WRITE = 1,  /* open for reading and writing (else read only) */
   MM__OPEN_CREATE = 2, /* create the file when it does not exist */
-  MM__OPEN_EXCL = 4,   /* with CREATE: fail with MM_EEXIST when it exists */
-  MM__OPEN_TRUNC = 8   /* truncate an existing file to 0 bytes */
+  MM__OPEN_EXCL = 4    /* with CREATE: fail with MM_EEXIST when it exists */
 };
 
 /*
  * Opens `path`. *created is set to 1 when this call created the file. A
- * directory is MM_EISDIR whatever the flags.
+ * directory is MM_EISDIR whatever the flags; anything else that is not a
+ * regular file is MM_ENODEV (it has no size to map by).
  */
 int mm__plat_open(const char *path, int flags, intptr_t *handle, int *created,
                   int *os_errno);
+
+/* The longest identity mm__plat_identity writes, NUL included. */
+#define MM__IDENTITY_MAX 4096
+
+/*
+ * Writes into buf (MM__IDENTITY_MAX bytes) a NUL-terminated key that is the
+ * same for two open handles exactly when they are the same file (device and
+ * inode on POSIX), so that the maps of one file in a process share one page
+ * cache (paged.c).
+ */
+int mm__plat_identity(intptr_t handle, char *buf, int *os_errno);
 
 /* The current size of the open file. */
 int mm__plat_size(intptr_t handle, uint64_t *size, int *os_errno);
@@ -72,6 +84,13 @@ int mm__plat_remap_inert(void *addr, size_t length, int *os_errno);
  * handle is borrowed: closing the storage does not close it.
  */
 int mm__plat_storage(intptr_t handle, mm_storage **out, int *os_errno);
+
+/*
+ * The sink (pager.h) of memory the core cannot address, where the platform
+ * has such memory (WASM: the JS array a read copies into, set by the loader
+ * for the current call), else NULL.
+ */
+mm_pager_sink *mm__plat_sink(void);
 
 /*
  * Shared-memory objects. `name` is the map's name without the leading '/'.

@@ -54,11 +54,6 @@
 /* Retries of the open protocol before giving up with MM_EBUSY under heavy churn. */
 #define MM__SHARED_MAX_ATTEMPTS 1000
 
-static int mm__access_needs_write(mm_access access) {
-  return access == MM_ACCESS_READ_WRITE || access == MM_ACCESS_WRITE ||
-         access == MM_ACCESS_READ_WRITE_EXECUTE;
-}
-
 /* MM_ENOSPC (named) or MM_ENOMEM (anonymous) when the system can never back `capacity` bytes. */
 static int mm__check_room(int named, uint64_t capacity, int *os_errno) {
   uint64_t room;
@@ -165,7 +160,7 @@ int mm_map_open_shared(const char *name, mm_shared_mode mode, uint64_t capacity,
       size = capacity;
     } else {
       int ours = 0;
-      rc = mm__plat_shm_open(name, mm__access_needs_write(access), &handle, os_errno);
+      rc = mm__plat_shm_open(name, mm_access_shares(access), &handle, os_errno);
       if (rc == MM_ENOENT) {
         if (mode == MM_SHARED_OPEN_EXISTING) return MM_ENOENT;
         continue; /* removed since our create failed: create again */

@@ -55,14 +55,9 @@ uint8_t *mm_view_data(const mm_view *view) {
 int mm_view_flush(mm_view *view, int *os_errno) {
   *os_errno = 0;
   if (view->closed) return MM_ECLOSED;
-  switch (view->access) {
-    case MM_ACCESS_READ_WRITE:
-    case MM_ACCESS_WRITE:
-    case MM_ACCESS_READ_WRITE_EXECUTE:
-      return mm__plat_sync(view->base, view->length, os_errno);
-    default:
-      return 0; /* read-only and copy-on-write pages never reach the file */
-  }
+  /* Read-only and copy-on-write pages never reach the file. */
+  if (!mm_access_shares(view->access)) return 0;
+  return mm__plat_sync(view->base, view->length, os_errno);
 }
 
 /* Unmaps a read view's wait window (sync.h), if it has one. */

@@ -865,7 +865,7 @@ static void test_bad_arguments(void) {
 
   MM_CHECK_EQ(mm_pager_open(s, 0, 0, 3 * PS + 5, 0, &p), 0); /* defaults */
   MM_CHECK_EQ(mm_pager_page_size(p), MM_PAGER_DEFAULT_PAGE_SIZE);
-  MM_CHECK_EQ(mm_pager_frame_count(p), MM_PAGER_DEFAULT_FRAMES);
+  MM_CHECK_EQ(mm_pager_frame_count(p), MM_PAGER_DEFAULT_CACHE_SIZE / MM_PAGER_DEFAULT_PAGE_SIZE);
   MM_CHECK_EQ(mm_pager_read(p, 3 * PS, b, 6), MM_ERANGE);
   MM_CHECK_EQ(mm_pager_read(p, 3 * PS + 5, b, 0), 0);
   MM_CHECK_EQ(mm_pager_read(p, UINT64_MAX, b, 1), MM_ERANGE);
@@ -1031,6 +1031,103 @@ static void test_fault_crash_restores_size(void) {
   close(fd);
 }
 
+
+/* A sink into a buffer whose fill goes through the pager's own storage (and so its fault wrapper). */
+typedef struct buf_sink {
+  mm_pager_sink base;
+  uint8_t *bytes;
+  unsigned puts, fills;
+} buf_sink;
+
+static void buf_put(mm_pager_sink *sink, uint64_t at, const uint8_t *src, size_t n) {
+  buf_sink *b = (buf_sink *)sink;
+  memcpy(b->bytes + at, src, n);
+  b->puts++;
+}
+
+static int buf_fill(mm_pager_sink *sink, mm_storage *s, uint64_t at, size_t n, uint64_t offset) {
+  buf_sink *b = (buf_sink *)sink;
+  b->fills++;
+  return s->methods->read_at(s, b->bytes + at, n, offset);
+}
+
+/* Whole pages missing from the cache go straight from the storage to the
+ * sink (counted as storage reads, never cached); cached and partial pages
+ * come from frames, so unflushed changes are seen; faults reach the caller. */
+static void test_read_sink_bypasses_the_cache(void) {
+  int fd = temp_fd();
+  mm_storage *s = fd_storage(fd), *fault = NULL;
+  mm_pager *p = NULL;
+  mm_pager_stats st;
+  static uint8_t out[6 * PS], want[PS];
+  buf_sink sink = {{buf_put, buf_fill}, out, 0, 0};
+  MM_CHECK(fd >= 0 && s != NULL);
+  MM_CHECK_EQ(file_write_pages(fd, 0, 6, 1), 0);
+  MM_CHECK_EQ(ftruncate(fd, 5 * PS + 100), 0); /* the last page is partial */
+  MM_CHECK_EQ(mm_storage_fault_open(s, MM_FAULT_OWN_INNER, &fault), 0);
+  MM_CHECK_EQ(mm_pager_open(fault, PS, 4, 0, 0, &p), 0);
+  MM_CHECK_EQ(pager_write_pages(p, 2, 3, 7), 0); /* page 2 dirty in the cache */
+  memset(out, 0xAA, sizeof out);
+  MM_CHECK_EQ(mm_pager_read_sink(p, 0, 5 * PS + 100, &sink.base, 0), 0);
+  MM_CHECK_EQ(sink.fills, 5); /* pages 0, 1, 3, 4 and the partial page 5 */
+  MM_CHECK_EQ(sink.puts, 1);  /* page 2, from its frame */
+  fill_page(want, 2, 7);
+  MM_CHECK(memcmp(out + 2 * PS, want, PS) == 0);
+  fill_page(want, 4, 1);
+  MM_CHECK(memcmp(out + 4 * PS, want, PS) == 0);
+  fill_page(want, 5, 1);
+  MM_CHECK(memcmp(out + 5 * PS, want, 100) == 0);
+  mm_pager_get_stats(p, &st);
+  MM_CHECK_EQ(st.resident, 1);
+  MM_CHECK_EQ(st.storage_reads, 5);
+  /* A partial read of a page loads it into the cache. */
+  MM_CHECK_EQ(mm_pager_read_sink(p, 3 * PS + 10, 20, &sink.base, 0), 0);
+  mm_pager_get_stats(p, &st);
+  MM_CHECK_EQ(st.resident, 2);
+  /* A storage fault on a bypass read is the caller's error. */
+  mm_storage_fault_arm(fault, MM_FAULT_READ, 1, 0);
+  MM_CHECK_EQ(mm_pager_read_sink(p, 0, PS, &sink.base, 0), MM_EIO);
+  MM_CHECK_EQ(mm_pager_read_sink(p, 0, 6 * PS, &sink.base, 0), MM_ERANGE);
+  MM_CHECK_EQ(mm_pager_close(p), 0);
+  close(fd);
+}
+
+/* Growing, discarding, looking up and downgrading pins. */
+static void test_grow_discard_lookup_downgrade(void) {
+  int fd = temp_fd();
+  mm_storage *s = fd_storage(fd);
+  mm_pager *p = NULL;
+  mm_pager_stats st;
+  uint8_t b = 0;
+  int f;
+  MM_CHECK(fd >= 0 && s != NULL);
+  MM_CHECK_EQ(mm_pager_open(s, PS, 4, PS + 10, 0, &p), 0);
+  MM_CHECK_EQ(mm_pager_read(p, PS + 10, &b, 1), MM_ERANGE);
+  MM_CHECK_EQ(mm_pager_grow(p, PS), MM_EINVAL);
+  MM_CHECK_EQ(ftruncate(fd, 3 * PS), 0);
+  MM_CHECK_EQ(mm_pager_grow(p, 3 * PS), 0);
+  MM_CHECK_EQ(mm_pager_capacity(p), 3 * PS);
+  MM_CHECK_EQ(mm_pager_read(p, 2 * PS + 5, &b, 1), 0);
+  MM_CHECK_EQ(mm_pager_lookup(p, 0), MM_ENOENT);
+  f = mm_pager_pin(p, 1, MM_PIN_WRITE, NULL);
+  MM_CHECK(f >= 0);
+  MM_CHECK_EQ(mm_pager_lookup(p, 1), f);
+  mm_pager_frame_ptr(p, f)[0] = 9;
+  MM_CHECK_EQ(mm_pager_downgrade(p, f), 0);
+  MM_CHECK_EQ(mm_pager_downgrade(p, f), MM_EINVAL); /* no writable pin left */
+  MM_CHECK_EQ(mm_pager_flush(p), 0);
+  mm_pager_get_stats(p, &st);
+  MM_CHECK_EQ(st.dirty, 0); /* a read pin does not keep the page dirty */
+  MM_CHECK_EQ(file_read(fd, PS, &b, 1), 0);
+  MM_CHECK_EQ(b, 9);
+  mm_pager_frame_ptr(p, f)[1] = 1; /* in the cache only */
+  mm_pager_discard(p);
+  MM_CHECK_EQ(mm_pager_frame_ptr(p, f)[0], 0); /* zeros, same frame */
+  MM_CHECK_EQ(mm_pager_unpin(p, f, 0), 0);
+  MM_CHECK_EQ(mm_pager_close(p), 0);
+  close(fd);
+}
+
 int main(int argc, char **argv) {
   MM_TEST_ARGS(argc, argv);
   MM_RUN(test_roundtrip_across_pages);
@@ -1055,5 +1152,7 @@ int main(int argc, char **argv) {
   MM_RUN(test_posix_storage);
   MM_RUN(test_fault_storage_counters);
   MM_RUN(test_fault_crash_restores_size);
+  MM_RUN(test_read_sink_bypasses_the_cache);
+  MM_RUN(test_grow_discard_lookup_downgrade);
   return MM_TEST_END();
 }

@@ -64,6 +64,19 @@ const scenarios: Record<string, (options: Options) => Promise<TestResult[]>> = {
   'no-sync-handles': (options) => inWorker('no-sync-handles', options),
   'persist-write': (options) => inWorker('persist-write', options),
   'persist-check': (options) => inWorker('persist-check', options),
+  'same-file': (options) => inWorker('same-file', options),
+
+  async entry(options) {
+    // Another arena than the page's: the one of a second instance of the bundle. Neither is adopted
+    // before the scenario starts (it checks useSharedArena itself).
+    const second = (await import(`/dist/browser/memmap.mjs?second` as string)) as typeof mm;
+    const worker = startWorker();
+    try {
+      return await ask(worker, { scenario: 'entry', pageArena: mm.sharedArena(), otherArena: second.sharedArena(), ...options });
+    } finally {
+      worker.terminate();
+    }
+  },
 
   async dispose() {
     return [

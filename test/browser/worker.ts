@@ -9,6 +9,8 @@
  *   { scenario: 'big' }                        1 GiB OPFS file, 32 MiB cache, random writes vs a model
  *   { scenario: 'handle' }                     a FileSystemFileHandle as the file; nested directories
  *   { scenario: 'persist-write' | 'persist-check' }   data that must survive close and a page reload
+ *   { scenario: 'same-file' }                  one OPFS file opened at once, and by different spellings
+ *   { scenario: 'entry' }                      the browser entry's configure/ready/useSharedArena errors
  *   { scenario: 'count', arena, name, times, parties } Atomics.add on a named map shared with the page
  *   { scenario: 'no-opfs' }                    where OPFS cannot back persisted maps: the clear error
  *   { scenario: 'no-sync-handles' }            OPFS without access handles (WebKitGTK outside WebDriver)
@@ -222,6 +224,37 @@ const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestRe
     ];
   },
 
+  async 'same-file'() {
+    return [
+      await check('two opens of one OPFS file started at once share its access handle and its page cache', async () => {
+        await fresh('same');
+        const open = () => mm.MemoryMappedFile.createFromFile('same/a.bin', { mode: 'openOrCreate', capacity: 8192 });
+        const [a, b] = await Promise.all([open(), open()]);
+        using _a = a;
+        using _b = b;
+        using va = await a.createViewAccessor();
+        using vb = await b.createViewAccessor();
+        va.writeUint32(4096, 0x5eed);
+        assert(vb.readUint32(4096) === 0x5eed, 'the second map sees the first one\'s write at once');
+      }),
+      await check("'x.bin', '/x.bin' and a FileSystemFileHandle of it are one file", async () => {
+        await fresh('spell');
+        using a = await mm.MemoryMappedFile.createFromFile('spell/x.bin', { mode: 'createNew', capacity: 4096 });
+        using b = await mm.MemoryMappedFile.createFromFile('/spell/x.bin');
+        const root = await navigator.storage.getDirectory();
+        const handle = await (await root.getDirectoryHandle('spell')).getFileHandle('x.bin');
+        using c = await mm.MemoryMappedFile.createFromFile(handle);
+        using va = await a.createViewAccessor();
+        using vb = await b.createViewAccessor();
+        using vc = await c.createViewAccessor();
+        va.writeUint8(1, 1);
+        vb.writeUint8(2, 2);
+        vc.writeUint8(3, 3);
+        for (const v of [va, vb, vc]) assert([1, 2, 3].every((n) => v.readUint8(n) === n), 'every map sees every write');
+      }),
+    ];
+  },
+
   async 'named-without-arena'() {
     return [
       await check('EUNSUPPORTED, saying to post sharedArena() and call useSharedArena()', async () => {
@@ -234,6 +267,41 @@ const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestRe
           return;
         }
         throw new Error('a named map was made in a private arena');
+      }),
+    ];
+  },
+
+  async entry(msg) {
+    const code = async (fn: () => unknown): Promise<string> => {
+      try {
+        await fn();
+        return 'ok';
+      } catch (err) {
+        return `${(err as { code?: string }).code}: ${(err as Error).message}`;
+      }
+    };
+    return [
+      await check('ready() reports a module that cannot be fetched, and configure() after it is EBUSY', async () => {
+        mm.configure({ wasm: new URL('/no/such/memmap.wasm', location.href) });
+        const failed = await code(() => mm.ready());
+        assert(/^EIO: .*404/.test(failed), `ready(): ${failed}`);
+        const late = await code(() => mm.configure({}));
+        assert(late.startsWith('EBUSY'), `configure() after ready(): ${late}`);
+      }),
+      await check('useSharedArena() takes only a memmap arena, and only before named maps used another', async () => {
+        const notArena = await code(() => mm.useSharedArena(new SharedArrayBuffer(1 << 20)));
+        assert(notArena.startsWith('EINVAL'), `a SharedArrayBuffer that is not an arena: ${notArena}`);
+        const small = await code(() => mm.useSharedArena(new SharedArrayBuffer(16)));
+        assert(small.startsWith('EINVAL'), `a SharedArrayBuffer too small for an arena: ${small}`);
+        const plain = await code(() => mm.useSharedArena(new ArrayBuffer(1 << 20) as unknown as SharedArrayBuffer));
+        assert(plain.startsWith('EINVAL'), `an ArrayBuffer: ${plain}`);
+        const page = msg.pageArena as SharedArrayBuffer;
+        assert((await code(() => mm.useSharedArena(page))) === 'ok', "the page's arena");
+        using named = await mm.MemoryMappedFile.createNew(`entry-${Date.now()}`, 64);
+        assert(named.capacity === 64, 'a named map in it');
+        assert((await code(() => mm.useSharedArena(page))) === 'ok', 'the arena in use, again');
+        const other = await code(() => mm.useSharedArena(msg.otherArena as SharedArrayBuffer));
+        assert(other.startsWith('EBUSY'), `another arena after named maps were opened: ${other}`);
       }),
     ];
   },

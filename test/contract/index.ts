@@ -11,6 +11,7 @@ import { coordinationBadInputSuite } from './coordination-bad-input.js';
 import type { ContractEnv, TestApi } from './env.js';
 import { mapSuite } from './maps.js';
 import { propertyRuns, propertySuite } from './properties.js';
+import { safetySuite } from './safety.js';
 import { sharedMapSuite } from './shared-maps.js';
 import { streamSuite } from './streams.js';
 import { waitSuite } from './waits.js';
@@ -24,6 +25,7 @@ export function contractSuites(t: TestApi, env: () => ContractEnv): void {
   waitSuite(t, env);
   coordinationSuite(t, env);
   coordinationBadInputSuite(t, env);
+  safetySuite(t, env);
   propertySuite(t, env, propertyRuns(60));
 }
 

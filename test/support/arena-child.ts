@@ -69,7 +69,7 @@ function ask(worker: Worker, message: Record<string, unknown>): Promise<Reply> {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const memmap = () => import('../../src/index.js');
+const memmap = () => import('../../node/index.js');
 const processArena = async () => (await import('../../wasm/node-arena.js')).nodeArena();
 const wasm = { backend: 'wasm' as const };
 
@@ -130,7 +130,7 @@ const scenarios: Record<string, () => Promise<Record<string, unknown>>> = {
 
   async 'presumed-dead'() {
     // An arena without a thread probe, as in browsers: a silent holder is presumed dead after a while.
-    const { SharedArena, presumedLiveness, PRESUMED_DEAD_MS } = await import('../../src/shared-arena.js');
+    const { SharedArena, presumedLiveness, PRESUMED_DEAD_MS } = await import('../../wasm/shared-arena.js');
     const arena = SharedArena.create(presumedLiveness());
     const worker = await start();
     const held = await ask(worker, { op: 'hold-lock', arena: arena.buffer, token: presumedLiveness().self });

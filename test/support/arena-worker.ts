@@ -16,7 +16,7 @@
  * the second) or none yet, never another map's bytes.
  */
 import { parentPort } from 'node:worker_threads';
-import { MemoryMappedFile } from '../../src/index.js';
+import { MemoryMappedFile } from '../../node/index.js';
 import { nodeArena } from '../../wasm/node-arena.js';
 import { linuxThreadLiveness } from '../../wasm/node-threads.js';
 import { xorshift32 } from '../contract/env.js';

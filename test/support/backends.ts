@@ -5,7 +5,7 @@
  * over node:fs, SharedArrayBuffer maps). The API handed to a suite is the
  * real MemoryMappedFile with `backend` added to the options of every factory.
  */
-import { Channel, MemoryMappedFile } from '../../src/index.js';
+import { Channel, MemoryMappedFile } from '../../node/index.js';
 import type { BackendName } from '../../src/backend.js';
 
 export interface BackendUnderTest {

@@ -7,7 +7,7 @@
  *   node --import tsx capacity-child.ts <backend> <name> <room>
  */
 import fs from 'node:fs';
-import { MemoryMappedFile } from '../../src/index.js';
+import { MemoryMappedFile } from '../../node/index.js';
 
 const [backend, name, room] = process.argv.slice(2) as ['native' | 'wasm', string, string];
 

@@ -24,7 +24,7 @@
  * Errors are answered as { error, code }.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Channel, MapMutex, MemoryMappedFile } from '../../src/index.js';
+import { Channel, MapMutex, MemoryMappedFile } from '../../node/index.js';
 import { message, sameBytes } from './messages.js';
 
 interface Job {

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { nativeLiveObjects } from '../../node/backend.js';
-import { MemoryMappedFile } from '../../src/index.js';
+import { MemoryMappedFile } from '../../node/index.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memmap-dropped-'));
 const file = path.join(dir, 'dropped.bin');

@@ -13,7 +13,7 @@
  *                                                -> { first, last }: the cell's values that its
  *                                                first and last add saw
  */
-import { MemoryMappedFile, type ViewAccessor } from '../../src/index.js';
+import { MemoryMappedFile, type ViewAccessor } from '../../node/index.js';
 
 let map: MemoryMappedFile | undefined;
 let view: ViewAccessor | undefined;

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { MemoryMappedFile } from '../../src/index.js';
+import { MemoryMappedFile } from '../../node/index.js';
 
 const [scenario, dir] = process.argv.slice(2) as [string, string];
 const SIZE = 1 << 16;

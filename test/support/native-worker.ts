@@ -5,7 +5,7 @@
  * (to be terminated) or ends on its own.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { MemoryMappedFile } from '../../src/index.js';
+import { MemoryMappedFile } from '../../node/index.js';
 
 const { file, name, round } = workerData as { file: string; name: string; round: number };
 const keep: Uint8Array[] = [];

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { nativeLiveObjects } from '../../node/backend.js';
-import { MemoryMappedFile } from '../../src/index.js';
+import { MemoryMappedFile } from '../../node/index.js';
 
 const [kind, cyclesArg, turnArg, backendArg] = process.argv.slice(2) as [string, string, string, string | undefined];
 const cycles = Number(cyclesArg);

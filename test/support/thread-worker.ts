@@ -6,7 +6,7 @@
  * the map last.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { MemoryMappedFile } from '../../src/index.js';
+import { MemoryMappedFile } from '../../node/index.js';
 
 const { name, backend, times, parties } = workerData as { name: string; backend: 'native' | 'wasm'; times: number; parties: number };
 const map = MemoryMappedFile.openExistingSync(name, { backend });

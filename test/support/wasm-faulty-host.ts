@@ -44,9 +44,17 @@ export class FaultyHost implements FileHost {
     throw fault.error();
   }
 
-  open(path: string, flags: FileOpenFlags): { id: number; created: boolean } {
+  open(path: string, flags: FileOpenFlags): number {
     this.#enter('open');
     return this.#inner.open(path, flags);
+  }
+
+  kind(id: number): 'file' | 'directory' | 'other' {
+    return this.#inner.kind(id);
+  }
+
+  identity(id: number): string {
+    return this.#inner.identity(id);
   }
 
   size(id: number): number {

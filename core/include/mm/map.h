@@ -23,23 +23,67 @@
 extern "C" {
 #endif
 
-/* How createFromFile treats the path (the .NET FileMode values that make sense for a map). */
+/*
+ * The tables below are the single source of the modes and accesses: they
+ * generate the enums and mm_access_allows here, and, through
+ * scripts/generate-core-data.mjs, the TypeScript API's lists (src/generated/).
+ */
+
+/*
+ * How createFromFile treats the path (the .NET FileMode values that make
+ * sense for a map). X(NAME, value, "API name"):
+ *   OPEN            the file must exist (MM_ENOENT otherwise)
+ *   CREATE          create, or replace an existing file (needs write access)
+ *   CREATE_NEW      create; MM_EEXIST if the file exists
+ *   OPEN_OR_CREATE  open if it exists, create otherwise
+ */
+#define MM_MODE_MAP(X)                  \
+  X(OPEN, 0, "open")                    \
+  X(CREATE, 1, "create")                \
+  X(CREATE_NEW, 2, "createNew")         \
+  X(OPEN_OR_CREATE, 3, "openOrCreate")
+
 typedef enum mm_mode {
-  MM_MODE_OPEN = 0,           /* the file must exist (MM_ENOENT otherwise) */
-  MM_MODE_CREATE = 1,         /* create, or replace an existing file (needs write access) */
-  MM_MODE_CREATE_NEW = 2,     /* create; MM_EEXIST if the file exists */
-  MM_MODE_OPEN_OR_CREATE = 3, /* open if it exists, create otherwise */
+#define MM__MODE_ENUM(name, value, api) MM_MODE_##name = (value),
+  MM_MODE_MAP(MM__MODE_ENUM)
+#undef MM__MODE_ENUM
   MM_MODE__COUNT
 } mm_mode;
 
-/* Access of a map or a view (the .NET MemoryMappedFileAccess values). */
+/* The bit of an access in the "views" column of MM_ACCESS_MAP. */
+#define MM_ACCESS_BIT(name) (1u << MM_ACCESS_##name)
+
+/*
+ * Access of a map or a view (the .NET MemoryMappedFileAccess values).
+ * X(NAME, value, "API name", reads, writes, shares, views):
+ *   reads, writes  whether a view with this access reads / writes its bytes
+ *                  through the accessor and stream;
+ *   shares         whether those writes reach the file or the shared memory
+ *                  (copy-on-write writes stay private to the view);
+ *   views          the view accesses a map with this access allows. A
+ *                  read-only map still allows copy-on-write views: their
+ *                  writes stay in private pages (as Win32's FILE_MAP_COPY
+ *                  allows on a read-only section).
+ */
+#define MM_ACCESS_MAP(X)                                                                   \
+  X(READ_WRITE, 0, "readWrite", 1, 1, 1,                                                   \
+    MM_ACCESS_BIT(READ_WRITE) | MM_ACCESS_BIT(READ) | MM_ACCESS_BIT(WRITE) |               \
+        MM_ACCESS_BIT(COPY_ON_WRITE))                                                      \
+  X(READ, 1, "read", 1, 0, 0, MM_ACCESS_BIT(READ) | MM_ACCESS_BIT(COPY_ON_WRITE))          \
+  X(WRITE, 2, "write", 0, 1, 1, MM_ACCESS_BIT(WRITE))                                      \
+  X(COPY_ON_WRITE, 3, "copyOnWrite", 1, 1, 0,                                              \
+    MM_ACCESS_BIT(READ) | MM_ACCESS_BIT(COPY_ON_WRITE))                                    \
+  X(READ_EXECUTE, 4, "readExecute", 1, 0, 0,                                               \
+    MM_ACCESS_BIT(READ) | MM_ACCESS_BIT(COPY_ON_WRITE) | MM_ACCESS_BIT(READ_EXECUTE))      \
+  X(READ_WRITE_EXECUTE, 5, "readWriteExecute", 1, 1, 1,                                    \
+    MM_ACCESS_BIT(READ_WRITE) | MM_ACCESS_BIT(READ) | MM_ACCESS_BIT(WRITE) |               \
+        MM_ACCESS_BIT(COPY_ON_WRITE) | MM_ACCESS_BIT(READ_EXECUTE) |                       \
+        MM_ACCESS_BIT(READ_WRITE_EXECUTE))
+
 typedef enum mm_access {
-  MM_ACCESS_READ_WRITE = 0,
-  MM_ACCESS_READ = 1,
-  MM_ACCESS_WRITE = 2,
-  MM_ACCESS_COPY_ON_WRITE = 3,
-  MM_ACCESS_READ_EXECUTE = 4,
-  MM_ACCESS_READ_WRITE_EXECUTE = 5,
+#define MM__ACCESS_ENUM(name, value, api, reads, writes, shares, views) MM_ACCESS_##name = (value),
+  MM_ACCESS_MAP(MM__ACCESS_ENUM)
+#undef MM__ACCESS_ENUM
   MM_ACCESS__COUNT
 } mm_access;
 
@@ -68,11 +112,21 @@ typedef struct mm_map mm_map;
 int mm_map_open_file(const char *path, mm_mode mode, uint64_t capacity,
                      mm_access access, mm_map **out, int *os_errno);
 
-/* How mm_map_open_shared treats the name. */
+/*
+ * How mm_map_open_shared treats the name. X(NAME, value, "API name"):
+ *   CREATE_NEW      create; MM_EEXIST if a live map has the name
+ *   CREATE_OR_OPEN  open a live map of that name, else create one
+ *   OPEN_EXISTING   open a live map; MM_ENOENT if there is none
+ */
+#define MM_SHARED_MODE_MAP(X)            \
+  X(CREATE_NEW, 0, "createNew")          \
+  X(CREATE_OR_OPEN, 1, "createOrOpen")   \
+  X(OPEN_EXISTING, 2, "openExisting")
+
 typedef enum mm_shared_mode {
-  MM_SHARED_CREATE_NEW = 0,     /* create; MM_EEXIST if a live map has the name */
-  MM_SHARED_CREATE_OR_OPEN = 1, /* open a live map of that name, else create one */
-  MM_SHARED_OPEN_EXISTING = 2,  /* open a live map; MM_ENOENT if there is none */
+#define MM__SHARED_ENUM(name, value, api) MM_SHARED_##name = (value),
+  MM_SHARED_MODE_MAP(MM__SHARED_ENUM)
+#undef MM__SHARED_ENUM
   MM_SHARED__COUNT
 } mm_shared_mode;
 
@@ -142,6 +196,13 @@ void mm_map_free(mm_map *map);
 
 /* Non-zero when a view with `view_access` may be made from a map opened with `map_access`. */
 int mm_access_allows(mm_access map_access, mm_access view_access);
+
+/* Non-zero when a view with `access` reads / writes its bytes (the reads and writes columns). */
+int mm_access_reads(mm_access access);
+int mm_access_writes(mm_access access);
+
+/* Non-zero when writes through `access` reach the file or shared memory (the shares column). */
+int mm_access_shares(mm_access access);
 
 /* The allocation granularity: view offsets are rounded down to a multiple of it. */
 size_t mm_allocation_granularity(void);

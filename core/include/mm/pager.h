@@ -42,8 +42,9 @@ extern "C" {
  * straddles two pages while reads and writes still find free frames. */
 #define MM_PAGER_MIN_FRAMES 4u
 #define MM_PAGER_MAX_FRAMES (1u << 24)
-/* 256 frames of the default page size: a 16 MiB cache. */
-#define MM_PAGER_DEFAULT_FRAMES 256u
+/* The cache when the caller gives no frame count: 16 MiB of frames of the
+ * page size in use (256 frames of the default page size). */
+#define MM_PAGER_DEFAULT_CACHE_SIZE (16u * 1024u * 1024u)
 
 /* Flags of mm_pager_open. */
 /* Writes are refused (MM_EACCES); the storage is never written or resized. */
@@ -91,7 +92,7 @@ typedef struct mm_pager_stats {
  * page_size: a power of two in [MM_PAGER_MIN_PAGE_SIZE,
  * MM_PAGER_MAX_PAGE_SIZE], or 0 for MM_PAGER_DEFAULT_PAGE_SIZE. frame_count:
  * in [MM_PAGER_MIN_FRAMES, MM_PAGER_MAX_FRAMES], or 0 for
- * MM_PAGER_DEFAULT_FRAMES. capacity: the logical size in bytes, the only
+ * MM_PAGER_DEFAULT_CACHE_SIZE / page_size. capacity: the logical size in bytes, the only
  * bytes the pager reads and writes; 0 means the storage's size. A capacity
  * below the storage's size exposes only the first `capacity` bytes and leaves
  * the rest of the storage alone. A capacity above it grows the storage to
@@ -193,13 +194,68 @@ int mm_pager_close(mm_pager *p);
  */
 void mm_pager_drop(mm_pager *p);
 
-/*
- * 1 when page `page_no` is in the cache, else 0. A page that is not resident
- * holds no changes the storage lacks (dirty pages are always resident), so a
- * caller may read it from the storage directly — which is how JS streams
- * large sequential reads past the cache.
- */
+/* 1 when page `page_no` is in the cache, else 0. */
 int mm_pager_is_resident(const mm_pager *p, uint64_t page_no);
+
+/* The index of the frame holding page `page_no`, or MM_ENOENT when it is not in the cache. */
+int mm_pager_lookup(const mm_pager *p, uint64_t page_no);
+
+/*
+ * Turns one writable pin of frame `frame` into a read pin, so that the next
+ * flush leaves its page clean. Returns 0, or MM_EINVAL (changing nothing) for
+ * an index out of range or a frame with no writable pin.
+ */
+int mm_pager_downgrade(mm_pager *p, int frame);
+
+/*
+ * Where mm_pager_read_sink delivers bytes: memory the core cannot address
+ * itself (in WASM, a JS array), reached through two functions.
+ */
+typedef struct mm_pager_sink mm_pager_sink;
+struct mm_pager_sink {
+  /* Copies n bytes from src (a frame) to the destination at byte `at`. */
+  void (*put)(mm_pager_sink *sink, uint64_t at, const uint8_t *src, size_t n);
+  /*
+   * Reads n bytes of `storage` at `offset` straight into the destination at
+   * byte `at`, as the storage's read_at would (the count read, short only at
+   * the storage's end, or a negative code).
+   */
+  int (*fill)(mm_pager_sink *sink, mm_storage *storage, uint64_t at, size_t n, uint64_t offset);
+};
+
+/*
+ * Copies n bytes at `offset` into the sink, from destination byte `at` on.
+ * Pages in the cache are put from their frames; a whole page (inside the
+ * capacity) that is not in the cache holds no changes the storage lacks
+ * (dirty pages are always resident), so it is filled straight from the
+ * storage without passing through a frame: a long sequential read does not
+ * cycle every page through the cache. Such a read counts in storage_reads
+ * (not as a hit or a miss); the bytes of a short read past the storage's end
+ * are put as zeros. Other pages are loaded as by mm_pager_read. Errors as
+ * mm_pager_read.
+ */
+int mm_pager_read_sink(mm_pager *p, uint64_t offset, size_t n, mm_pager_sink *sink, uint64_t at);
+
+/*
+ * Raises the capacity to `capacity` bytes (a larger one only; MM_EINVAL
+ * otherwise) without touching the storage: the caller has grown it already.
+ * The bytes of the old last page past the old capacity are zeros in the
+ * cache, as they are in the grown storage.
+ */
+int mm_pager_grow(mm_pager *p, uint64_t capacity);
+
+/*
+ * Forgets the contents of every page: resident frames become zeros and clean
+ * (pinned ones keep their frames), as after the storage was emptied and
+ * regrown by the caller (a file replaced in place).
+ */
+void mm_pager_discard(mm_pager *p);
+
+/*
+ * Replaces the storage with another one over the same bytes (another handle
+ * of the same file, e.g. a writable one). The caller closes the old one.
+ */
+void mm_pager_set_storage(mm_pager *p, mm_storage *storage);
 
 /* Copies the counters of the pager into *out. */
 void mm_pager_get_stats(const mm_pager *p, mm_pager_stats *out);

@@ -39,14 +39,23 @@
 #define MM__JS_MAX_OFFSET (UINT64_C(1) << 53)
 
 /*
- * Opens `path` (path_len bytes of UTF-8, no NUL) with MM__OPEN_* flags and the
- * semantics of posix.c's mm__plat_open: with CREATE it first creates the file
- * exclusively and sets *created = 1 if that worked, otherwise (the file
- * exists and EXCL is not set) it opens the existing file; a directory is
- * MM_EISDIR whatever the flags; anything that is not a regular file is
- * MM_ENODEV. Returns the new handle's id (>= 0) or a negative MM_E* code.
+ * Opens `path` (path_len bytes of UTF-8, no NUL), read-write when `write`
+ * else read-only, and with `create` creates it exclusively (MM_EEXIST when
+ * it exists), as open(2) with O_CREAT|O_EXCL. Returns the new handle's id
+ * (>= 0) or a negative MM_E* code. The rest of mm__plat_open's rules (what
+ * to do when a file to create exists, and refusing what is not a regular
+ * file) are applied here and in the loader, once for every FileHost.
  */
-MM__JS_IMPORT(mm_js_open) int mm_js_open(const char *path, int path_len, int flags, int *created);
+MM__JS_IMPORT(mm_js_open) int mm_js_open(const char *path, int path_len, int write, int create);
+/* 0 when the handle is a regular file, else a negative code: MM_EISDIR for a directory, MM_ENODEV for anything else. */
+MM__JS_IMPORT(mm_js_kind) int mm_js_kind(int id);
+/*
+ * Writes the file's identity (a key equal for two ids exactly when they are
+ * the same file: device and inode on Node, the normalized path in OPFS) as
+ * UTF-8 into buf (at most cap bytes, no NUL) and returns its length, or a
+ * negative code.
+ */
+MM__JS_IMPORT(mm_js_identity) int mm_js_identity(int id, char *buf, int cap);
 /* The file's size in bytes (>= 0), or a negative MM_E* code. */
 MM__JS_IMPORT(mm_js_size) double mm_js_size(int id);
 /* Sets the file's size (zeros appended when it grows). 0 or a negative code. */
@@ -62,22 +71,53 @@ MM__JS_IMPORT(mm_js_read) int mm_js_read(int id, void *buf, int n, double offset
 MM__JS_IMPORT(mm_js_write) int mm_js_write(int id, const void *buf, int n, double offset);
 /* Makes the file's written bytes durable (fsync). Returns 0 or a negative code. */
 MM__JS_IMPORT(mm_js_sync) int mm_js_sync(int id);
+/*
+ * The destination of the current read into JS memory (mm__plat_sink): the
+ * loader sets a JS array as the destination before the call into WASM.
+ * mm_js_put copies n bytes from src (WASM memory) to it at byte `at`;
+ * mm_js_fill reads n bytes of file `id` at `offset` straight into it at byte
+ * `at` and returns the count read (short only at the file's end) or a
+ * negative code.
+ */
+MM__JS_IMPORT(mm_js_put) void mm_js_put(double at, const void *src, int n);
+MM__JS_IMPORT(mm_js_fill) int mm_js_fill(int id, double at, int n, double offset);
 
 int mm__plat_open(const char *path, int flags, intptr_t *handle, int *created,
                   int *os_errno) {
   size_t len = strlen(path);
-  int id;
+  int write = (flags & MM__OPEN_WRITE) != 0, id = -1, kind;
 
   *handle = -1;
   *created = 0;
   *os_errno = 0;
   if (len > INT_MAX) return MM_ENAMETOOLONG;
-  id = mm_js_open(path, (int)len, flags, created);
+  if (flags & MM__OPEN_CREATE) {
+    /* Create exclusively first, so that we know whether we made the file. */
+    id = mm_js_open(path, (int)len, write, 1);
+    if (id >= 0) {
+      *created = 1;
+    } else if (id != MM_EEXIST || (flags & MM__OPEN_EXCL)) {
+      return id;
+    }
+  }
   if (id < 0) {
-    *created = 0;
-    return id;
+    id = mm_js_open(path, (int)len, write, 0);
+    if (id < 0) return id;
+  }
+  kind = mm_js_kind(id);
+  if (kind < 0) {
+    mm_js_close(id);
+    return kind;
   }
   *handle = id;
+  return 0;
+}
+
+int mm__plat_identity(intptr_t handle, char *buf, int *os_errno) {
+  int n = mm_js_identity((int)handle, buf, MM__IDENTITY_MAX - 1);
+  *os_errno = 0;
+  if (n < 0) return n;
+  buf[n] = '\0';
   return 0;
 }
 
@@ -171,6 +211,20 @@ static const mm_storage_methods mm__js_methods = {
     MM_STORAGE_VERSION, mm__js_read_at, mm__js_write_at, mm__js_size,
     mm__js_truncate,    mm__js_flush,   mm__js_close,
 };
+
+static void mm__js_put(mm_pager_sink *sink, uint64_t at, const uint8_t *src, size_t n) {
+  mm_js_put((double)at, src, (int)n);
+}
+
+static int mm__js_fill(mm_pager_sink *sink, mm_storage *s, uint64_t at, size_t n, uint64_t offset) {
+  if (s->methods != &mm__js_methods) return MM_EUNSUPPORTED; /* no JS file underneath */
+  if (!mm__js_range_ok(offset, n) || at > MM__JS_MAX_OFFSET) return MM_EFBIG;
+  return mm_js_fill(((mm__js_storage *)s)->id, (double)at, (int)n, (double)offset);
+}
+
+static mm_pager_sink mm__js_sink = {mm__js_put, mm__js_fill};
+
+mm_pager_sink *mm__plat_sink(void) { return &mm__js_sink; }
 
 int mm__plat_storage(intptr_t handle, mm_storage **out, int *os_errno) {
   mm__js_storage *js;

@@ -118,7 +118,6 @@ int mm__plat_open(const char *path, int flags, intptr_t *handle, int *created,
 
   *created = 0;
   *handle = -1;
-  if (flags & MM__OPEN_TRUNC) oflags |= O_TRUNC;
   if (flags & MM__OPEN_CREATE) {
     /* Try to create exclusively first, so that we know whether we made the file. */
     do fd = open(path, oflags | O_CREAT | O_EXCL, 0666);
@@ -151,6 +150,14 @@ int mm__plat_open(const char *path, int flags, intptr_t *handle, int *created,
     return MM_ENODEV;
   }
   *handle = fd;
+  return 0;
+}
+
+int mm__plat_identity(intptr_t handle, char *buf, int *os_errno) {
+  struct stat st;
+  if (fstat((int)handle, &st) != 0) return mm__fail(os_errno);
+  snprintf(buf, MM__IDENTITY_MAX, "%llu:%llu", (unsigned long long)st.st_dev,
+           (unsigned long long)st.st_ino);
   return 0;
 }
 
@@ -238,6 +245,8 @@ int mm__plat_remap_inert(void *addr, size_t length, int *os_errno) {
   if (p == MAP_FAILED) return mm__fail(os_errno);
   return 0;
 }
+
+mm_pager_sink *mm__plat_sink(void) { return NULL; } /* all memory is addressable here */
 
 int mm__plat_storage(intptr_t handle, mm_storage **out, int *os_errno) {
   *os_errno = 0;

@@ -13,6 +13,11 @@ int mm__plat_open(const char *path, int flags, intptr_t *handle, int *created,
   return MM_EUNSUPPORTED;
 }
 
+int mm__plat_identity(intptr_t handle, char *buf, int *os_errno) {
+  *os_errno = 0;
+  return MM_EUNSUPPORTED;
+}
+
 int mm__plat_size(intptr_t handle, uint64_t *size, int *os_errno) {
   *os_errno = 0;
   return MM_EUNSUPPORTED;
@@ -94,6 +99,8 @@ int mm__plat_lock(intptr_t handle, int how, int nonblocking, int *os_errno) {
   *os_errno = 0;
   return MM_EUNSUPPORTED;
 }
+
+mm_pager_sink *mm__plat_sink(void) { return NULL; } /* all memory is addressable here */
 
 int mm__plat_storage(intptr_t handle, mm_storage **out, int *os_errno) {
   *out = NULL;

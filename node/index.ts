@@ -9,14 +9,14 @@
  * @module
  */
 import type { Readable, Writable } from 'node:stream';
-import { nativeBackend, nativeUnavailable } from '../node/backend.js';
+import { nativeBackend, nativeUnavailable } from './backend.js';
 import { createWasmBackend } from '../wasm/backend.js';
 import { nodeWasmPlatform } from '../wasm/node-platform.js';
-import { registerChannelStreams } from './channel.js';
+import { registerChannelStreams } from '../src/channel.js';
 import { channelStreamFactory } from './channel-streams.js';
-import { registerBackend } from './memory-mapped-file.js';
-import { nodeStreamFactory } from './node-streams.js';
-import { registerNodeStreams } from './view-stream.js';
+import { registerBackend } from '../src/registry.js';
+import { nodeStreamFactory } from './streams.js';
+import { registerNodeStreams } from '../src/view-stream.js';
 
 const wasmBackend = createWasmBackend(nodeWasmPlatform);
 registerBackend(nativeBackend, nativeUnavailable);
@@ -24,10 +24,10 @@ registerBackend(wasmBackend, () => wasmBackend.unavailable());
 registerNodeStreams(nodeStreamFactory);
 registerChannelStreams(channelStreamFactory);
 
-export * from './api.js';
+export * from '../src/api.js';
 
 // What only Node has (see platform-types.ts): file: URLs as files, and Node's streams.
-declare module './platform-types.js' {
+declare module '../src/platform-types.js' {
   interface FileTargets {
     url: URL;
   }

@@ -1,11 +1,11 @@
 /**
  * Node stream conversions of Channel, kept out of channel.ts so that the
- * browser build never imports node:stream (as node-streams.ts for ViewStream).
+ * browser build never imports node:stream (as streams.ts for ViewStream).
  *
  * @module
  */
 import { Readable, Writable } from 'node:stream';
-import type { Channel, ChannelStreamFactory } from './channel.js';
+import type { Channel, ChannelStreamFactory } from '../src/channel.js';
 
 export const channelStreamFactory: ChannelStreamFactory = {
   toReadable(channel: Channel): Readable {

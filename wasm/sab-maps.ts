@@ -22,14 +22,14 @@
  *
  * @module
  */
-import { atomicsWaiter } from './atomics-waiter.js';
-import type { BackendMap, BackendView } from './backend.js';
-import { MemmapError } from './errors.js';
+import { atomicsWaiter } from '../src/atomics-waiter.js';
+import type { BackendMap, BackendView } from '../src/backend.js';
+import { MemmapError } from '../src/errors.js';
 import type { ArenaMap, SharedArena } from './shared-arena.js';
-import type { Threads } from './threads.js';
-import { accessAllows, type MemoryMappedFileAccess, type SharedMode } from './types.js';
-import { WRITE_CANNOT_CREATE } from './validate.js';
-import type { ViewWaiter } from './wait.js';
+import type { Threads } from '../src/threads.js';
+import { accessAllows, type MemoryMappedFileAccess, type SharedMode } from '../src/types.js';
+import { WRITE_CANNOT_CREATE } from '../src/validate.js';
+import type { ViewWaiter } from '../src/wait.js';
 
 const GRANULARITY = 4096;
 

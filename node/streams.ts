@@ -5,7 +5,7 @@
  * @module
  */
 import { Readable, Writable } from 'node:stream';
-import type { NodeStreamFactory, ViewStream } from './view-stream.js';
+import type { NodeStreamFactory, ViewStream } from '../src/view-stream.js';
 
 export const nodeStreamFactory: NodeStreamFactory = {
   toReadable(stream: ViewStream, chunkSize: number): Readable {

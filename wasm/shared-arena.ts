@@ -46,8 +46,8 @@
  *
  * @module
  */
-import { MemmapError } from './errors.js';
-import type { SharedMode } from './types.js';
+import { MemmapError } from '../src/errors.js';
+import type { SharedMode } from '../src/types.js';
 
 /** How this platform tells whether a thread of the process still runs. */
 export interface ThreadLiveness {
