@@ -4,9 +4,9 @@
 //   node scripts/build-wasm.mjs --check   build, check, and fail if the committed
 //                                         wasm/memmap.wasm differs from the build
 //
-// Sources: core/src/*.c, core/src/platform/emulated*.c (the platform of this
-// build; posix*.c and stub*.c are left out, as core/CMakeLists.txt does under
-// EMSCRIPTEN) and wasm/exports.c. One emcc command line, no CMake: a
+// Sources: core/src/*.c, core/src/platform/emulated*.c and unsupported_named.c
+// (the platform of this build; posix*.c, win32*.c and stub*.c are left out, as
+// core/CMakeLists.txt does under EMSCRIPTEN) and wasm/exports.c. One emcc command line, no CMake: a
 // standalone module (-sSTANDALONE_WASM --no-entry) with no emscripten JS glue;
 // wasm/loader.ts instantiates it. The storage imports (mm_js_*) are declared
 // with import_module/import_name in emulated.c and left undefined at link
@@ -57,7 +57,7 @@ function cFiles(dir, filter = () => true) {
 
 const sources = [
   ...cFiles('core/src'),
-  ...cFiles('core/src/platform', (name) => name.startsWith('emulated')),
+  ...cFiles('core/src/platform', (name) => name.startsWith('emulated') || name === 'unsupported_named.c'),
   'wasm/exports.c',
 ];
 

@@ -36,7 +36,8 @@ export type MemmapErrorCode =
   | 'EAGAIN'
   | 'ECLOSED'
   | 'EUNSUPPORTED'
-  | 'EUNKNOWN';
+  | 'EUNKNOWN'
+  | 'ESTALE';
 
 /** An error reported by memmap or by the operating system underneath it. */
 export class MemmapError extends Error {

@@ -44,14 +44,27 @@ static int mm__access_writes_file(mm_access access) {
 int mm_map_open_file(const char *path, mm_mode mode, uint64_t capacity,
                      mm_access access, mm_map **out, int *os_errno) {
   int created;
-  return mm__map_open_file(path, mode, capacity, access, out, os_errno, &created);
+  return mm__map_open_file(path, mode, capacity, access, NULL, out, os_errno, &created);
+}
+
+int mm_map_open_file_named(const char *path, mm_mode mode, uint64_t capacity, mm_access access,
+                           const char *name, mm_map **out, int *os_errno) {
+  int created;
+  *out = NULL;
+  *os_errno = 0;
+  if (name == NULL || name[0] == '\0') {
+    mm__detail_clear();
+    return MM_EINVAL;
+  }
+  return mm__map_open_file(path, mode, capacity, access, name, out, os_errno, &created);
 }
 
 int mm__map_open_file(const char *path, mm_mode mode, uint64_t capacity, mm_access access,
-                      mm_map **out, int *os_errno, int *created_out) {
+                      const char *name, mm_map **out, int *os_errno, int *created_out) {
   intptr_t handle = -1;
   uint64_t size = 0;
-  int created = 0, flags = 0, rc;
+  int created = 0, flags = 0, claimed = 0, rc;
+  mm__named hold;
   mm_map *map;
 
   *os_errno = 0;
@@ -85,6 +98,12 @@ int mm__map_open_file(const char *path, mm_mode mode, uint64_t capacity, mm_acce
    */
   rc = mm__plat_open(path, flags, &handle, &created, os_errno);
   if (rc < 0) return rc;
+  /* A name is claimed before the file changes: a live name (EEXIST) leaves it as it was. */
+  if (name != NULL) {
+    rc = mm__plat_named_claim(name, &hold, os_errno);
+    if (rc < 0) goto fail;
+    claimed = 1;
+  }
 
   rc = mm__plat_size(handle, &size, os_errno);
   if (rc < 0) goto fail;
@@ -125,13 +144,27 @@ int mm__map_open_file(const char *path, mm_mode mode, uint64_t capacity, mm_acce
     if (rc < 0) goto fail;
   }
 
-  map = mm__map_new(handle, capacity, access, MM__KIND_FILE, NULL);
-  if (map == NULL) { rc = MM_ENOMEM; goto fail; }
+  if (name != NULL) {
+    claimed = 0; /* publish releases the claim when it fails */
+    rc = mm__plat_named_publish(name, path, handle, capacity, access, &hold, os_errno);
+    if (rc < 0) goto fail;
+    map = mm__map_new(hold.handle, capacity, access, name, &hold);
+    if (map == NULL) {
+      mm__plat_named_release(name, &hold);
+      handle = -1; /* the hold had it */
+      rc = MM_ENOMEM;
+      goto fail;
+    }
+  } else {
+    map = mm__map_new(handle, capacity, access, NULL, NULL);
+    if (map == NULL) { rc = MM_ENOMEM; goto fail; }
+  }
   *out = map;
   *created_out = created;
   return 0;
 
 fail:
+  if (claimed) mm__plat_named_release(name, &hold);
   mm__plat_close(handle);
   if (created) mm__plat_unlink(path);
   return rc;
@@ -143,8 +176,8 @@ mm_access mm_map_access(const mm_map *map) { return map->access; }
 
 int mm_map_is_closed(const mm_map *map) { return map->closed; }
 
-mm_map *mm__map_new(intptr_t handle, uint64_t capacity, mm_access access, mm__map_kind kind,
-                    const char *name) {
+mm_map *mm__map_new(intptr_t handle, uint64_t capacity, mm_access access, const char *name,
+                    const mm__named *hold) {
   mm_map *map = (mm_map *)calloc(1, sizeof *map);
   if (map == NULL) return NULL;
   if (name != NULL) {
@@ -156,10 +189,13 @@ mm_map *mm__map_new(intptr_t handle, uint64_t capacity, mm_access access, mm__ma
     }
     memcpy(map->name, name, n);
   }
+  if (hold != NULL) {
+    map->named = 1;
+    map->hold = *hold;
+  }
   map->handle = handle;
   map->capacity = capacity;
   map->access = access;
-  map->kind = kind;
   map->refs = 1;
   return map;
 }
@@ -168,8 +204,8 @@ mm_map *mm__map_new(intptr_t handle, uint64_t capacity, mm_access access, mm__ma
 static void mm__map_maybe_release(mm_map *map) {
   if (!map->closed || map->views > 0 || map->released) return;
   map->released = 1;
-  if (map->kind == MM__KIND_SHARED) {
-    mm__shared_release(map); /* the lifetime protocol; another program's object is only closed */
+  if (map->named) {
+    mm__plat_named_release(map->name, &map->hold); /* the platform's lifetime rules for the name */
   } else {
     mm__plat_close(map->handle);
   }

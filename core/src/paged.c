@@ -83,7 +83,7 @@ int mm_paged_open_file(const char *path, mm_mode mode, uint64_t capacity, mm_acc
     return MM_EINVAL;
   pm = (mm_paged_map *)calloc(1, sizeof *pm);
   if (pm == NULL) return MM_ENOMEM;
-  rc = mm__map_open_file(path, mode, capacity, access, &pm->map, os_errno, &created);
+  rc = mm__map_open_file(path, mode, capacity, access, NULL, &pm->map, os_errno, &created);
   if (rc < 0) goto fail;
   rc = mm__plat_storage(pm->map->handle, &pm->storage, os_errno);
   if (rc < 0) goto fail;

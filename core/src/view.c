@@ -59,7 +59,7 @@ int mm_view_flush(mm_view *view, int *os_errno) {
     case MM_ACCESS_READ_WRITE:
     case MM_ACCESS_WRITE:
     case MM_ACCESS_READ_WRITE_EXECUTE:
-      return mm__plat_sync(view->base, view->length, os_errno);
+      return mm__plat_sync(view->map->handle, view->base, view->length, os_errno);
     default:
       return 0; /* read-only and copy-on-write pages never reach the file */
   }
