@@ -11,7 +11,7 @@
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { Backend, BackendMap, BackendView } from '../src/backend.js';
+import type { Backend, BackendMap, BackendView, PagerOptions } from '../src/backend.js';
 import { MemmapError, makeError } from '../src/errors.js';
 import {
   ACCESS_VALUES,
@@ -25,10 +25,19 @@ import {
 /** The addon's exports (node/addon.cc); maps and views are numeric handles. */
 interface Addon {
   /**
-   * kind 0: persisted map of a file path; kind 1: shared map of a name (null: anonymous).
-   * `owner` holds the handle: collected with the map open, it releases the map. -> [handle, capacity]
+   * kind 0: persisted map of a file path, named `mapName` unless null; kind 1: shared map of a name
+   * (null: anonymous). `owner` holds the handle: collected with the map open, it releases the map.
+   * -> [handle, capacity]
    */
-  mapOpen(kind: 0 | 1, pathOrName: string | null, mode: number, capacity: number, access: number, owner: object): [number, number];
+  mapOpen(
+    kind: 0 | 1,
+    pathOrName: string | null,
+    mode: number,
+    capacity: number,
+    access: number,
+    owner: object,
+    mapName: string | null,
+  ): [number, number];
   mapClose(map: number): void;
   /** -> [buffer, pointerOffset, size, view handle] */
   mapView(map: number, offset: number, size: number, access: number): [ArrayBuffer, number, number, number];
@@ -105,8 +114,16 @@ class NativeMap implements BackendMap {
   readonly allocationGranularity: number;
 
   /** Opens the map (the addon's mapOpen); this object holds its handle, which a map dropped without close() releases. */
-  constructor(a: Addon, kind: 0 | 1, pathOrName: string | null, mode: number, capacity: number, access: number) {
-    [this.#handle, this.capacity] = a.mapOpen(kind, pathOrName, mode, capacity, access, this);
+  constructor(
+    a: Addon,
+    kind: 0 | 1,
+    pathOrName: string | null,
+    mode: number,
+    capacity: number,
+    access: number,
+    mapName: string | null = null,
+  ) {
+    [this.#handle, this.capacity] = a.mapOpen(kind, pathOrName, mode, capacity, access, this, mapName);
     this.#addon = a;
     this.allocationGranularity = a.allocationGranularity;
   }
@@ -133,8 +150,15 @@ export function nativeLiveObjects(): { maps: number; views: number; boxes: numbe
 /** The native backend; pager options do not apply (the OS pages the mapping). */
 export const nativeBackend: Backend = {
   name: 'native',
-  openFile(path: string, mode: FileMode, capacity: number, access: MemoryMappedFileAccess): BackendMap {
-    return new NativeMap(loadAddon(), 0, path, MODE_VALUES.indexOf(mode), capacity, ACCESS_VALUES.indexOf(access));
+  openFile(
+    path: string,
+    mode: FileMode,
+    capacity: number,
+    access: MemoryMappedFileAccess,
+    _pager: PagerOptions,
+    mapName: string | null,
+  ): BackendMap {
+    return new NativeMap(loadAddon(), 0, path, MODE_VALUES.indexOf(mode), capacity, ACCESS_VALUES.indexOf(access), mapName);
   },
   openShared(name: string | null, mode: SharedMode, capacity: number, access: MemoryMappedFileAccess): BackendMap {
     return new NativeMap(loadAddon(), 1, name, SHARED_MODE_VALUES.indexOf(mode), capacity, ACCESS_VALUES.indexOf(access));

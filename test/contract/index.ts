@@ -8,6 +8,7 @@ import { accessorSuite } from './accessors.js';
 import { badInputSuite } from './bad-input.js';
 import type { ContractEnv, TestApi } from './env.js';
 import { mapSuite } from './maps.js';
+import { namedFileSuite } from './named-files.js';
 import { propertyRuns, propertySuite } from './properties.js';
 import { sharedMapSuite } from './shared-maps.js';
 import { streamSuite } from './streams.js';
@@ -18,6 +19,7 @@ export function contractSuites(t: TestApi, env: () => ContractEnv): void {
   streamSuite(t, env);
   badInputSuite(t, env);
   sharedMapSuite(t, env);
+  namedFileSuite(t, env);
   propertySuite(t, env, propertyRuns(60));
 }
 

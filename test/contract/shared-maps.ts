@@ -145,6 +145,8 @@ export function sharedMapSuite(t: TestApi, env: () => ContractEnv): void {
       const rows: [string, (M: ContractEnv['MemoryMappedFile']) => Promise<unknown>, string, string][] = [
         ['an empty name', (M) => M.createNew('', 10), 'TypeError', 'EINVAL'],
         ["a name with '/'", (M) => M.createNew('a/b', 10), 'TypeError', 'EINVAL'],
+        ["a name with '\\'", (M) => M.createNew('a\\b', 10), 'TypeError', 'EINVAL'],
+        ["the name 'Global\\x' (a Windows namespace)", (M) => M.openExisting('Global\\x'), 'TypeError', 'EINVAL'],
         ["the name '/x'", (M) => M.openExisting('/x'), 'TypeError', 'EINVAL'],
         ['a name with NUL', (M) => M.createOrOpen('a\0b', 10), 'TypeError', 'EINVAL'],
         ["the name '..'", (M) => M.createNew('..', 10), 'TypeError', 'EINVAL'],
