@@ -82,9 +82,10 @@ int mm__plat_storage(intptr_t handle, mm_storage **out, int *os_errno);
 /*
  * Anonymous shared memory: a new object of `size` bytes, zero-filled, made in
  * time independent of the size (memory is committed when a page is first
- * touched, like any anonymous memory, where the platform allows).
+ * touched, like any anonymous memory, where the platform allows), that views
+ * with `access` (the map's) can map.
  */
-int mm__plat_anonymous(uint64_t size, intptr_t *handle, int *os_errno);
+int mm__plat_anonymous(uint64_t size, mm_access access, intptr_t *handle, int *os_errno);
 
 /*
  * The most bytes a new shared-memory object could ever be given: RAM plus
@@ -134,12 +135,12 @@ typedef struct mm__named {
  * A new object larger than `room` is MM_ENOSPC, decided once the name is
  * claimed (so a live name is MM_EEXIST first); it is zero-filled and made in
  * time independent of its size. Joining a persisted map's name opens its file
- * (MM__NAMED_FILE, `size` its capacity). `write`: the holder writes (the
- * object or file is opened for writing). *created is 1 when this call made
- * the object. MM_ENAMETOOLONG when the name is longer than the platform
+ * (MM__NAMED_FILE, `size` its capacity). `access` is the holder's: the object
+ * or file is opened for what its views may do. *created is 1 when this call
+ * made the object. MM_ENAMETOOLONG when the name is longer than the platform
  * allows, said before the system would.
  */
-int mm__plat_named_open(const char *name, int mode, uint64_t capacity, uint64_t room, int write,
+int mm__plat_named_open(const char *name, int mode, uint64_t capacity, uint64_t room, mm_access access,
                         mm__named *out, int *created, int *os_errno);
 
 /*

@@ -22,18 +22,13 @@
 #include "mm/errors.h"
 #include "platform.h"
 
-static int mm__access_needs_write(mm_access access) {
-  return access == MM_ACCESS_READ_WRITE || access == MM_ACCESS_WRITE ||
-         access == MM_ACCESS_READ_WRITE_EXECUTE;
-}
-
 static int mm__open_anonymous(uint64_t capacity, mm_access access, mm_map **out, int *os_errno) {
   intptr_t handle;
   uint64_t room;
   int rc = mm__plat_shm_room(0, &room, os_errno);
   if (rc < 0) return rc;
   if (capacity > room) return MM_ENOMEM;
-  rc = mm__plat_anonymous(capacity, &handle, os_errno);
+  rc = mm__plat_anonymous(capacity, access, &handle, os_errno);
   if (rc < 0) return rc;
   *out = mm__map_new(handle, capacity, access, NULL, NULL);
   if (*out == NULL) {
@@ -76,8 +71,7 @@ int mm_map_open_shared(const char *name, mm_shared_mode mode, uint64_t capacity,
     rc = mm__plat_shm_room(1, &room, os_errno);
     if (rc < 0) return rc;
   }
-  rc = mm__plat_named_open(name, (int)mode, capacity, room, mm__access_needs_write(access), &hold,
-                           &created, os_errno);
+  rc = mm__plat_named_open(name, (int)mode, capacity, room, access, &hold, &created, os_errno);
   if (rc < 0) return rc;
   if (capacity > hold.size) {
     mm__plat_named_release(name, &hold);

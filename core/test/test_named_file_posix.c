@@ -15,6 +15,7 @@
 #include "mm/errors.h"
 #include "mm/map.h"
 #include "mm/view.h"
+#include "host.h"
 #include "mmtest.h"
 
 static char dir[256];

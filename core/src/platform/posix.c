@@ -237,7 +237,7 @@ int mm__plat_storage(intptr_t handle, mm_storage **out, int *os_errno) {
   return mm_storage_open_fd((int)handle, 0, out);
 }
 
-int mm__plat_anonymous(uint64_t size, intptr_t *handle, int *os_errno) {
+int mm__plat_anonymous(uint64_t size, mm_access access, intptr_t *handle, int *os_errno) {
   int fd, rc;
   *os_errno = 0;
   *handle = -1;

@@ -357,8 +357,9 @@ static int mm__create_map(int fd, const char *name, uint64_t capacity, uint64_t 
   return mm__creator_done(fd, name, os_errno);
 }
 
-int mm__plat_named_open(const char *name, int mode, uint64_t capacity, uint64_t room, int write,
+int mm__plat_named_open(const char *name, int mode, uint64_t capacity, uint64_t room, mm_access access,
                         mm__named *out, int *created, int *os_errno) {
+  int write = access == MM_ACCESS_READ_WRITE || access == MM_ACCESS_WRITE || access == MM_ACCESS_READ_WRITE_EXECUTE;
   int attempt;
   *os_errno = 0;
   *created = 0;

@@ -9,7 +9,7 @@
 #include "mm/errors.h"
 #include "platform.h"
 
-int mm__plat_anonymous(uint64_t size, intptr_t *handle, int *os_errno) {
+int mm__plat_anonymous(uint64_t size, mm_access access, intptr_t *handle, int *os_errno) {
   *handle = -1;
   *os_errno = 0;
   return MM_EUNSUPPORTED;
@@ -21,7 +21,7 @@ int mm__plat_shm_room(int named, uint64_t *room, int *os_errno) {
   return MM_EUNSUPPORTED;
 }
 
-int mm__plat_named_open(const char *name, int mode, uint64_t capacity, uint64_t room, int write,
+int mm__plat_named_open(const char *name, int mode, uint64_t capacity, uint64_t room, mm_access access,
                         mm__named *out, int *created, int *os_errno) {
   memset(out, 0, sizeof *out);
   out->handle = out->claim = -1;
