@@ -24,6 +24,8 @@ describeBackend('contract', (backend) => {
     MemoryMappedFile: backend.MemoryMappedFile,
     files: nodeFiles(tmp.dir),
     paged: backend.pagedFiles,
+    sharedSizeUnit: backend.name === 'native' && process.platform === 'win32' ? 4096 : 1,
+    wine: process.env.MEMMAP_TEST_WINE === '1',
   };
   contractSuites({ describe, it }, () => env);
 });

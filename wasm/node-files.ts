@@ -46,15 +46,19 @@ export class NodeFileHost implements FileHost {
     const base = (flags.write ? O_RDWR : O_RDONLY) | (flags.truncate ? O_TRUNC : 0);
     let fd = -1;
     let created = false;
-    if (flags.create) {
-      try {
-        fd = fs.openSync(path, base | O_CREAT | O_EXCL, 0o666);
-        created = true;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || flags.exclusive) throw err;
+    try {
+      if (flags.create) {
+        try {
+          fd = fs.openSync(path, base | O_CREAT | O_EXCL, 0o666);
+          created = true;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || flags.exclusive) throw err;
+        }
       }
+      if (fd < 0) fd = fs.openSync(path, base);
+    } catch (err) {
+      throw this.#underAFile(err as NodeJS.ErrnoException, path);
     }
-    if (fd < 0) fd = fs.openSync(path, base);
     try {
       const st = fs.fstatSync(fd);
       if (st.isDirectory()) {
@@ -69,6 +73,23 @@ export class NodeFileHost implements FileHost {
       throw err;
     }
     return { id: fd, created };
+  }
+
+  /**
+   * Windows says "not found" for a path under a file where POSIX says ENOTDIR:
+   * said as POSIX does (and as the native core does on Windows).
+   */
+  #underAFile(err: NodeJS.ErrnoException, path: string): Error {
+    if (err.code !== 'ENOENT' || globalThis.process?.platform !== 'win32') return err;
+    const parent = path.replace(/[\\/][^\\/]*$/, '');
+    try {
+      if (parent !== path && this.#fs.statSync(parent).isFile()) {
+        return fsError('ENOTDIR', 'not a directory', 'open', path, this.#errno.ENOTDIR);
+      }
+    } catch {
+      // no parent to look at: "not found" it is
+    }
+    return err;
   }
 
   size(id: number): number {

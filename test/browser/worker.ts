@@ -41,6 +41,8 @@ const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestRe
       MemoryMappedFile: mm.MemoryMappedFile,
       files: opfsFiles('contract'),
       paged: true,
+      sharedSizeUnit: 1,
+      wine: false,
     }));
     return harness.run();
   },
