@@ -1,7 +1,7 @@
 /**
- * The native backend: the addon (addon.cc) built by cmake-js into
- * build/Release/memmap_native.node, which maps with real mmap: files, and
- * POSIX shared-memory objects for non-persisted maps.
+ * The native backend: the addon (addon.cc), which maps with real mmap (POSIX)
+ * or section objects (Windows): files, and shared memory for non-persisted
+ * maps.
  *
  * The addon is loaded lazily, on the first map, so that importing memmap never
  * fails; a missing or unloadable addon is reported then as `EUNSUPPORTED` with
@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Backend, BackendMap, BackendView, PagerOptions } from '../src/backend.js';
@@ -49,22 +50,53 @@ interface Addon {
   allocationGranularity: number;
 }
 
+/** The prebuilt addon of each platform in the package (scripts/prebuild.mjs). */
+const PREBUILT: Readonly<Record<string, string>> = {
+  'linux-x64': 'linux-x64/memmap.glibc.node',
+  'linux-arm64': 'linux-arm64/memmap.glibc.node',
+  'win32-x64': 'win32-x64/memmap.node',
+};
+
+/**
+ * Where the addon may be, in the order they are tried: the file named by
+ * MEMMAP_NATIVE_ADDON, alone; else a local source build, which exists only
+ * when one was made (an install found no prebuilt binary that loads here, or
+ * MEMMAP_BUILD_FROM_SOURCE asked for one, or `npm run build:native` in a
+ * checkout); else the prebuilt binary for this platform.
+ */
+function addonPaths(): string[] {
+  if (process.env.MEMMAP_NATIVE_ADDON) return [process.env.MEMMAP_NATIVE_ADDON];
+  const local = fileURLToPath(new URL('../build/Release/memmap_native.node', import.meta.url));
+  const prebuilt = PREBUILT[`${process.platform}-${process.arch}`];
+  const paths = [local];
+  if (prebuilt) paths.push(fileURLToPath(new URL(`../prebuilds/${prebuilt}`, import.meta.url)));
+  return paths;
+}
+
 let addon: Addon | undefined;
 let loadFailure: string | undefined;
 
 function loadAddon(): Addon {
   if (addon) return addon;
   if (loadFailure === undefined) {
-    const path = process.env.MEMMAP_NATIVE_ADDON ??
-      fileURLToPath(new URL('../build/Release/memmap_native.node', import.meta.url));
-    try {
-      const loaded = createRequire(import.meta.url)(path) as Addon;
-      loaded.setErrorFactory(makeError);
-      addon = loaded;
-      return loaded;
-    } catch (err) {
-      loadFailure = `the native addon could not be loaded from ${path}: ${(err as Error).message}`;
+    const paths = addonPaths();
+    const reasons: string[] = [];
+    for (const path of paths) {
+      if (paths.length > 1 && !existsSync(path)) continue;
+      try {
+        const loaded = createRequire(import.meta.url)(path) as Addon;
+        loaded.setErrorFactory(makeError);
+        addon = loaded;
+        return loaded;
+      } catch (err) {
+        reasons.push(`${path}: ${(err as Error).message.split('\n')[0]}`);
+      }
     }
+    loadFailure =
+      reasons.length > 0
+        ? `the native addon could not be loaded (${reasons.join('; ')})`
+        : `no native addon for ${process.platform}-${process.arch}: no prebuilt binary in the package and no local build ` +
+          '(install a C/C++ compiler and CMake, then `npm rebuild memmap`)';
   }
   throw new MemmapError('EUNSUPPORTED', loadFailure as string);
 }
