@@ -11,7 +11,7 @@
 import { nativeBackend, nativeUnavailable } from '../node/backend.js';
 import { createWasmBackend } from '../wasm/backend.js';
 import { nodeWasmPlatform } from '../wasm/node-platform.js';
-import { registerBackend } from './memory-mapped-file.js';
+import { registerBackend, registerFallbackNotice } from './memory-mapped-file.js';
 import { nodeStreamFactory } from './node-streams.js';
 import { registerNodeStreams } from './view-stream.js';
 
@@ -19,5 +19,14 @@ const wasmBackend = createWasmBackend(nodeWasmPlatform);
 registerBackend(nativeBackend, nativeUnavailable);
 registerBackend(wasmBackend, () => wasmBackend.unavailable());
 registerNodeStreams(nodeStreamFactory);
+// Where a user looks: one line on stderr, on the first map that falls back to wasm.
+registerFallbackNotice((backend, reasons) => {
+  if (process.env.MEMMAP_QUIET) return;
+  process.stderr.write(
+    `memmap: using the ${backend} backend; ${reasons.join('; ')}. On ${backend}, named maps reach only this ` +
+      "process's threads (not other processes) and files are paged through a cache in this process. " +
+      `(MEMMAP_BACKEND=${backend} chooses it without this notice; MEMMAP_QUIET=1 silences it.)\n`,
+  );
+});
 
 export * from './api.js';

@@ -94,9 +94,24 @@ interface RegisteredBackend {
 
 const registered: RegisteredBackend[] = [];
 
+/**
+ * Told once, on the first map, when a preferred backend was unavailable and
+ * memmap fell back to another without being asked: the backend it runs on,
+ * and why each preferred one is unavailable.
+ */
+export type FallbackNotice = (backend: BackendName, reasons: string[]) => void;
+let fallbackNotice: FallbackNotice | undefined;
+/** The reasons of the fallback in effect (null when the first choice runs), for the errors that depend on it. */
+let fallbackReasons: string[] | null = null;
+
 /** @internal Called by the entry point of each platform, in order of preference. */
 export function registerBackend(backend: Backend, unavailable: () => string | null): void {
   registered.push({ backend, unavailable });
+}
+
+/** @internal Called by an entry point that has somewhere to say that memmap fell back (Node: stderr). */
+export function registerFallbackNotice(notice: FallbackNotice): void {
+  fallbackNotice = notice;
 }
 
 /** The `backend` option: undefined, or the name of a backend of this platform (an argument check). */
@@ -124,7 +139,13 @@ function chooseBackend(requested: BackendName | undefined): Backend {
   const reasons: string[] = [];
   for (const entry of registered) {
     const why = entry.unavailable();
-    if (why === null) return entry.backend;
+    if (why === null) {
+      if (reasons.length > 0 && fallbackReasons === null) {
+        fallbackReasons = reasons;
+        fallbackNotice?.(entry.backend.name, reasons);
+      }
+      return entry.backend;
+    }
     reasons.push(`${entry.backend.name}: ${why}`);
   }
   throw new MemmapError('EUNSUPPORTED', `no memmap backend is available here (${reasons.join('; ')})`);
@@ -271,7 +292,15 @@ export class MemoryMappedFile {
     let access = opts.access === undefined ? 'readWrite' : checkAccess(opts.access);
     if (mode === 'createNew') access = checkCreatingAccess(access);
     const backend = chooseBackend(checkBackendName(opts.backend));
-    return new MemoryMappedFile(backend.openShared(mapName, mode, capacity, access), backend, null, mapName, access);
+    try {
+      return new MemoryMappedFile(backend.openShared(mapName, mode, capacity, access), backend, null, mapName, access);
+    } catch (err) {
+      // A map this backend cannot reach, on a fallback: say why the preferred backend is unavailable.
+      if (err instanceof MemmapError && err.code === 'EUNSUPPORTED' && fallbackReasons !== null && opts.backend === undefined) {
+        throw new MemmapError('EUNSUPPORTED', `${err.message.replace(/^EUNSUPPORTED: /, '')} (${fallbackReasons.join('; ')})`);
+      }
+      throw err;
+    }
   }
 
   static #checkCapacity(capacity: unknown): number {
