@@ -234,11 +234,15 @@ static void mm__let_go(int fd, const char *name) {
 
 /*
  * The creator's first step on an object it made under `name`: EXCLUSIVE, and
- * the name still names it (MM__RETRY otherwise).
+ * the name still names it (MM__RETRY otherwise). An object that cannot be
+ * locked at all (macOS) is removed again: it could never be held.
  */
 static int mm__creator_lock(int fd, const char *name, int *os_errno) {
   int rc = mm__lock(fd, LOCK_EX, 0, os_errno);
-  if (rc < 0) return rc;
+  if (rc < 0) {
+    if (mm__still_named(fd, name)) mm__shm_unlink(name);
+    return rc;
+  }
   return mm__still_named(fd, name) ? 0 : MM__RETRY;
 }
 
