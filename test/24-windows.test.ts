@@ -16,9 +16,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 // @ts-expect-error: a plain .mjs script without declarations
-import { WINDOWS_BUILD, buildWindows, missingTools, nodeExe, wineEnv, wineRun, wineStop } from '../scripts/wine.mjs';
+import { WINDOWS_BUILD, buildWindows, bundleForWine, missingTools, nodeExe, wineEnv, wineRun, wineStop } from '../scripts/wine.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SUITES = ['test/12-contract.test.ts', 'test/07-shared.test.ts', 'test/23-named-files.test.ts'];
@@ -96,20 +95,9 @@ async function runWindows(): Promise<Group[]> {
   const missing = missingTools();
   if (missing.length > 0) throw new Error(`the Windows toolchain is missing: ${missing.join(', ')} (apt mingw-w64 wine64 cmake ninja-build)`);
   const started = Date.now();
-  const addon = buildWindows({ tests: true });
+  const addon = buildWindows();
   fs.rmSync(out, { recursive: true, force: true });
-  await build({
-    entryPoints: [...SUITES, ...HELPERS].map((f) => path.join(root, f)),
-    outdir: out,
-    outbase: root,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    logLevel: 'error',
-    banner: { js: "import { createRequire as __memmapRequire } from 'node:module'; const require = __memmapRequire(import.meta.url);" },
-  });
+  await bundleForWine([...SUITES, ...HELPERS].map((f) => path.join(root, f)), out);
   try {
     const groups: Group[] = [{ title: 'core C tests (ctest under wine)', results: cTests() }, ...mochaTests(addon)];
     console.log(`    (the Windows build and runs under wine took ${((Date.now() - started) / 1000).toFixed(0)} s)`);

@@ -25,11 +25,23 @@ long long mm_test_file_size(const char *path);
 long mm_test_read_at(const char *path, void *buf, size_t n, uint64_t offset);
 long mm_test_write_at(const char *path, const void *buf, size_t n, uint64_t offset);
 
+/* A path in a directory: "<dir>/<file>" with the platform's separator. */
+typedef struct mm_test_path {
+  char s[512];
+} mm_test_path;
+mm_test_path mm_test_path_in(const char *dir, const char *file);
+
 /* Removes a file (no error when there is none). */
 void mm_test_remove(const char *path);
 
 /* The number of mappings of the file at `path` in this process. */
 int mm_test_mappings_of(const char *path);
+
+/* Whether a named map `name` exists now (Linux: /dev/shm/<name>; Windows: the section Local\<name>). */
+int mm_test_named_exists(const char *name);
+
+/* The capacity an opener sees of a named map created with `capacity`: the same, or whole pages on Windows. */
+uint64_t mm_test_opened_size(uint64_t capacity);
 
 /* This process's id. */
 long mm_test_pid(void);

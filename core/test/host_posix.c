@@ -33,22 +33,27 @@ long long mm_test_file_size(const char *path) {
   return stat(path, &st) == 0 ? (long long)st.st_size : -1;
 }
 
-long mm_test_read_at(const char *path, void *buf, size_t n, uint64_t offset) {
-  int fd = open(path, O_RDONLY);
+static long mm_test_transfer(const char *path, void *buf, size_t n, uint64_t offset, int write) {
+  int fd = open(path, write ? O_WRONLY : O_RDONLY);
   long r;
   if (fd < 0) return -1;
-  r = (long)pread(fd, buf, n, (off_t)offset);
+  r = (long)(write ? pwrite(fd, buf, n, (off_t)offset) : pread(fd, buf, n, (off_t)offset));
   close(fd);
   return r;
 }
 
+long mm_test_read_at(const char *path, void *buf, size_t n, uint64_t offset) {
+  return mm_test_transfer(path, buf, n, offset, 0);
+}
+
 long mm_test_write_at(const char *path, const void *buf, size_t n, uint64_t offset) {
-  int fd = open(path, O_WRONLY);
-  long r;
-  if (fd < 0) return -1;
-  r = (long)pwrite(fd, buf, n, (off_t)offset);
-  close(fd);
-  return r;
+  return mm_test_transfer(path, (void *)buf, n, offset, 1);
+}
+
+mm_test_path mm_test_path_in(const char *dir, const char *file) {
+  mm_test_path p;
+  snprintf(p.s, sizeof p.s, "%s/%s", dir, file);
+  return p;
 }
 
 void mm_test_remove(const char *path) { unlink(path); }
@@ -71,6 +76,15 @@ int mm_test_mappings_of(const char *path) {
   fclose(f);
   return n;
 }
+
+int mm_test_named_exists(const char *name) {
+  char path[NAME_MAX + 16];
+  struct stat st;
+  snprintf(path, sizeof path, "/dev/shm/%s", name);
+  return stat(path, &st) == 0;
+}
+
+uint64_t mm_test_opened_size(uint64_t capacity) { return capacity; }
 
 long mm_test_pid(void) { return (long)getpid(); }
 

@@ -84,6 +84,24 @@ long mm_test_write_at(const char *path, const void *buf, size_t n, uint64_t offs
 
 void mm_test_remove(const char *path) { DeleteFileA(path); }
 
+mm_test_path mm_test_path_in(const char *dir, const char *file) {
+  mm_test_path p;
+  snprintf(p.s, sizeof p.s, "%s\\%s", dir, file);
+  return p;
+}
+
+int mm_test_named_exists(const char *name) {
+  wchar_t wname[300];
+  HANDLE h;
+  swprintf(wname, 300, L"Local\\%hs", name);
+  h = OpenFileMappingW(FILE_MAP_READ, FALSE, wname);
+  if (h != NULL) CloseHandle(h);
+  return h != NULL;
+}
+
+/* Windows keeps a pagefile-backed section's size in whole pages. */
+uint64_t mm_test_opened_size(uint64_t capacity) { return (capacity + 4095) / 4096 * 4096; }
+
 /* The identity of an open file: volume and file index. */
 static int mm_test_identity(HANDLE h, BY_HANDLE_FILE_INFORMATION *id) {
   int ok = h != INVALID_HANDLE_VALUE && GetFileInformationByHandle(h, id);

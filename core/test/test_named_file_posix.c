@@ -21,14 +21,7 @@
 static char dir[256];
 static char name[64];
 
-typedef struct { char s[512]; } path_t;
-
-/* The path of `file` in the test directory. */
-static path_t path_of(const char *file) {
-  path_t p;
-  snprintf(p.s, sizeof p.s, "%s/%s", dir, file);
-  return p;
-}
+#define path_of(file) mm_test_path_in(dir, file)
 
 static int shm_mode(const char *n) {
   char path[128];
@@ -50,7 +43,7 @@ static void test_open_by_name(void) {
   mm_map *a = NULL, *b = NULL, *c = NULL;
   mm_view va, vb;
   int e;
-  path_t p_ = path_of("by-name.bin");
+  mm_test_path p_ = path_of("by-name.bin");
   const char *p = p_.s;
   unlink(p);
   MM_CHECK_EQ(mm_map_open_file_named(p, MM_MODE_CREATE_NEW, 10000, MM_ACCESS_READ_WRITE, name, &a, &e), 0);
@@ -86,7 +79,7 @@ static void test_name_taken(void) {
   int e, fd;
   struct stat st;
   char buf[6];
-  path_t p_ = path_of("taken.bin");
+  mm_test_path p_ = path_of("taken.bin");
   const char *p = p_.s;
   write_file(p, "before", 6);
   MM_CHECK_EQ(mm_map_open_shared(name, MM_SHARED_CREATE_NEW, 4096, MM_ACCESS_READ_WRITE, &m, &e), 0);
@@ -119,7 +112,7 @@ static void test_name_taken(void) {
 static void test_creator_killed(void) {
   mm_map *m = NULL;
   int e, status;
-  path_t p_ = path_of("killed.bin");
+  mm_test_path p_ = path_of("killed.bin");
   const char *p = p_.s;
   pid_t pid;
   unlink(p);
@@ -159,9 +152,9 @@ static void test_creator_killed(void) {
 static void test_replaced_file(void) {
   mm_map *m = NULL, *o = NULL;
   int e;
-  path_t p_ = path_of("replaced.bin");
+  mm_test_path p_ = path_of("replaced.bin");
   const char *p = p_.s;
-  path_t tmp_ = path_of("impostor.bin");
+  mm_test_path tmp_ = path_of("impostor.bin");
   const char *tmp = tmp_.s;
   unlink(p);
   MM_CHECK_EQ(mm_map_open_file_named(p, MM_MODE_CREATE_NEW, 4096, MM_ACCESS_READ_WRITE, name, &m, &e), 0);

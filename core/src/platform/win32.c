@@ -287,25 +287,16 @@ void mm__plat_unlink(const char *path) {
   free(wpath);
 }
 
-size_t mm__plat_granularity(void) {
-  static size_t granularity = 0;
-  if (granularity == 0) {
-    SYSTEM_INFO si;
-    GetSystemInfo(&si);
-    granularity = si.dwAllocationGranularity;
-  }
-  return granularity;
+/* The system's page size and allocation granularity (64 KiB: where views may start). */
+static const SYSTEM_INFO *mm__system(void) {
+  static SYSTEM_INFO si;
+  if (si.dwPageSize == 0) GetSystemInfo(&si);
+  return &si;
 }
 
-static size_t mm__page_size(void) {
-  static size_t page = 0;
-  if (page == 0) {
-    SYSTEM_INFO si;
-    GetSystemInfo(&si);
-    page = si.dwPageSize;
-  }
-  return page;
-}
+size_t mm__plat_granularity(void) { return mm__system()->dwAllocationGranularity; }
+
+static size_t mm__page_size(void) { return mm__system()->dwPageSize; }
 
 /* The placeholder functions (kernelbase.dll, Windows 10 1803+), found once; NULL where missing or unusable. */
 typedef PVOID(WINAPI *mm__virtual_alloc2)(HANDLE, PVOID, SIZE_T, ULONG, ULONG, void *, ULONG);
