@@ -41,7 +41,7 @@ const report = {
 };
 
 /** Suites that drive another engine or runtime: run on the first Node only. */
-const ONCE = ['test/13-browser.test.ts', 'test/20-runtimes.test.ts', 'test/24-windows.test.ts', 'test/25-install.test.ts'];
+const ONCE = ['test/13-browser.test.ts', 'test/20-runtimes.test.ts', 'test/26-windows.test.ts', 'test/27-install.test.ts'];
 
 function run(title, cmd, args, options = {}) {
   console.log(`\n=== ${title}: ${cmd} ${args.join(' ')}`);

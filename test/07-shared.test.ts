@@ -1,6 +1,6 @@
 /**
  * Named non-persisted maps shared between real processes (native backend:
- * POSIX shared memory; Windows sections, under wine in test/24-windows.test.ts)
+ * POSIX shared memory; Windows sections, under wine in test/26-windows.test.ts)
  * and their crash-proof lifetime: SIGKILL of every holder leaks nothing. (The
  * in-process contract of non-persisted maps, on every backend, is
  * test/contract/shared-maps.ts.)

@@ -37,7 +37,7 @@ export interface ContractEnv {
    */
   readonly sharedSizeUnit: number;
   /**
-   * Windows Node under wine (test/24-windows.test.ts). Wine is not Windows:
+   * Windows Node under wine (test/26-windows.test.ts). Wine is not Windows:
    * where it answers differently, the test says so in its title and expects
    * wine's answer only here.
    */

@@ -1,6 +1,6 @@
 /**
  * Persisted maps shared by name (createFromFile with a mapName), within one
- * process; across processes and crashes: test/23-named-files.test.ts. Names
+ * process; across processes and crashes: test/25-named-files.test.ts. Names
  * reach other processes through the operating system, so the native backend
  * has them and the wasm backend refuses them (EUNSUPPORTED), leaving the disk
  * as it was.

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The holder: its TypeScript source, run with tsx; or, next to suites bundled
- * for a Node without tsx (Windows under wine, test/24-windows.test.ts), its bundle.
+ * for a Node without tsx (Windows under wine, test/26-windows.test.ts), its bundle.
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
 const script = fs.existsSync(path.join(here, 'holder.ts')) ? path.join(here, 'holder.ts') : path.join(here, 'support/holder.mjs');

@@ -5,7 +5,7 @@
  * __linux__ undefined and macOS's F_FULLFSYNC defined (what could be checked;
  * the __APPLE__ branches themselves need Apple's headers and are verified by
  * reading only, see README). The Windows files are compiled and run under wine
- * (test/24-windows.test.ts), the arm64 build is checked in test/25-install.test.ts.
+ * (test/26-windows.test.ts), the arm64 build is checked in test/27-install.test.ts.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

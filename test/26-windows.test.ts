@@ -6,7 +6,7 @@
  *   - the contract suites on the native and wasm backends
  *     (test/12-contract.test.ts);
  *   - named maps across processes, with killed holders (test/07-shared.test.ts);
- *   - persisted maps shared by name across processes (test/23-named-files.test.ts).
+ *   - persisted maps shared by name across processes (test/25-named-files.test.ts).
  * The suites are the same files Linux runs, bundled with esbuild (Windows Node
  * has no tsx here) and run by mocha under node.exe with the JSON reporter;
  * every result becomes a test of its own below, marked [wine]. Wine is not
@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { WINDOWS_BUILD, buildWindows, bundleForWine, missingTools, nodeExe, wineEnv, wineRun, wineStop } from '../scripts/wine.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SUITES = ['test/12-contract.test.ts', 'test/07-shared.test.ts', 'test/23-named-files.test.ts'];
+const SUITES = ['test/12-contract.test.ts', 'test/07-shared.test.ts', 'test/25-named-files.test.ts'];
 const HELPERS = ['test/support/holder.ts'];
 const out = path.join(root, 'build/wine-tests');
 
