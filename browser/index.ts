@@ -16,3 +16,10 @@ registerBackend(wasmBackend, () => wasmBackend.unavailable());
 
 export * from '../src/api.js';
 export { configure, ready, sharedArena, useSharedArena, type BrowserOptions } from './platform.js';
+
+// What only browsers have (see src/platform-types.ts): an OPFS file handle as the file.
+declare module '../src/platform-types.js' {
+  interface FileTargets {
+    handle: FileSystemFileHandle;
+  }
+}

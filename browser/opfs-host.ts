@@ -15,10 +15,13 @@
  *              created when the open failed, and closes an unused handle.
  *
  * An access handle locks its file; maps of one file in one worker share one
- * handle. A file locked by another worker or tab is EBUSY. DOMException
- * names become memmap codes (NotFoundError → ENOENT, TypeMismatchError →
- * EISDIR/ENOTDIR, QuotaExceededError → ENOSPC, NoModificationAllowedError →
- * EBUSY, InvalidStateError → EIO).
+ * handle. A file locked by another worker or tab is EBUSY. Error names
+ * become memmap codes in one table (OPFS_CODES: NotFoundError → ENOENT,
+ * TypeMismatchError → EISDIR/ENOTDIR, QuotaExceededError → ENOSPC,
+ * NoModificationAllowedError → EBUSY, NotSupportedError → EUNSUPPORTED, ...;
+ * anything else → EIO). An engine whose OPFS cannot back persisted maps —
+ * no navigator.storage.getDirectory(), or a createSyncAccessHandle() that
+ * always rejects, as on WebKitGTK — is EUNSUPPORTED naming the missing call.
  *
  * Chromium's `readwrite-unsafe` access-handle mode (several handles on one
  * file) is not standard: it is used only when asked for with
@@ -27,7 +30,7 @@
  * @module
  */
 import type { FileHost, FileOpenFlags } from '../wasm/file-host.js';
-import { MemmapError } from '../src/errors.js';
+import { MemmapError, type MemmapErrorCode } from '../src/errors.js';
 import type { FileMode } from '../src/types.js';
 
 /** The FileSystemSyncAccessHandle methods used here (typed by hand: not every TypeScript DOM lib has them). */
@@ -58,20 +61,37 @@ interface Entry {
   settled: boolean;
 }
 
-/** A DOMException (or anything) as an error with a memmap `code`. */
-export function opfsError(err: unknown, what: string): Error {
-  const name = (err as { name?: string } | null)?.name ?? '';
-  const code =
-    name === 'NotFoundError' ? 'ENOENT'
-    : name === 'TypeMismatchError' ? 'EISDIR'
-    : name === 'QuotaExceededError' ? 'ENOSPC'
-    : name === 'NoModificationAllowedError' ? 'EBUSY'
-    : name === 'NotAllowedError' || name === 'SecurityError' ? 'EACCES'
-    : (err as { code?: unknown } | null)?.code && typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code
-    : 'EIO';
-  const message = `${what}: ${(err as Error)?.message ?? String(err)}`;
-  const e = new MemmapError(code as 'EIO', message);
-  return e;
+/**
+ * Error names of OPFS calls and the memmap codes they become: DOMException
+ * names, and the XPCOM result names that Firefox's access handles throw as
+ * they are (plain exceptions with an empty message).
+ */
+const OPFS_CODES: Readonly<Record<string, MemmapErrorCode>> = {
+  NotFoundError: 'ENOENT',
+  TypeMismatchError: 'EISDIR',
+  QuotaExceededError: 'ENOSPC',
+  NoModificationAllowedError: 'EBUSY',
+  NotAllowedError: 'EACCES',
+  SecurityError: 'EACCES',
+  NotSupportedError: 'EUNSUPPORTED',
+  NS_ERROR_FILE_NO_DEVICE_SPACE: 'ENOSPC',
+  NS_ERROR_FILE_TOO_BIG: 'EFBIG',
+};
+
+/** "Name: message" of an OPFS error (Firefox's have an empty message). */
+function describeOpfsError(err: unknown): string {
+  const name = (err as { name?: unknown } | null)?.name;
+  const message = (err as { message?: unknown } | null)?.message;
+  if (typeof name !== 'string') return String(err);
+  return typeof message === 'string' && message !== '' ? `${name}: ${message}` : name;
+}
+
+/** A DOMException (or anything) as an error with a memmap `code`: `what` failed. */
+export function opfsError(err: unknown, what: string): MemmapError {
+  const name = (err as { name?: unknown } | null)?.name;
+  const own = (err as { code?: unknown } | null)?.code;
+  const code = (typeof name === 'string' ? OPFS_CODES[name] : undefined) ?? (typeof own === 'string' ? (own as MemmapErrorCode) : 'EIO');
+  return new MemmapError(code, `${what}: ${describeOpfsError(err)}`);
 }
 
 function fail(code: 'ENOENT' | 'EEXIST' | 'EISDIR' | 'ENOTDIR' | 'EINVAL' | 'EUNSUPPORTED' | 'ENOSPC', message: string): never {
@@ -104,6 +124,8 @@ export class OpfsFileHost implements FileHost {
   #nextId = 1;
   #nextKey = 1;
   readonly #options: OpfsOptions;
+  /** The origin's storage quota in bytes (navigator.storage.estimate()), null where unknown; read by #root(). */
+  #quota: number | null | undefined = undefined;
 
   constructor(options: OpfsOptions = {}) {
     this.#options = options;
@@ -117,6 +139,29 @@ export class OpfsFileHost implements FileHost {
       g.FileSystemFileHandle !== undefined &&
       'createSyncAccessHandle' in g.FileSystemFileHandle.prototype
     );
+  }
+
+  /**
+   * The OPFS root. Where it is missing (private browsing, WebKitGTK's
+   * WebDriver sessions) persisted maps cannot work: EUNSUPPORTED. Also reads
+   * the origin's quota once, for resize()'s errors.
+   */
+  async #root(): Promise<FileSystemDirectoryHandle> {
+    let root: FileSystemDirectoryHandle;
+    try {
+      root = await navigator.storage.getDirectory();
+    } catch (err) {
+      fail(
+        'EUNSUPPORTED',
+        `the Origin Private File System is unavailable here: navigator.storage.getDirectory() failed (${describeOpfsError(err)}), ` +
+          'and persisted maps need it; non-persisted maps work without it',
+      );
+    }
+    if (this.#quota === undefined) {
+      const estimate = await navigator.storage.estimate?.().catch(() => undefined);
+      this.#quota = estimate?.quota ?? null;
+    }
+    return root;
   }
 
   async #openHandle(file: FileSystemFileHandle): Promise<SyncHandle> {
@@ -137,7 +182,14 @@ export class OpfsFileHost implements FileHost {
       }
       return await create.call(file);
     } catch (err) {
-      throw opfsError(err, `opening an access handle on '${file.name}'`);
+      const e = opfsError(err, `opening an access handle on '${file.name}'`);
+      if (e.code !== 'EUNSUPPORTED') throw e;
+      // WebKitGTK on Linux has the method, and it always rejects so.
+      fail(
+        'EUNSUPPORTED',
+        `this browser cannot open FileSystemFileHandle.createSyncAccessHandle() (${describeOpfsError(err)}), ` +
+          'which persisted maps need; non-persisted maps work without it',
+      );
     }
   }
 
@@ -152,6 +204,7 @@ export class OpfsFileHost implements FileHost {
         'persisted maps in the browser need the Origin Private File System with FileSystemSyncAccessHandle (a dedicated worker of a secure context)',
       );
     }
+    const root = await this.#root();
     const key = `opfs:${this.#nextKey++}`;
     const entry: Entry = {
       kind: 'missing',
@@ -176,9 +229,8 @@ export class OpfsFileHost implements FileHost {
     const parts = splitOpfsPath(target);
     const name = parts.pop() as string;
     entry.name = name;
-    let dir: FileSystemDirectoryHandle;
+    let dir = root;
     try {
-      dir = await navigator.storage.getDirectory();
       for (const part of parts) dir = await dir.getDirectoryHandle(part, { create: creates });
     } catch (err) {
       const e = opfsError(err, `'${target}'`);
@@ -296,12 +348,18 @@ export class OpfsFileHost implements FileHost {
   }
 
   resize(id: number, size: number): void {
+    const handle = this.#entry(id).handle!;
     try {
-      this.#entry(id).handle!.truncate(size);
+      handle.truncate(size);
     } catch (err) {
       const e = opfsError(err, `resizing to ${size} bytes`);
       // Sizes beyond what the file system takes are EFBIG, as ftruncate's EINVAL/EFBIG on POSIX.
       if ((err as Error)?.name === 'TypeError' || (err as Error)?.name === 'RangeError') throw new MemmapError('EFBIG', e.message);
+      // Firefox fails to grow a file past what its storage takes with a bare NS_ERROR_FAILURE:
+      // a size above the origin's whole quota can never fit, so that is ENOSPC, as Chromium says.
+      if (e.code === 'EIO' && this.#quota != null && size > this.#quota && size > handle.getSize()) {
+        throw new MemmapError('ENOSPC', `${e.message} (more than the origin's storage quota of ${this.#quota} bytes)`);
+      }
       throw e;
     }
   }

@@ -39,6 +39,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -50,10 +51,13 @@ extern "C" {
 
 namespace {
 
+struct Tables;
+
 struct ViewBox {
   mm_view view;
-  int refs;       // the handle's and the buffer finalizer's
-  double handle;  // the view's handle while it is open, else -1
+  int refs;                       // the handle's and the buffer finalizer's
+  double handle;                  // the view's handle while it is open, else -1
+  std::shared_ptr<Tables> tables; // where that handle is
 };
 
 // ViewBoxes alive in the process: open views, and buffers not yet finalized.
@@ -143,15 +147,32 @@ class Handles {
   size_t live_ = 0;
 };
 
-struct AddonData {
-  Napi::FunctionReference error_factory;
+// The handles of one environment (the main thread, or a worker). Finalizers
+// hold them too: Node may run a buffer's or an object's finalizer after the
+// environment's instance data is gone (teardown of a worker), and then they
+// find the tables drained, never freed memory.
+struct Tables {
   Handles<mm_map> maps;
   Handles<ViewBox> views;
+};
+
+struct AddonData {
+  Napi::FunctionReference error_factory;
+  std::shared_ptr<Tables> tables = std::make_shared<Tables>();
 
   ~AddonData() {
-    maps.Drain([](mm_map* map) { mm_map_free(map); });
-    views.Drain([](ViewBox* box) { ReleaseBox(box); });
+    tables->maps.Drain([](mm_map* map) { mm_map_free(map); });
+    tables->views.Drain([](ViewBox* box) {
+      box->handle = -1;
+      ReleaseBox(box);
+    });
   }
+};
+
+// What a map's owner finalizer needs: its handle, and the tables it is in.
+struct MapHold {
+  std::shared_ptr<Tables> tables;
+  double handle;
 };
 
 AddonData* Data(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
@@ -195,7 +216,7 @@ double HandleArg(const Napi::CallbackInfo& info, size_t i) {
 }
 
 mm_map* LiveMap(const Napi::CallbackInfo& info) {
-  mm_map* map = Data(info.Env())->maps.Get(HandleArg(info, 0));
+  mm_map* map = Data(info.Env())->tables->maps.Get(HandleArg(info, 0));
   if (map == nullptr) ThrowCore(info.Env(), MM_ECLOSED, 0, "the map is closed");
   return map;
 }
@@ -250,24 +271,24 @@ Napi::Value MapOpen(const Napi::CallbackInfo& info) {
     if (rc < 0)
       ThrowCore(env, rc, os_errno, anonymous ? "anonymous map" : "shared map '" + name + "'", mm_error_detail());
   }
-  double handle = Data(env)->maps.Add(map);
+  std::shared_ptr<Tables> tables = Data(env)->tables;
+  double handle = tables->maps.Add(map);
   Napi::Array result = Napi::Array::New(env, 2);
   result.Set(0u, Napi::Number::New(env, handle));
   result.Set(1u, Napi::Number::New(env, static_cast<double>(mm_map_capacity(map))));
-  // The handle rides in the finalizer's pointer (handles are below 2^53).
   info[5].As<Napi::Object>().AddFinalizer(
-      [](Napi::Env e, void* h) {
-        AddonData* d = Data(e);
-        mm_map* dropped = d == nullptr ? nullptr : d->maps.Take(static_cast<double>(reinterpret_cast<uintptr_t>(h)));
+      [](Napi::Env, MapHold* hold) {
+        mm_map* dropped = hold->tables->maps.Take(hold->handle);  // nullptr once closed
         if (dropped != nullptr) mm_map_free(dropped);
+        delete hold;
       },
-      reinterpret_cast<void*>(static_cast<uintptr_t>(handle)));
+      new MapHold{std::move(tables), handle});
   return result;
 }
 
 // mapClose(handle): no new views; views already made keep the map's object. Idempotent.
 Napi::Value MapClose(const Napi::CallbackInfo& info) {
-  mm_map* map = Data(info.Env())->maps.Take(HandleArg(info, 0));
+  mm_map* map = Data(info.Env())->tables->maps.Take(HandleArg(info, 0));
   if (map != nullptr) mm_map_free(map);
   return info.Env().Undefined();
 }
@@ -296,11 +317,10 @@ Napi::Value MapView(const Napi::CallbackInfo& info) {
   Napi::ArrayBuffer ab;
   try {
     ab = Napi::ArrayBuffer::New(env, box->view.base, box->view.length,
-                                [](Napi::Env e, void*, ViewBox* b) {
+                                [](Napi::Env, void*, ViewBox* b) {
                                   // The memory's last ArrayBuffer is gone: nothing can reach the range.
                                   // A view that was never closed ends here too (its handle with it).
-                                  AddonData* d = Data(e);
-                                  if (b->handle >= 0 && d != nullptr && d->views.Take(b->handle) == b) ReleaseBox(b);
+                                  if (b->handle >= 0 && b->tables->views.Take(b->handle) == b) ReleaseBox(b);
                                   b->handle = -1;
                                   mm_view_close(&b->view);
                                   ReleaseBox(b);
@@ -316,14 +336,15 @@ Napi::Value MapView(const Napi::CallbackInfo& info) {
   result.Set(0u, ab);
   result.Set(1u, Napi::Number::New(env, static_cast<double>(box->view.pointer_offset)));
   result.Set(2u, Napi::Number::New(env, static_cast<double>(box->view.size)));
-  box->handle = data->views.Add(box);
+  box->tables = data->tables;
+  box->handle = data->tables->views.Add(box);
   result.Set(3u, Napi::Number::New(env, box->handle));
   return result;
 }
 
 // viewFlush(handle)
 Napi::Value ViewFlush(const Napi::CallbackInfo& info) {
-  ViewBox* box = Data(info.Env())->views.Get(HandleArg(info, 0));
+  ViewBox* box = Data(info.Env())->tables->views.Get(HandleArg(info, 0));
   if (box == nullptr) ThrowCore(info.Env(), MM_ECLOSED, 0, "the view is closed");
   int os_errno = 0;
   int rc = mm_view_flush(&box->view, &os_errno);
@@ -334,7 +355,7 @@ Napi::Value ViewFlush(const Napi::CallbackInfo& info) {
 // viewClose(handle, buffer): ends the view and detaches its buffer (the one
 // mapView returned). Idempotent. No JS runs between the steps.
 Napi::Value ViewClose(const Napi::CallbackInfo& info) {
-  ViewBox* box = Data(info.Env())->views.Take(HandleArg(info, 0));
+  ViewBox* box = Data(info.Env())->tables->views.Take(HandleArg(info, 0));
   if (box == nullptr) return info.Env().Undefined();
   box->handle = -1;
   Napi::ArrayBuffer ab = info[1].As<Napi::ArrayBuffer>();
@@ -355,8 +376,8 @@ Napi::Value ViewClose(const Napi::CallbackInfo& info) {
 Napi::Value Live(const Napi::CallbackInfo& info) {
   AddonData* data = Data(info.Env());
   Napi::Object out = Napi::Object::New(info.Env());
-  out.Set("maps", static_cast<double>(data->maps.live()));
-  out.Set("views", static_cast<double>(data->views.live()));
+  out.Set("maps", static_cast<double>(data->tables->maps.live()));
+  out.Set("views", static_cast<double>(data->tables->views.live()));
   out.Set("boxes", static_cast<double>(live_boxes.load()));
   return out;
 }

@@ -4,7 +4,8 @@
 // Cross-Origin-Embedder-Policy: require-corp, so pages are cross-origin
 // isolated and can use SharedArrayBuffer; paths under /no-coi/ are served
 // without them (to test the clear error memmap gives then). Serves the
-// repository root; refuses paths outside it.
+// repository root; refuses paths outside it. With onPost, a POST calls
+// onPost(path, body), for pages that report results on their own.
 //
 //   node scripts/serve.mjs [--port N]      serve until stopped, print the URL
 //   import { startServer } from './serve.mjs'  (tests) -> { url, close() }
@@ -25,9 +26,21 @@ const TYPES = {
   '.svg': 'image/svg+xml',
 };
 
-export function startServer({ port = 0, dir = root } = {}) {
+export function startServer({ port = 0, dir = root, onPost } = {}) {
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (req.method === 'POST') {
+      // A page reporting on its own (one that no driver can ask): onPost(path, body).
+      if (!onPost) {
+        res.writeHead(405).end('no POST here');
+        return;
+      }
+      const chunks = [];
+      for await (const chunk of req) chunks.push(chunk);
+      onPost(url.pathname, Buffer.concat(chunks).toString('utf8'));
+      res.writeHead(204).end();
+      return;
+    }
     let path = decodeURIComponent(url.pathname);
     const isolated = !path.startsWith('/no-coi/');
     if (!isolated) path = path.slice('/no-coi'.length);
@@ -58,7 +71,12 @@ export function startServer({ port = 0, dir = root } = {}) {
       const address = server.address();
       resolve({
         url: `http://127.0.0.1:${address.port}`,
-        close: () => new Promise((done) => server.close(() => done())),
+        // Also ends the connections a still-open browser keeps alive, which close() alone waits for.
+        close: () =>
+          new Promise((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
       });
     });
   });

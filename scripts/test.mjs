@@ -40,8 +40,14 @@ const report = {
   propertyTests: 0, propertyRuns: 0, badInputs: 0, crashScenarios: 0,
 };
 
-/** Suites that drive another engine or runtime: run on the first Node only. */
-const ONCE = ['test/13-browser.test.ts', 'test/20-runtimes.test.ts', 'test/26-windows.test.ts', 'test/27-install.test.ts'];
+/** Suites that drive another engine or runtime, or bundlers and compilers: run on the first Node only. */
+const ONCE = [
+  'test/13-browser.test.ts',
+  'test/15-consumers.test.ts',
+  'test/20-runtimes.test.ts',
+  'test/26-windows.test.ts',
+  'test/27-install.test.ts',
+];
 
 function run(title, cmd, args, options = {}) {
   console.log(`\n=== ${title}: ${cmd} ${args.join(' ')}`);

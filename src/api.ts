@@ -16,3 +16,4 @@ export { ViewStream, type StreamConversionOptions } from './view-stream.js';
 export { MemmapError, type MemmapErrorCode } from './errors.js';
 export type { CacheStats, FileMode, MemoryMappedFileAccess, SeekOrigin, SharedMode } from './types.js';
 export type { BackendName } from './backend.js';
+export type { FileTarget } from './platform-types.js';

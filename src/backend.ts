@@ -13,6 +13,7 @@
  * @module
  */
 import type { CacheStats, FileMode, MemoryMappedFileAccess, SharedMode } from './types.js';
+import type { FileHandleTarget } from './platform-types.js';
 
 /** The name of a backend, as `MemoryMappedFile.backend` reports it. */
 export type BackendName = 'native' | 'wasm';
@@ -45,7 +46,7 @@ export interface Backend {
    * FileSystemFileHandle). Absent where openFile is enough.
    */
   openFileAsync?(
-    target: string | FileSystemFileHandle,
+    target: string | FileHandleTarget,
     mode: FileMode,
     capacity: number,
     access: MemoryMappedFileAccess,

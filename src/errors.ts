@@ -39,8 +39,25 @@ export type MemmapErrorCode =
   | 'EUNKNOWN'
   | 'ESTALE';
 
-/** An error reported by memmap or by the operating system underneath it. */
+/**
+ * The brand of MemmapError instances, shared by every copy of memmap in a
+ * process (Symbol.for): the ESM and CommonJS builds are two copies of the
+ * class, and an error thrown by one must be `instanceof` the other.
+ */
+const BRAND = Symbol.for('memmap.MemmapError');
+
+/**
+ * An error reported by memmap or by the operating system underneath it.
+ * `instanceof MemmapError` is true for the errors of every copy of memmap
+ * loaded in the process (its ESM and CommonJS builds), by a shared brand.
+ */
 export class MemmapError extends Error {
+  /** True for errors made by any copy of this class (see BRAND). */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== MemmapError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+
   /** The stable code, e.g. `ENOENT`. */
   readonly code: MemmapErrorCode;
   /** The operating system's errno when a system call failed, else `undefined`. */
@@ -53,6 +70,7 @@ export class MemmapError extends Error {
     this.errno = errno === undefined || errno === 0 ? undefined : errno;
   }
 }
+Object.defineProperty(MemmapError.prototype, BRAND, { value: true });
 
 /** Builds the error a backend reports (used by the addon's error factory). */
 export function makeError(code: string, message: string, errno?: number): MemmapError {

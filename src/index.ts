@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { Readable, Writable } from 'node:stream';
 import { nativeBackend, nativeUnavailable } from '../node/backend.js';
 import { createWasmBackend } from '../wasm/backend.js';
 import { nodeWasmPlatform } from '../wasm/node-platform.js';
@@ -30,3 +31,14 @@ registerFallbackNotice((backend, reasons) => {
 });
 
 export * from './api.js';
+
+// What only Node has (see platform-types.ts): file: URLs as files, and Node's streams.
+declare module './platform-types.js' {
+  interface FileTargets {
+    url: URL;
+  }
+  interface NodeStreams {
+    readable: Readable;
+    writable: Writable;
+  }
+}

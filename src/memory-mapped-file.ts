@@ -11,6 +11,8 @@
  * @module
  */
 import type { Backend, BackendMap, BackendName, PagerOptions } from './backend.js';
+import { disposeSymbol } from './dispose.js';
+import type { FileHandleTarget, FileTarget } from './platform-types.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
 import type { CacheStats, FileMode, MemoryMappedFileAccess, SharedMode } from './types.js';
 import {
@@ -175,12 +177,12 @@ const FILE_OPTIONS = ['mode', 'capacity', 'access', 'mapName', 'backend', 'pageS
 const SHARED_OPTIONS = ['access', 'backend'] as const;
 
 /** A FileSystemFileHandle (browser), recognised by shape so that Node needs no DOM types at run time. */
-function isFileHandle(value: unknown): value is FileSystemFileHandle {
+function isFileHandle(value: unknown): value is FileHandleTarget {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'file' &&
     typeof (value as { getFile?: unknown }).getFile === 'function';
 }
 
-function checkPath(path: unknown): string | FileSystemFileHandle {
+function checkPath(path: unknown): string | FileHandleTarget {
   if (isFileHandle(path)) return path;
   if (path instanceof URL) {
     if (path.protocol !== 'file:') throw typeError(`path must be a file: URL, got ${path.protocol}`);
@@ -247,7 +249,7 @@ export class MemoryMappedFile {
    * ```
    */
   static async createFromFile(
-    path: string | URL | FileSystemFileHandle,
+    path: FileTarget,
     options?: CreateFromFileOptions,
   ): Promise<MemoryMappedFile> {
     const [target, mode, capacity, access, pager, name, backend] = MemoryMappedFile.#fileArguments(path, options);
@@ -274,7 +276,7 @@ export class MemoryMappedFile {
   static #fileArguments(
     path: unknown,
     options: unknown,
-  ): [string | FileSystemFileHandle, FileMode, number, MemoryMappedFileAccess, PagerOptions, string | null, Backend] {
+  ): [string | FileHandleTarget, FileMode, number, MemoryMappedFileAccess, PagerOptions, string | null, Backend] {
     const target = checkPath(path);
     const opts = checkOptions(options, 'options', FILE_OPTIONS);
     const mode = opts.mode === undefined ? 'open' : checkMode(opts.mode);
@@ -441,7 +443,7 @@ export class MemoryMappedFile {
     this.#map.close();
   }
 
-  [Symbol.dispose](): void {
+  [disposeSymbol](): void {
     this.close();
   }
 }

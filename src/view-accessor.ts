@@ -19,6 +19,7 @@
  */
 import type { BackendView } from './backend.js';
 import { windowOf, type ByteWindow } from './byte-window.js';
+import { disposeSymbol } from './dispose.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
 import { accessCanRead, accessCanWrite, type MemoryMappedFileAccess } from './types.js';
 import { checkIndex, describe } from './validate.js';
@@ -263,7 +264,7 @@ export abstract class ViewAccessor {
     this.view.close();
   }
 
-  [Symbol.dispose](): void {
+  [disposeSymbol](): void {
     this.close();
   }
 }

@@ -12,9 +12,10 @@
  *
  * @module
  */
-import type { Readable, Writable } from 'node:stream';
 import type { BackendView } from './backend.js';
 import { windowOf, type ByteWindow } from './byte-window.js';
+import type { NodeReadable, NodeWritable } from './platform-types.js';
+import { disposeSymbol } from './dispose.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
 import { accessCanRead, accessCanWrite, type MemoryMappedFileAccess, type SeekOrigin } from './types.js';
 import { checkArraySpan } from './view-accessor.js';
@@ -28,8 +29,8 @@ export interface StreamConversionOptions {
 
 /** Node stream conversions, registered by the Node entry point (see node-streams.ts). */
 export interface NodeStreamFactory {
-  toReadable(stream: ViewStream, chunkSize: number): Readable;
-  toWritable(stream: ViewStream): Writable;
+  toReadable(stream: ViewStream, chunkSize: number): NodeReadable;
+  toWritable(stream: ViewStream): NodeWritable;
 }
 
 let nodeStreams: NodeStreamFactory | undefined;
@@ -243,7 +244,7 @@ export class ViewStream {
   }
 
   /** A Node Readable of the bytes from the position to the end (Node only; copies). */
-  toNodeReadable(options?: StreamConversionOptions): Readable {
+  toNodeReadable(options?: StreamConversionOptions): NodeReadable {
     const chunkSize = chunkSizeOf(options);
     this.#checkRead();
     if (!nodeStreams) throw new MemmapError('EUNSUPPORTED', 'Node streams exist only on Node; use toReadableStream()');
@@ -251,7 +252,7 @@ export class ViewStream {
   }
 
   /** A Node Writable that writes each chunk at the position (Node only). */
-  toNodeWritable(): Writable {
+  toNodeWritable(): NodeWritable {
     this.#checkWrite();
     if (!nodeStreams) throw new MemmapError('EUNSUPPORTED', 'Node streams exist only on Node; use toWritableStream()');
     return nodeStreams.toWritable(this);
@@ -264,7 +265,7 @@ export class ViewStream {
     this.#view.close();
   }
 
-  [Symbol.dispose](): void {
+  [disposeSymbol](): void {
     this.close();
   }
 }

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MemoryMappedFile, MemmapError } from '../src/index.js';
@@ -44,7 +45,7 @@ describe('WASM core (wasm/memmap.wasm)', () => {
   const tmp = makeTempDir('memmap-wasm-');
   let core: WasmCore;
   before(async () => {
-    core = await WasmCore.load();
+    core = await WasmCore.load(wasmFilePath());
   });
   after(() => tmp.cleanup());
 
@@ -56,6 +57,32 @@ describe('WASM core (wasm/memmap.wasm)', () => {
       assert.equal(sync.errorCodes.get('ENOENT'), core.errorCodes.get('ENOENT'));
       const fromPath = await WasmCore.load(file, { host: new NodeFileHost() });
       assert.ok(fromPath.memory instanceof WebAssembly.Memory);
+    });
+
+    it('a URL answered with an HTML page (a server fallback) or bytes that are no module are EIO naming the URL and what came', async () => {
+      const server = http.createServer((_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html>\n<html><body>my app</body></html>');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/assets/memmap.wasm`;
+      try {
+        await assert.rejects(WasmCore.load(new URL(url), { host: new NodeFileHost() }), (err: MemmapError) => {
+          assert.ok(err instanceof MemmapError);
+          assert.equal(err.code, 'EIO');
+          assert.ok(err.message.includes(url), err.message);
+          assert.match(err.message, /text\/html.*not a WebAssembly module.*"<!doctype html> <html><body>my app/);
+          return true;
+        });
+      } finally {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
+      await assert.rejects(WasmCore.load(new TextEncoder().encode('not found'), { host: new NodeFileHost() }), {
+        code: 'EIO',
+        message: /the bytes given is not a WebAssembly module: 9 bytes starting "not found"/,
+      });
+      const truncated = fs.readFileSync(wasmFilePath()).subarray(0, 100);
+      await assert.rejects(WasmCore.load(truncated, { host: new NodeFileHost() }), { code: 'EIO', message: /does not compile/ });
     });
 
     it('imports only the storage trampolines and the memory-growth notice', () => {

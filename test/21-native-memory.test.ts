@@ -49,3 +49,12 @@ describe('native memory [native]', function () {
     assert.equal(r.fdsAfterKeptDropped, 0);
   });
 });
+
+describe('native maps in worker threads that end [native]', function () {
+  this.timeout(180_000);
+
+  it('workers terminated or exiting with maps and views open, bytes kept or moved: no crash, nothing left behind', () => {
+    const r = child('native-worker-child.ts', []);
+    assert.deepEqual(r, { fdsOnFile: 0, mappings: 0, names: 0, live: { maps: 0, views: 0, boxes: 0 } });
+  });
+});

@@ -19,6 +19,7 @@ import type { Backend, BackendMap, BackendView, MemoryRef, PagerOptions } from '
 import { MemmapError } from '../src/errors.js';
 import { openSabMap, type SabMapHost } from '../src/sab-maps.js';
 import type { CacheStats, FileMode, MemoryMappedFileAccess, SharedMode } from '../src/types.js';
+import type { FileHandleTarget } from '../src/platform-types.js';
 import type { WasmCore } from './loader.js';
 import { WasmPagePort } from './page-port.js';
 
@@ -179,7 +180,7 @@ export interface WasmPlatform {
    * open returned (`opened`) or failed.
    */
   prepareFile?(
-    target: string | FileSystemFileHandle,
+    target: string | FileHandleTarget,
     mode: FileMode,
   ): Promise<{ path: string; settle(opened: boolean): Promise<void> }>;
   /** Named non-persisted maps. */

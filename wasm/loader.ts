@@ -132,6 +132,31 @@ function defaultHost(): FileHost {
   return new NodeFileHost();
 }
 
+/** The first bytes of every WebAssembly module: "\0asm". */
+const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
+
+/**
+ * Compiles a module's bytes, which came from `from`; bytes that are not a
+ * WebAssembly module are EIO showing how they start, so that an HTML page
+ * (a server's fallback for a missing file) or an error text is recognised.
+ */
+async function compileModule(bytes: BufferSource, from: string): Promise<WebAssembly.Module> {
+  const view = ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
+  if (!WASM_MAGIC.every((b, i) => view[i] === b)) {
+    const start = new TextDecoder().decode(view.subarray(0, 60)).replace(/\s+/g, ' ').replace(/[^\x20-\x7e]/g, '?');
+    throw new MemmapError(
+      'EIO',
+      `${from} is not a WebAssembly module: ${view.length} bytes starting "${start}"; ` +
+        'a server that answers missing files with a page would do this: serve memmap.wasm there, or pass its URL (configure({ wasm }) in browsers)',
+    );
+  }
+  try {
+    return await WebAssembly.compile(bytes);
+  } catch (err) {
+    throw new MemmapError('EIO', `${from} does not compile as a WebAssembly module: ${(err as Error)?.message ?? String(err)}`);
+  }
+}
+
 /** The message of a host's error without the `CODE: ` prefix Node's messages carry. */
 function hostMessage(err: unknown): string {
   if (err instanceof Error) {
@@ -172,30 +197,28 @@ export class WasmCore {
   }
 
   /**
-   * Compiles and instantiates the module. Without a source, loads the
-   * committed wasm/memmap.wasm (see {@link wasmFileUrl}); a string is a file
+   * Compiles and instantiates the module from `source`: a string is a file
    * path on Node and a URL elsewhere; file: URLs are read from disk, other
-   * URLs fetched.
+   * URLs fetched. Anything that is not a WebAssembly module — a server that
+   * answers a missing file with its HTML page, say — is EIO naming where it
+   * came from and what came instead.
    */
-  static async load(source: WasmSource = wasmFileUrl(), options: WasmCoreOptions = {}): Promise<WasmCore> {
+  static async load(source: WasmSource, options: WasmCoreOptions = {}): Promise<WasmCore> {
     const host = options.host ?? defaultHost();
     if (source instanceof WebAssembly.Module) return new WasmCore(source, host);
-    let bytes: BufferSource;
-    if (typeof source === 'string' && isNode()) {
-      bytes = readFileSync(source);
-    } else if (typeof source === 'string' || source instanceof URL) {
-      const url = new URL(source, (globalThis as { location?: { href: string } }).location?.href);
-      if (url.protocol === 'file:') {
-        bytes = readFileSync(url);
-      } else {
-        const response = await fetch(url);
-        if (!response.ok) throw new MemmapError('EIO', `fetching ${url.href} failed: HTTP ${response.status}`);
-        bytes = await response.arrayBuffer();
-      }
-    } else {
-      bytes = source;
+    if (typeof source === 'string' && isNode()) return new WasmCore(await compileModule(readFileSync(source), source), host);
+    if (typeof source !== 'string' && !(source instanceof URL)) return new WasmCore(await compileModule(source, 'the bytes given'), host);
+    const url = new URL(source, (globalThis as { location?: { href: string } }).location?.href);
+    if (url.protocol === 'file:') return new WasmCore(await compileModule(readFileSync(url), url.href), host);
+    let response: Response;
+    try {
+      response = await fetch(url);
+    } catch (err) {
+      throw new MemmapError('EIO', `fetching the WebAssembly module from ${url.href} failed: ${(err as Error)?.message ?? String(err)}`);
     }
-    return new WasmCore(await WebAssembly.compile(bytes), host);
+    if (!response.ok) throw new MemmapError('EIO', `fetching the WebAssembly module from ${url.href} failed: HTTP ${response.status}`);
+    const what = `${url.href} (${response.headers.get('content-type') ?? 'no content type'})`;
+    return new WasmCore(await compileModule(await response.arrayBuffer(), what), host);
   }
 
   private constructor(module: WebAssembly.Module, host: FileHost) {

@@ -1,6 +1,6 @@
 /**
  * The measuring half of the browser benchmark (bench/browser/run.ts drives
- * it): runs in a dedicated worker of headless Chromium, on the real bundle
+ * it): runs in a dedicated worker of a headless browser, on the real bundle
  * dist/browser/memmap.mjs, over a file in the Origin Private File System.
  *
  *   contender              bytes come from

@@ -2,7 +2,7 @@
  * A minimal describe/it runner for the contract suites inside a browser
  * worker, where mocha does not run. Tests run one at a time, in order, each
  * with a time limit; the results go back to the page and from there to the
- * Node test that drives Chromium (test/13-browser.test.ts), which reports
+ * Node test that drives the browser (test/13-browser.test.ts), which reports
  * each as a test of its own.
  */
 import type { TestApi } from '../contract/env.js';
@@ -11,7 +11,21 @@ export interface TestResult {
   title: string;
   ok: boolean;
   error?: string;
+  /** Why the test could not run on this engine; set only with ok false. */
+  skipped?: string;
   ms: number;
+}
+
+/**
+ * Thrown by a test that cannot run on this engine (e.g. it needs OPFS access
+ * handles the engine lacks): the test is reported as skipped with the reason,
+ * never as passed.
+ */
+export class Skip extends Error {
+  constructor(readonly reason: string) {
+    super(`skipped: ${reason}`);
+    this.name = 'Skip';
+  }
 }
 
 export function createHarness(): { api: TestApi; run(timeoutMs?: number): Promise<TestResult[]> } {
@@ -51,6 +65,7 @@ export async function check(title: string, fn: () => Promise<void> | void, timeo
     ]);
     return { title, ok: true, ms: performance.now() - start };
   } catch (err) {
+    if (err instanceof Skip) return { title, ok: false, skipped: err.reason, ms: performance.now() - start };
     const e = err as Error;
     return { title, ok: false, error: `${e?.name}: ${e?.message}\n${e?.stack ?? ''}`, ms: performance.now() - start };
   } finally {

@@ -1,5 +1,6 @@
 /** The contract suites' FileEnv over OPFS, for a dedicated worker. */
 import type { FileEnv } from '../contract/env.js';
+import { Skip } from './harness.js';
 
 interface SyncHandle {
   write(buffer: ArrayBufferView, options?: { at?: number }): number;
@@ -56,4 +57,16 @@ export function opfsFiles(root: string): FileEnv {
       return names.sort();
     },
   };
+}
+
+/**
+ * The FileEnv of an engine whose OPFS cannot back persisted maps: every use
+ * skips the test with `reason`, so the suites' file tests are reported as
+ * skipped there and the rest of each suite still runs.
+ */
+export function unavailableFiles(reason: string): FileEnv {
+  const skip = (): never => {
+    throw new Skip(reason);
+  };
+  return { path: skip, write: skip, read: skip, mkdir: skip, list: skip };
 }

@@ -1,12 +1,14 @@
 /**
  * The page of the browser tests: starts workers, runs the page-side checks,
- * and exposes window.memmapTest(scenario) to the Node driver
- * (test/13-browser.test.ts), which awaits it through Playwright.
+ * and exposes window.memmapTest(scenario, options) to the Node driver
+ * (test/13-browser.test.ts), which awaits it through the engine's driver
+ * (scripts/browsers.mjs). options.noOpfs: null where the engine's OPFS backs
+ * persisted maps, else the reason it cannot (passed on to the workers);
+ * options.title: the title of a persistence check.
  */
 // The real bundle, as a browser loads it (tsconfig maps this path to browser/index.ts for types).
 import * as mm from '/dist/browser/memmap.mjs';
 import { check, type TestResult } from './harness.js';
-
 
 const workerUrl = new URL('./worker.js', import.meta.url);
 
@@ -22,11 +24,16 @@ function ask(worker: Worker, message: Record<string, unknown>): Promise<TestResu
   });
 }
 
+interface Options {
+  noOpfs: string | null;
+  title?: string;
+}
+
 /** Runs a worker scenario; the worker shares this page's named maps (it adopts the page's arena first). */
-async function inWorker(scenario: string): Promise<TestResult[]> {
+async function inWorker(scenario: string, options: Options): Promise<TestResult[]> {
   const worker = startWorker();
   try {
-    return await ask(worker, { scenario, arena: mm.sharedArena() });
+    return await ask(worker, { scenario, arena: mm.sharedArena(), ...options });
   } finally {
     worker.terminate();
   }
@@ -44,12 +51,41 @@ async function expectCode(promise: Promise<unknown>, code: string, pattern: RegE
   throw new Error(`expected ${code}, got success`);
 }
 
-const scenarios: Record<string, () => Promise<TestResult[]>> = {
-  contract: () => inWorker('contract'),
-  big: () => inWorker('big'),
-  handle: () => inWorker('handle'),
-  'persist-write': () => inWorker('persist-write'),
-  'persist-check': () => inWorker('persist-check'),
+/** The dispose key of memmap's objects: the engine's Symbol.dispose, or the one TypeScript's helpers use without it. */
+const disposeKey: symbol = Symbol.dispose ?? Symbol.for('Symbol.dispose');
+
+const scenarios: Record<string, (options: Options) => Promise<TestResult[]>> = {
+  contract: (options) => inWorker('contract', options),
+  big: (options) => inWorker('big', options),
+  handle: (options) => inWorker('handle', options),
+  'no-opfs': (options) => inWorker('no-opfs', options),
+  'wasm-html': (options) => inWorker('wasm-html', options),
+  'no-sync-handles': (options) => inWorker('no-sync-handles', options),
+  'persist-write': (options) => inWorker('persist-write', options),
+  'persist-check': (options) => inWorker('persist-check', options),
+
+  async dispose() {
+    return [
+      await check(`maps, views and streams are disposable under ${String(disposeKey)}, and \`using\` closes them`, async () => {
+        let map: mm.MemoryMappedFile;
+        let view: mm.ViewAccessor;
+        let stream: mm.ViewStream;
+        {
+          using m = await mm.MemoryMappedFile.createNew(null, 4096);
+          using v = await m.createViewAccessor();
+          using s = await m.createViewStream();
+          [map, view, stream] = [m, v, s];
+          for (const o of [m, v, s]) {
+            if (typeof (o as unknown as Record<symbol, unknown>)[disposeKey] !== 'function') throw new Error(`no ${String(disposeKey)} method`);
+            if ('undefined' in o) throw new Error('a method is keyed "undefined"');
+          }
+        }
+        await expectCode(Promise.resolve().then(() => map.createViewAccessorSync()), 'ECLOSED', /closed/);
+        await expectCode(Promise.resolve().then(() => view.readUint8(0)), 'ECLOSED', /closed/);
+        await expectCode(Promise.resolve().then(() => stream.readByte()), 'ECLOSED', /closed/);
+      }),
+    ];
+  },
 
   async 'shared-count'() {
     return [
@@ -125,8 +161,21 @@ const scenarios: Record<string, () => Promise<TestResult[]>> = {
   },
 };
 
-(globalThis as { memmapTest?: (s: string) => Promise<TestResult[]> }).memmapTest = (scenario: string) => {
+function memmapTest(scenario: string, options: Options): Promise<TestResult[]> {
   const run = scenarios[scenario];
   if (!run) return Promise.reject(new Error(`unknown scenario ${scenario}`));
-  return run();
-};
+  return run(options);
+}
+(globalThis as { memmapTest?: typeof memmapTest }).memmapTest = memmapTest;
+
+// A page that no driver can ask (?report=<scenario>&to=<path>) runs the scenario itself and posts
+// { results } or { error } to the test server.
+const params = new URLSearchParams(location.search);
+const reported = params.get('report');
+if (reported !== null) {
+  const post = (body: unknown) => fetch(params.get('to') as string, { method: 'POST', body: JSON.stringify(body) });
+  memmapTest(reported, { noOpfs: null }).then(
+    (results) => post({ results }),
+    (err: Error) => post({ error: `${err?.name}: ${err?.message}\n${err?.stack}` }),
+  );
+}

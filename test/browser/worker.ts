@@ -1,13 +1,18 @@
 /**
  * The dedicated worker of the browser tests: runs one scenario per message
  * on the real browser bundle (dist/browser/memmap.mjs, loaded as it is) and
- * posts back its results.
+ * posts back its results. Every message carries `noOpfs`: null where the
+ * engine's OPFS backs persisted maps, else the reason it cannot, and then
+ * the tests that need files are reported as skipped with that reason.
  *
  *   { scenario: 'contract' }                   the contract suites over OPFS
  *   { scenario: 'big' }                        1 GiB OPFS file, 32 MiB cache, random writes vs a model
  *   { scenario: 'handle' }                     a FileSystemFileHandle as the file; nested directories
  *   { scenario: 'persist-write' | 'persist-check' }   data that must survive close and a page reload
  *   { scenario: 'count', arena, name, times, parties } Atomics.add on a named map shared with the page
+ *   { scenario: 'no-opfs' }                    where OPFS cannot back persisted maps: the clear error
+ *   { scenario: 'no-sync-handles' }            OPFS without access handles (WebKitGTK outside WebDriver)
+ *   { scenario: 'wasm-html' }                  a module URL answered with an HTML page: the clear error
  *   { scenario: 'named-without-arena' }        a named map before adopting the page's arena: EUNSUPPORTED
  *   { scenario: 'hold-lock', arena }           takes the arena's lock, answers, and never lets go
  *
@@ -16,12 +21,32 @@
 // The real bundle, as a browser loads it (tsconfig maps this path to browser/index.ts for types).
 import * as mm from '/dist/browser/memmap.mjs';
 import { contractSuites } from '../contract/index.js';
-import { check, createHarness, type TestResult } from './harness.js';
-import { opfsFiles } from './opfs-env.js';
+import { check, createHarness, Skip, type TestResult } from './harness.js';
+import { opfsFiles, unavailableFiles } from './opfs-env.js';
 import { xorshift32 } from '../contract/env.js';
 
 
+/** Set from each message: why this engine's OPFS cannot back persisted maps, or null. */
+let noOpfs: string | null = null;
+
+/** Skips the calling test where persisted maps cannot work. */
+function needsOpfs(): void {
+  if (noOpfs !== null) throw new Skip(noOpfs);
+}
+
+/** The error of creating a small persisted map at `path`, or undefined when it opens (it is closed again). */
+async function createFileError(path: string): Promise<{ code?: string; message?: string } | undefined> {
+  try {
+    using map = await mm.MemoryMappedFile.createFromFile(path, { mode: 'createNew', capacity: 4096 });
+    void map;
+    return undefined;
+  } catch (err) {
+    return err as { code?: string; message?: string };
+  }
+}
+
 async function fresh(folder: string): Promise<void> {
+  needsOpfs();
   const root = await navigator.storage.getDirectory();
   await root.removeEntry(folder, { recursive: true }).catch(() => {});
 }
@@ -33,13 +58,14 @@ function assert(cond: unknown, message: string): asserts cond {
 
 const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestResult[]>> = {
   async contract() {
-    await fresh('contract');
+    if (noOpfs === null) await fresh('contract');
     const harness = createHarness();
+    const files = noOpfs === null ? opfsFiles('contract') : unavailableFiles(noOpfs);
     contractSuites(harness.api, () => ({
       backend: 'wasm',
       platform: 'browser',
       MemoryMappedFile: mm.MemoryMappedFile,
-      files: opfsFiles('contract'),
+      files,
       paged: true,
       sharedSizeUnit: 1,
       wine: false,
@@ -121,6 +147,52 @@ const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestRe
     ];
   },
 
+  async 'wasm-html'() {
+    return [
+      await check('a module URL answered with an HTML page is EIO naming the URL and what came back', async () => {
+        const url = new URL('/test/browser/index.html', location.href).href;
+        mm.configure({ wasm: url });
+        let error: { code?: string; message?: string } | undefined;
+        try {
+          await mm.ready();
+        } catch (err) {
+          error = err as { code?: string; message?: string };
+        }
+        assert(error?.code === 'EIO', `expected EIO, got ${error?.code}: ${error?.message}`);
+        assert(String(error.message).includes(url), `the message names ${url}: ${error.message}`);
+        assert(/text\/html.*"<!doctype html>/.test(String(error.message)), `the message shows the page: ${error.message}`);
+      }),
+    ];
+  },
+
+  async 'no-opfs'() {
+    return [
+      await check('where OPFS cannot back persisted maps, createFromFile is EUNSUPPORTED naming the missing API', async () => {
+        if (noOpfs === null) throw new Skip("this engine's OPFS has sync access handles");
+        const error = await createFileError('no-opfs/file.bin');
+        assert(error !== undefined, 'expected EUNSUPPORTED, got a map');
+        assert(error.code === 'EUNSUPPORTED', `expected EUNSUPPORTED, got ${error.code}: ${error.message}`);
+        assert(/navigator\.storage\.getDirectory\(\)|createSyncAccessHandle\(\)/.test(String(error.message)), `the message names the API: ${error.message}`);
+      }),
+    ];
+  },
+
+  async 'no-sync-handles'() {
+    return [
+      await check('with OPFS but no access handles, createFromFile is EUNSUPPORTED naming createSyncAccessHandle(), and leaves no file', async () => {
+        const root = await navigator.storage.getDirectory();
+        await root.removeEntry('no-sync', { recursive: true }).catch(() => {});
+        const error = await createFileError('no-sync/file.bin');
+        assert(error?.code === 'EUNSUPPORTED', `expected EUNSUPPORTED, got ${error?.code}: ${error?.message}`);
+        assert(/createSyncAccessHandle\(\)/.test(String(error.message)), `the message names the call: ${error.message}`);
+        const dir = await root.getDirectoryHandle('no-sync');
+        const left: string[] = [];
+        for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) left.push(name);
+        assert(left.length === 0, `files left behind: ${left.join(', ')}`);
+      }),
+    ];
+  },
+
   async 'persist-write'() {
     return [
       await check('writes a file and closes it', async () => {
@@ -132,9 +204,10 @@ const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestRe
     ];
   },
 
-  async 'persist-check'() {
+  async 'persist-check'(msg) {
     return [
-      await check('the data survives close and a page reload', async () => {
+      await check(msg.title as string, async () => {
+        needsOpfs();
         using map = await mm.MemoryMappedFile.createFromFile('persist/data.bin');
         assert(map.capacity === 300000, `capacity ${map.capacity}`);
         using view = await map.createViewAccessor();
@@ -187,6 +260,7 @@ const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestRe
 
 self.onmessage = async (event: MessageEvent<Record<string, unknown>>) => {
   const run = scenarios[event.data.scenario as string];
+  noOpfs = (event.data.noOpfs as string | null | undefined) ?? null;
   try {
     if (!run) throw new Error(`unknown scenario ${String(event.data.scenario)}`);
     if (event.data.arena && event.data.scenario !== 'hold-lock') mm.useSharedArena(event.data.arena as SharedArrayBuffer);
