@@ -25,12 +25,15 @@ const bootstrap = `import(${JSON.stringify(pathToFileURL(tsxApi).href)}).then((t
 
 for (let round = 0; round < 16; round++) {
   const worker = new Worker(bootstrap, { eval: true, workerData: { file, name: `${prefix}${round}`, round } });
+  // Listened for from the start: a worker that ends right after posting can have its message
+  // drained and 'exit' emitted in one turn, before a listener added after the message would be.
+  const exited = new Promise((resolve) => worker.once('exit', resolve));
   await new Promise<void>((resolve, reject) => {
     worker.once('message', () => resolve());
     worker.once('error', reject);
   });
   if (round % 2 === 0) await worker.terminate();
-  else await new Promise((resolve) => worker.once('exit', resolve));
+  else await exited;
 }
 
 const fdsOnFile = fs
