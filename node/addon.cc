@@ -258,7 +258,7 @@ Napi::Value MapOpen(const Napi::CallbackInfo& info) {
     if (map_name.find('\0') != std::string::npos) ThrowCore(env, MM_EINVAL, 0, "name contains a NUL byte");
     rc = mm_map_open_file_named(name.c_str(), static_cast<mm_mode>(mode), capacity, access, map_name.c_str(), &map,
                                 &os_errno);
-    if (rc == MM_EACCES && os_errno == 0 && mm_error_detail()[0] == '\0') ThrowCore(env, rc, os_errno, Untrusted(map_name));
+    if (rc == MM_EACCES && os_errno == 0) ThrowCore(env, rc, os_errno, Untrusted(map_name), mm_error_detail());
     if (rc < 0)
       ThrowCore(env, rc, os_errno, "open '" + name + "' as map '" + map_name + "'", mm_error_detail());
   } else if (kind == 0) {
@@ -267,7 +267,7 @@ Napi::Value MapOpen(const Napi::CallbackInfo& info) {
   } else {
     rc = mm_map_open_shared(anonymous ? nullptr : name.c_str(), static_cast<mm_shared_mode>(mode), capacity,
                             access, &map, &os_errno);
-    if (rc == MM_EACCES && !anonymous) ThrowCore(env, rc, os_errno, Untrusted(name));
+    if (rc == MM_EACCES && !anonymous) ThrowCore(env, rc, os_errno, Untrusted(name), mm_error_detail());
     if (rc < 0)
       ThrowCore(env, rc, os_errno, anonymous ? "anonymous map" : "shared map '" + name + "'", mm_error_detail());
   }
