@@ -88,8 +88,13 @@ class Peer {
   #exited: Error | null = null;
 
   constructor(mapName: string) {
-    const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'shared-child.ts');
-    this.child = fork(script, [mapName], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // The TypeScript child with tsx; or, next to a bundle of this file (Windows under wine,
+    // scripts/bench-wine.mjs), the child's bundle.
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    const source = path.join(here, 'shared-child.ts');
+    const script = fs.existsSync(source) ? source : path.join(here, 'shared-child.mjs');
+    const execArgv = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+    this.child = fork(script, [mapName], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.child.on('message', (m) => {
       const w = this.#waiting;
       if (w === null) {

@@ -255,8 +255,9 @@ std::string Untrusted(const std::string& name) {
          "; memmap joins only objects of its own user that grant no group or other access";
 }
 
-// mapOpen(kind, pathOrName, mode, capacity, access, owner) -> [handle, capacity]
-//   kind 0: a persisted map of the file at path (mode: mm_mode)
+// mapOpen(kind, pathOrName, mode, capacity, access, owner, mapName) -> [handle, capacity]
+//   kind 0: a persisted map of the file at path (mode: mm_mode), named mapName
+//           unless it is null
 //   kind 1: a shared map named name, or anonymous when name is null (mode: mm_shared_mode)
 //   owner:  the JS object that holds the handle; if it is collected with the
 //           map still open, the map is released then (a no-op after mapClose)
@@ -272,13 +273,21 @@ Napi::Value MapOpen(const Napi::CallbackInfo& info) {
   mm_map* map = nullptr;
   int os_errno = 0;
   int rc;
-  if (kind == 0) {
+  if (kind == 0 && info[6].IsString()) {
+    std::string map_name = info[6].As<Napi::String>().Utf8Value();
+    if (map_name.find('\0') != std::string::npos) ThrowCore(env, MM_EINVAL, 0, "name contains a NUL byte");
+    rc = mm_map_open_file_named(name.c_str(), static_cast<mm_mode>(mode), capacity, access, map_name.c_str(), &map,
+                                &os_errno);
+    if (rc == MM_EACCES && os_errno == 0) ThrowCore(env, rc, os_errno, Untrusted(map_name), mm_error_detail());
+    if (rc < 0)
+      ThrowCore(env, rc, os_errno, "open '" + name + "' as map '" + map_name + "'", mm_error_detail());
+  } else if (kind == 0) {
     rc = mm_map_open_file(name.c_str(), static_cast<mm_mode>(mode), capacity, access, &map, &os_errno);
     if (rc < 0) ThrowCore(env, rc, os_errno, "open '" + name + "'", mm_error_detail());
   } else {
     rc = mm_map_open_shared(anonymous ? nullptr : name.c_str(), static_cast<mm_shared_mode>(mode), capacity,
                             access, &map, &os_errno);
-    if (rc == MM_EACCES && !anonymous) ThrowCore(env, rc, os_errno, Untrusted(name));
+    if (rc == MM_EACCES && !anonymous) ThrowCore(env, rc, os_errno, Untrusted(name), mm_error_detail());
     if (rc < 0)
       ThrowCore(env, rc, os_errno, anonymous ? "anonymous map" : "shared map '" + name + "'", mm_error_detail());
   }

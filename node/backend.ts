@@ -1,7 +1,7 @@
 /**
- * The native backend: the addon (addon.cc) built by cmake-js into
- * build/Release/memmap_native.node, which maps with real mmap: files, and
- * POSIX shared-memory objects for non-persisted maps.
+ * The native backend: the addon (addon.cc), which maps with real mmap (POSIX)
+ * or section objects (Windows): files, and shared memory for non-persisted
+ * maps.
  *
  * The addon is loaded lazily, on the first map, so that importing memmap never
  * fails; a missing or unloadable addon is reported then as `EUNSUPPORTED` with
@@ -9,9 +9,10 @@
  *
  * @module
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { Backend, BackendMap, BackendView } from '../src/backend.js';
+import type { Backend, BackendMap, BackendView, PagerOptions } from '../src/backend.js';
 import { MemmapError, makeError } from '../src/errors.js';
 import type { ThreadId, Threads } from '../src/threads.js';
 import { WAIT_RESULTS, type ViewWaiter, type WaitResult } from '../src/wait.js';
@@ -27,10 +28,19 @@ import {
 /** The addon's exports (node/addon.cc); maps and views are numeric handles. */
 interface Addon {
   /**
-   * kind 0: persisted map of a file path; kind 1: shared map of a name (null: anonymous).
-   * `owner` holds the handle: collected with the map open, it releases the map. -> [handle, capacity]
+   * kind 0: persisted map of a file path, named `mapName` unless null; kind 1: shared map of a name
+   * (null: anonymous). `owner` holds the handle: collected with the map open, it releases the map.
+   * -> [handle, capacity]
    */
-  mapOpen(kind: 0 | 1, pathOrName: string | null, mode: number, capacity: number, access: number, owner: object): [number, number];
+  mapOpen(
+    kind: 0 | 1,
+    pathOrName: string | null,
+    mode: number,
+    capacity: number,
+    access: number,
+    owner: object,
+    mapName: string | null,
+  ): [number, number];
   mapClose(map: number): void;
   /** -> [buffer, pointerOffset, size, view handle] */
   mapView(map: number, offset: number, size: number, access: number): [ArrayBuffer, number, number, number];
@@ -51,22 +61,53 @@ interface Addon {
   allocationGranularity: number;
 }
 
+/** The prebuilt addon of each platform in the package (scripts/prebuild.mjs). */
+const PREBUILT: Readonly<Record<string, string>> = {
+  'linux-x64': 'linux-x64/memmap.glibc.node',
+  'linux-arm64': 'linux-arm64/memmap.glibc.node',
+  'win32-x64': 'win32-x64/memmap.node',
+};
+
+/**
+ * Where the addon may be, in the order they are tried: the file named by
+ * MEMMAP_NATIVE_ADDON, alone; else a local source build, which exists only
+ * when one was made (an install found no prebuilt binary that loads here, or
+ * MEMMAP_BUILD_FROM_SOURCE asked for one, or `npm run build:native` in a
+ * checkout); else the prebuilt binary for this platform.
+ */
+function addonPaths(): string[] {
+  if (process.env.MEMMAP_NATIVE_ADDON) return [process.env.MEMMAP_NATIVE_ADDON];
+  const local = fileURLToPath(new URL('../build/Release/memmap_native.node', import.meta.url));
+  const prebuilt = PREBUILT[`${process.platform}-${process.arch}`];
+  const paths = [local];
+  if (prebuilt) paths.push(fileURLToPath(new URL(`../prebuilds/${prebuilt}`, import.meta.url)));
+  return paths;
+}
+
 let addon: Addon | undefined;
 let loadFailure: string | undefined;
 
 function loadAddon(): Addon {
   if (addon) return addon;
   if (loadFailure === undefined) {
-    const path = process.env.MEMMAP_NATIVE_ADDON ??
-      fileURLToPath(new URL('../build/Release/memmap_native.node', import.meta.url));
-    try {
-      const loaded = createRequire(import.meta.url)(path) as Addon;
-      loaded.setErrorFactory(makeError);
-      addon = loaded;
-      return loaded;
-    } catch (err) {
-      loadFailure = `the native addon could not be loaded from ${path}: ${(err as Error).message}`;
+    const paths = addonPaths();
+    const reasons: string[] = [];
+    for (const path of paths) {
+      if (paths.length > 1 && !existsSync(path)) continue;
+      try {
+        const loaded = createRequire(import.meta.url)(path) as Addon;
+        loaded.setErrorFactory(makeError);
+        addon = loaded;
+        return loaded;
+      } catch (err) {
+        reasons.push(`${path}: ${(err as Error).message.split('\n')[0]}`);
+      }
     }
+    loadFailure =
+      reasons.length > 0
+        ? `the native addon could not be loaded (${reasons.join('; ')})`
+        : `no native addon for ${process.platform}-${process.arch}: no prebuilt binary in the package and no local build ` +
+          '(install a C/C++ compiler and CMake, then `npm rebuild memmap`)';
   }
   throw new MemmapError('EUNSUPPORTED', loadFailure as string);
 }
@@ -170,8 +211,16 @@ class NativeMap implements BackendMap {
   readonly allocationGranularity: number;
 
   /** Opens the map (the addon's mapOpen); this object holds its handle, which a map dropped without close() releases. */
-  constructor(a: Addon, kind: 0 | 1, pathOrName: string | null, mode: number, capacity: number, access: number) {
-    [this.#handle, this.capacity] = a.mapOpen(kind, pathOrName, mode, capacity, access, this);
+  constructor(
+    a: Addon,
+    kind: 0 | 1,
+    pathOrName: string | null,
+    mode: number,
+    capacity: number,
+    access: number,
+    mapName: string | null = null,
+  ) {
+    [this.#handle, this.capacity] = a.mapOpen(kind, pathOrName, mode, capacity, access, this, mapName);
     this.#addon = a;
     this.allocationGranularity = a.allocationGranularity;
   }
@@ -198,8 +247,15 @@ export function nativeLiveObjects(): { maps: number; views: number; boxes: numbe
 /** The native backend; pager options do not apply (the OS pages the mapping). */
 export const nativeBackend: Backend = {
   name: 'native',
-  openFile(path: string, mode: FileMode, capacity: number, access: MemoryMappedFileAccess): BackendMap {
-    return new NativeMap(loadAddon(), 0, path, MODE_VALUES.indexOf(mode), capacity, ACCESS_VALUES.indexOf(access));
+  openFile(
+    path: string,
+    mode: FileMode,
+    capacity: number,
+    access: MemoryMappedFileAccess,
+    _pager: PagerOptions,
+    mapName: string | null,
+  ): BackendMap {
+    return new NativeMap(loadAddon(), 0, path, MODE_VALUES.indexOf(mode), capacity, ACCESS_VALUES.indexOf(access), mapName);
   },
   openShared(name: string | null, mode: SharedMode, capacity: number, access: MemoryMappedFileAccess): BackendMap {
     return new NativeMap(loadAddon(), 1, name, SHARED_MODE_VALUES.indexOf(mode), capacity, ACCESS_VALUES.indexOf(access));

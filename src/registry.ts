@@ -25,9 +25,29 @@ interface RegisteredBackend {
 
 const registered: RegisteredBackend[] = [];
 
+/**
+ * Told once, on the first map, when a preferred backend was unavailable and
+ * memmap fell back to another without being asked: the backend it runs on,
+ * and why each preferred one is unavailable.
+ */
+export type FallbackNotice = (backend: BackendName, reasons: string[]) => void;
+let fallbackNotice: FallbackNotice | undefined;
+/** The reasons of the fallback in effect (null when the first choice runs), for the errors that depend on it. */
+let fallbackReasons: string[] | null = null;
+
 /** @internal Called by the entry point of each platform, in order of preference. */
 export function registerBackend(backend: Backend, unavailable: () => string | null): void {
   registered.push({ backend, unavailable });
+}
+
+/** @internal Called by an entry point that has somewhere to say that memmap fell back (Node: stderr). */
+export function registerFallbackNotice(notice: FallbackNotice): void {
+  fallbackNotice = notice;
+}
+
+/** Why the preferred backends are unavailable, when memmap fell back to another without being asked; else null. */
+export function fallbackInEffect(): string[] | null {
+  return fallbackReasons;
 }
 
 /** The `backend` option: undefined, or the name of a backend of this platform (an argument check). */
@@ -55,7 +75,13 @@ export function chooseBackend(requested: BackendName | undefined): Backend {
   const reasons: string[] = [];
   for (const entry of registered) {
     const why = entry.unavailable();
-    if (why === null) return entry.backend;
+    if (why === null) {
+      if (reasons.length > 0 && fallbackReasons === null) {
+        fallbackReasons = reasons;
+        fallbackNotice?.(entry.backend.name, reasons);
+      }
+      return entry.backend;
+    }
     reasons.push(`${entry.backend.name}: ${why}`);
   }
   throw new MemmapError('EUNSUPPORTED', `no memmap backend is available here (${reasons.join('; ')})`);

@@ -99,15 +99,20 @@ export const MAX_MAP_NAME_BYTES = typeof process !== 'undefined' && process.plat
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
- * A map name: a non-empty string without '/' or NUL, not '.' or '..', of at
- * most MAX_MAP_NAME_BYTES UTF-8 bytes (ENAMETOOLONG beyond). Lone surrogates
+ * A map name: a non-empty string without a slash, a backslash or NUL, not
+ * '.' or '..', of at most MAX_MAP_NAME_BYTES UTF-8 bytes (ENAMETOOLONG
+ * beyond). A slash separates POSIX shared-memory names and a backslash
+ * Windows object namespaces, so neither is part of a name on any platform: a
+ * name means the same map everywhere. Lone surrogates
  * are refused: UTF-8 has no encoding for them (each becomes U+FFFD), so two
  * different names would name one map.
  */
 export function checkMapName(value: unknown): string {
   if (typeof value !== 'string') throw typeError(`mapName must be a string, got ${describe(value)}`);
   if (value.length === 0) throw typeError('mapName must not be empty');
-  if (value.includes('/')) throw typeError(`mapName must not contain '/', got ${describe(value)}`);
+  if (value.includes('/') || value.includes('\\')) {
+    throw typeError(`mapName must not contain '/' or '\\', got ${describe(value)}`);
+  }
   if (value.includes('\0')) throw typeError('mapName must not contain NUL characters');
   if (value === '.' || value === '..') throw typeError(`mapName must not be '${value}'`);
   const lone = LONE_SURROGATE.exec(value);

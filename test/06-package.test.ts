@@ -67,13 +67,14 @@ describe('the packed tarball', function () {
   const tmp = makeTempDir('memmap-pack-');
   after(() => tmp.cleanup());
 
-  it('installs into an empty project (building its addon), and maps a file from ESM and CommonJS on both backends', () => {
+  it('installs into an empty project, building its addon from source when MEMMAP_BUILD_FROM_SOURCE=1 (CMake, headers from node-api-headers, no cmake-js), and maps a file from ESM and CommonJS on both backends', () => {
     const tarball = packedTarball();
     const project = path.join(tmp.dir, 'app');
     fs.mkdirSync(project);
     fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
-    sh('npm', ['install', '--no-audit', '--no-fund', tarball], project);
+    sh('npm', ['install', '--no-audit', '--no-fund', tarball], project, { env: { MEMMAP_BUILD_FROM_SOURCE: '1' } });
     assert.ok(fs.existsSync(path.join(project, 'node_modules/memmap/build/Release/memmap_native.node')), 'the install step built the addon');
+    assert.equal(fs.existsSync(path.join(project, 'node_modules/cmake-js')), false, 'without cmake-js');
     const file = path.join(project, 'data.bin');
     const esm = `import { MemoryMappedFile } from 'memmap';
       const m = MemoryMappedFile.createFromFileSync(${JSON.stringify(file)}, { mode: 'openOrCreate', capacity: 65536 });

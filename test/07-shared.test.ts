@@ -1,20 +1,23 @@
 /**
  * Named non-persisted maps shared between real processes (native backend:
- * POSIX shared memory) and their crash-proof lifetime: SIGKILL of every
- * holder leaks nothing. (The in-process contract of non-persisted maps, on
- * every backend, is test/contract/shared-maps.ts.)
+ * POSIX shared memory; Windows sections, under wine in test/30-windows.test.ts)
+ * and their crash-proof lifetime: SIGKILL of every holder leaks nothing. (The
+ * in-process contract of non-persisted maps, on every backend, is
+ * test/contract/shared-maps.ts.)
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { bindBackend } from './support/backends.js';
 import { Holder, killAllHolders } from './support/holders.js';
 
+/** Windows keeps sections in the kernel (gone with the last handle): there is no /dev/shm to look at. */
+const windows = process.platform === 'win32';
 const SHM = '/dev/shm';
 const prefix = `memmap-test-${process.pid}-`;
 let counter = 0;
 const freshName = () => `${prefix}${counter++}`;
 const shmExists = (name: string) => fs.existsSync(`${SHM}/${name}`);
-const leftovers = () => fs.readdirSync(SHM).filter((n) => n.startsWith(prefix));
+const leftovers = () => (windows ? [] : fs.readdirSync(SHM).filter((n) => n.startsWith(prefix)));
 
 describe('named maps across processes [native]', () => {
   const MemoryMappedFile = bindBackend('native');
@@ -29,7 +32,7 @@ describe('named maps across processes [native]', () => {
     const a = await Holder.start();
     const b = await Holder.start();
     assert.equal(await a.do({ op: 'open', how: 'createNew', name, capacity: 65536 }), 65536);
-    assert.ok(shmExists(name), 'a plain POSIX shm object /<name>');
+    if (!windows) assert.ok(shmExists(name), 'a plain POSIX shm object /<name>');
     await a.do({ op: 'write', offset: 60000, bytes: [1, 2, 3, 250] });
     assert.equal(await b.do({ op: 'open', how: 'openExisting', name }), 65536);
     assert.deepEqual(await b.do({ op: 'read', offset: 60000, length: 4 }), [1, 2, 3, 250]);
@@ -41,7 +44,7 @@ describe('named maps across processes [native]', () => {
     assert.deepEqual(leftovers(), []);
   });
 
-  it('the data is a plain shm object: data at offset 0, no header, readable by name', () => {
+  (windows ? it.skip : it)('the data is a plain shm object: data at offset 0, no header, readable by name (POSIX: /dev/shm/<name>)', () => {
     const name = freshName();
     using map = MemoryMappedFile.createNewSync(name, 4096);
     using v = map.createViewAccessorSync();
@@ -60,9 +63,9 @@ describe('named maps across processes [native]', () => {
     await a.do({ op: 'open', how: 'createNew', name, capacity: 8192 });
     await a.do({ op: 'write', offset: 100, bytes: [7, 7, 7] });
     await a.kill();
-    assert.ok(shmExists(name), 'the crash left the object behind');
+    if (!windows) assert.ok(shmExists(name), 'the crash left the object behind');
     assert.throws(() => MemoryMappedFile.openExistingSync(name), { code: 'ENOENT' });
-    assert.equal(shmExists(name), false, 'the opener removed the stale object');
+    if (!windows) assert.equal(shmExists(name), false, 'the opener removed the stale object');
 
     const b = await Holder.start();
     await b.do({ op: 'open', how: 'createNew', name, capacity: 8192 });

@@ -27,6 +27,8 @@ describeBackend('contract', (backend) => {
     Channel: backend.Channel,
     files: nodeFiles(tmp.dir),
     paged: backend.pagedFiles,
+    sharedSizeUnit: backend.name === 'native' && process.platform === 'win32' ? 4096 : 1,
+    wine: process.env.MEMMAP_TEST_WINE === '1',
   };
   contractSuites({ describe, it }, () => env);
 });

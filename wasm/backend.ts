@@ -199,6 +199,20 @@ export interface WasmBackend extends Backend {
   unavailable(): string | null;
 }
 
+/**
+ * A persisted map's name reaches other processes through the operating
+ * system (a named section, or a record in its shared-memory namespace), which
+ * a page cache inside one process cannot share.
+ */
+function refuseName(mapName: string | null): void {
+  if (mapName !== null) {
+    throw new MemmapError(
+      'EUNSUPPORTED',
+      'a persisted map can be named only on the native backend: the wasm backend caches the file\'s pages inside this process, where no other process can reach them',
+    );
+  }
+}
+
 export function createWasmBackend(platform: WasmPlatform): WasmBackend {
   let memory: Memory | undefined;
   let registry: FileRegistry | undefined;
@@ -236,7 +250,9 @@ export function createWasmBackend(platform: WasmPlatform): WasmBackend {
       capacity: number,
       access: MemoryMappedFileAccess,
       pager: PagerOptions,
+      mapName: string | null,
     ): BackendMap {
+      refuseName(mapName);
       if (platform.prepareFile) {
         throw new MemmapError(
           'EUNSUPPORTED',
@@ -258,7 +274,8 @@ export function createWasmBackend(platform: WasmPlatform): WasmBackend {
   };
   if (platform.prepareFile) {
     const prepareFile = platform.prepareFile.bind(platform);
-    backend.openFileAsync = async (target, mode, capacity, access, pager) => {
+    backend.openFileAsync = async (target, mode, capacity, access, pager, mapName) => {
+      refuseName(mapName);
       const c = withCore(platform.loadCore ? await platform.loadCore() : platform.core());
       const { path, settle } = await prepareFile(target, mode);
       let map: BackendMap;

@@ -41,7 +41,11 @@ export class NodeFileHost implements FileHost {
 
   open(path: string, flags: FileOpenFlags): number {
     const { O_RDWR, O_RDONLY, O_CREAT, O_EXCL } = this.#fs.constants;
-    return this.#fs.openSync(path, (flags.write ? O_RDWR : O_RDONLY) | (flags.create ? O_CREAT | O_EXCL : 0), 0o666);
+    try {
+      return this.#fs.openSync(path, (flags.write ? O_RDWR : O_RDONLY) | (flags.create ? O_CREAT | O_EXCL : 0), 0o666);
+    } catch (err) {
+      throw this.#underAFile(err as NodeJS.ErrnoException, path);
+    }
   }
 
   kind(id: number): 'file' | 'directory' | 'other' {
@@ -52,6 +56,23 @@ export class NodeFileHost implements FileHost {
   identity(id: number): string {
     const st = this.#fs.fstatSync(id, { bigint: true });
     return `${st.dev}:${st.ino}`;
+  }
+
+  /**
+   * Windows says "not found" for a path under a file where POSIX says ENOTDIR:
+   * said as POSIX does (and as the native core does on Windows).
+   */
+  #underAFile(err: NodeJS.ErrnoException, path: string): Error {
+    if (err.code !== 'ENOENT' || globalThis.process?.platform !== 'win32') return err;
+    const parent = path.replace(/[\\/][^\\/]*$/, '');
+    try {
+      if (parent !== path && this.#fs.statSync(parent).isFile()) {
+        return fsError('ENOTDIR', 'not a directory', 'open', path, this.#errno.ENOTDIR);
+      }
+    } catch {
+      // no parent to look at: "not found" it is
+    }
+    return err;
   }
 
   size(id: number): number {

@@ -139,14 +139,18 @@ export function openSabMap(
   if (joinOnly && mode === 'createNew') throw new MemmapError('EINVAL', WRITE_CANNOT_CREATE);
   if (name === null) return anonymous(capacity, access, host.threads);
   const arena = host.arena();
+  // A name that is another process's shared memory: joined if this process has a map of that
+  // name too, never created over (createOrOpen would otherwise make a second, unrelated map).
+  const elsewhere = mode !== 'createNew' && host.existsElsewhere(name);
   let region: ArenaMap;
   try {
-    region = arena.open(name, capacity, joinOnly ? 'openExisting' : mode);
+    region = arena.open(name, capacity, joinOnly || elsewhere ? 'openExisting' : mode);
   } catch (err) {
-    if ((err as MemmapError).code === 'ENOENT' && host.existsElsewhere(name)) {
+    if ((err as MemmapError).code === 'ENOENT' && elsewhere) {
       throw new MemmapError(
         'EUNSUPPORTED',
-        `'${name}' is a shared-memory map of another process; cross-process named maps need the native backend`,
+        `'${name}' is a shared-memory map of another process; the wasm backend's named maps reach only this ` +
+          "process's threads, so joining it needs the native backend",
       );
     }
     if ((err as MemmapError).code === 'ENOENT' && joinOnly) throw new MemmapError('EINVAL', WRITE_CANNOT_CREATE);

@@ -34,25 +34,64 @@ int mm_access_allows(mm_access map_access, mm_access view_access) {
   return (mm__access_views(map_access) & (1 << view_access)) != 0;
 }
 
-int mm_map_open_file(const char *path, mm_mode mode, uint64_t capacity,
-                     mm_access access, mm_map **out, int *os_errno) {
+/* A persisted map of `path`, named `name` (NULL: not named). */
+static int mm__map_open_file(const char *path, mm_mode mode, uint64_t capacity, mm_access access,
+                             const char *name, mm_map **out, int *os_errno) {
   intptr_t handle;
   int created, rc;
+  mm__named hold;
+  mm_map *map;
   *out = NULL;
-  rc = mm__file_open(path, mode, capacity, access, &handle, &capacity, &created, os_errno);
+  rc = mm__file_open(path, mode, capacity, access, name, &hold, &handle, &capacity, &created, os_errno);
   if (rc < 0) return rc;
-  *out = mm__map_new(handle, capacity, access, MM__KIND_FILE, NULL);
-  if (*out != NULL) return 0;
+  if (name != NULL) {
+    rc = mm__plat_named_publish(name, path, handle, capacity, access, &hold, os_errno);
+    if (rc < 0) goto fail; /* publish releases the claim when it fails */
+    map = mm__map_new(hold.handle, capacity, access, name, &hold);
+    if (map == NULL) {
+      mm__plat_named_release(name, &hold);
+      handle = -1; /* the hold had it */
+      rc = MM_ENOMEM;
+      goto fail;
+    }
+  } else {
+    map = mm__map_new(handle, capacity, access, NULL, NULL);
+    if (map == NULL) {
+      rc = MM_ENOMEM;
+      goto fail;
+    }
+  }
+  *out = map;
+  return 0;
+
+fail:
   mm__plat_close(handle);
   if (created) mm__plat_unlink(path);
-  return MM_ENOMEM;
+  return rc;
+}
+
+int mm_map_open_file(const char *path, mm_mode mode, uint64_t capacity,
+                     mm_access access, mm_map **out, int *os_errno) {
+  return mm__map_open_file(path, mode, capacity, access, NULL, out, os_errno);
+}
+
+int mm_map_open_file_named(const char *path, mm_mode mode, uint64_t capacity, mm_access access,
+                           const char *name, mm_map **out, int *os_errno) {
+  *out = NULL;
+  *os_errno = 0;
+  if (name == NULL || name[0] == '\0') {
+    mm__detail_clear();
+    return MM_EINVAL;
+  }
+  return mm__map_open_file(path, mode, capacity, access, name, out, os_errno);
 }
 
 int mm__file_open(const char *path, mm_mode mode, uint64_t capacity, mm_access access,
-                  intptr_t *handle_out, uint64_t *capacity_out, int *created_out, int *os_errno) {
+                  const char *name, mm__named *hold, intptr_t *handle_out, uint64_t *capacity_out,
+                  int *created_out, int *os_errno) {
   intptr_t handle = -1;
   uint64_t size = 0;
-  int created = 0, flags = 0, rc;
+  int created = 0, flags = 0, claimed = 0, rc;
 
   *os_errno = 0;
   *handle_out = -1;
@@ -85,6 +124,12 @@ int mm__file_open(const char *path, mm_mode mode, uint64_t capacity, mm_access a
    */
   rc = mm__plat_open(path, flags, &handle, &created, os_errno);
   if (rc < 0) return rc;
+  /* A name is claimed before the file changes: a live name (EEXIST) leaves it as it was. */
+  if (name != NULL) {
+    rc = mm__plat_named_claim(name, hold, os_errno);
+    if (rc < 0) goto fail;
+    claimed = 1;
+  }
 
   rc = mm__plat_size(handle, &size, os_errno);
   if (rc < 0) goto fail;
@@ -131,6 +176,7 @@ int mm__file_open(const char *path, mm_mode mode, uint64_t capacity, mm_access a
   return 0;
 
 fail:
+  if (claimed) mm__plat_named_release(name, hold);
   mm__plat_close(handle);
   if (created) mm__plat_unlink(path);
   return rc;
@@ -142,8 +188,8 @@ mm_access mm_map_access(const mm_map *map) { return map->access; }
 
 int mm_map_is_closed(const mm_map *map) { return map->closed; }
 
-mm_map *mm__map_new(intptr_t handle, uint64_t capacity, mm_access access, mm__map_kind kind,
-                    const char *name) {
+mm_map *mm__map_new(intptr_t handle, uint64_t capacity, mm_access access, const char *name,
+                    const mm__named *hold) {
   mm_map *map = (mm_map *)calloc(1, sizeof *map);
   if (map == NULL) return NULL;
   if (name != NULL) {
@@ -155,10 +201,13 @@ mm_map *mm__map_new(intptr_t handle, uint64_t capacity, mm_access access, mm__ma
     }
     memcpy(map->name, name, n);
   }
+  if (hold != NULL) {
+    map->named = 1;
+    map->hold = *hold;
+  }
   map->handle = handle;
   map->capacity = capacity;
   map->access = access;
-  map->kind = kind;
   map->refs = 1;
   return map;
 }
@@ -167,8 +216,8 @@ mm_map *mm__map_new(intptr_t handle, uint64_t capacity, mm_access access, mm__ma
 static void mm__map_maybe_release(mm_map *map) {
   if (!map->closed || map->views > 0 || map->released) return;
   map->released = 1;
-  if (map->kind == MM__KIND_SHARED) {
-    mm__shared_release(map); /* the lifetime protocol; another program's object is only closed */
+  if (map->named) {
+    mm__plat_named_release(map->name, &map->hold); /* the platform's lifetime rules for the name */
   } else {
     mm__plat_close(map->handle);
   }

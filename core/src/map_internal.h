@@ -1,6 +1,6 @@
 /*
  * map_internal.h — the map structure and what the core's files share about
- * it beyond map.h (map.c owns it; view.c and shared.c use it).
+ * it beyond map.h (map.c owns it; view.c, shared.c and paged.c use it).
  */
 #ifndef MM_MAP_INTERNAL_H
 #define MM_MAP_INTERNAL_H
@@ -8,22 +8,17 @@
 #include <stdint.h>
 
 #include "mm/map.h"
-
-typedef enum mm__map_kind {
-  MM__KIND_FILE,      /* a persisted map of a file */
-  MM__KIND_SHARED,    /* a named shared-memory object memmap made: flock lifetime (shared.c) */
-  MM__KIND_FOREIGN,   /* a named object another program made: joined as it is, never removed */
-  MM__KIND_ANONYMOUS  /* an anonymous shared-memory object */
-} mm__map_kind;
+#include "platform.h"
 
 struct mm_map {
-  intptr_t handle;    /* platform handle; -1 once released */
+  intptr_t handle;    /* platform handle views map; -1 once released */
   uint64_t capacity;  /* bytes */
   mm_access access;   /* the map's access */
-  mm__map_kind kind;
-  char *name;         /* MM__KIND_SHARED, MM__KIND_FOREIGN: the object's name (malloc'd), else NULL */
+  int named;          /* held through a name: `hold` is the platform's, released by it */
+  mm__named hold;     /* when named */
+  char *name;         /* when named: the map's name (malloc'd), else NULL */
   int closed;         /* mm_map_close has run: no new views */
-  int released;       /* the handle (and shared lock) have been released */
+  int released;       /* the handle (and the hold on the name) have been released */
   unsigned views;     /* open views */
   unsigned refs;      /* the owner's reference (until mm_map_free) + one per open view */
 };
@@ -32,21 +27,26 @@ struct mm_map {
  * The file half of mm_map_open_file: opens `path` under the mode, access and
  * capacity rules (the file grown or replaced as they say) and returns its
  * handle, the resolved capacity, and whether this call created the file (the
- * caller removes it again if it fails later).
+ * caller removes it again if it fails later). With a `name`, the name is
+ * claimed (*hold) once the path has decided and before the file changes, so
+ * that a live name (MM_EEXIST) leaves the file as it was; the caller then
+ * publishes or releases the claim.
  */
 int mm__file_open(const char *path, mm_mode mode, uint64_t capacity, mm_access access,
-                  intptr_t *handle, uint64_t *capacity_out, int *created, int *os_errno);
+                  const char *name, mm__named *hold, intptr_t *handle, uint64_t *capacity_out,
+                  int *created, int *os_errno);
 
-/* Allocates a map over an open handle with one (the owner's) reference. NULL when out of memory. */
-mm_map *mm__map_new(intptr_t handle, uint64_t capacity, mm_access access, mm__map_kind kind,
-                    const char *name);
+/*
+ * Allocates a map with one (the owner's) reference: over an open handle, or
+ * (with `hold`) over a hold on the name `name`, whose handle views map. NULL
+ * when out of memory (the caller still owns the handle or hold).
+ */
+mm_map *mm__map_new(intptr_t handle, uint64_t capacity, mm_access access, const char *name,
+                    const mm__named *hold);
 
 /* A view of the map was opened / closed. */
 void mm__map_view_opened(mm_map *map);
 void mm__map_view_closed(mm_map *map);
-
-/* Releases a shared object's handle under the lifetime protocol (shared.c). */
-void mm__shared_release(mm_map *map);
 
 /*
  * The detail of a failed open (errors.c; see mm_error_detail): mm__detail

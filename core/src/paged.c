@@ -291,7 +291,7 @@ int mm_paged_open_file(const char *path, mm_mode mode, uint64_t capacity, mm_acc
   if (mm__lends > 0) return MM_EBUSY;
   pm = (mm_paged_map *)calloc(1, sizeof *pm);
   if (pm == NULL) return MM_ENOMEM;
-  rc = mm__file_open(path, mode, capacity, access, &handle, &capacity, &created, os_errno);
+  rc = mm__file_open(path, mode, capacity, access, NULL, NULL, &handle, &capacity, &created, os_errno);
   if (rc < 0) {
     free(pm);
     return rc;

@@ -1,10 +1,12 @@
 /*
  * platform.h — what the core needs from an operating system, implemented once
- * per platform in src/platform/ (posix.c; stub.c elsewhere) and chosen by CMake.
+ * per platform in src/platform/ (posix*.c, win32*.c, emulated.c for WASM;
+ * stub.c elsewhere) and chosen by CMake.
  *
  * Every function returns 0 or a negative MM_E* code and stores the raw OS
- * errno in *os_errno when a system call failed. A file handle is an intptr_t
- * (a file descriptor on POSIX).
+ * errno in *os_errno when a system call failed (GetLastError() on Windows). A
+ * handle is an intptr_t that only its platform interprets (a file descriptor
+ * on POSIX, a pointer to the platform's own record on Windows); -1 is none.
  */
 #ifndef MM_PLATFORM_H
 #define MM_PLATFORM_H
@@ -65,8 +67,13 @@ size_t mm__plat_granularity(void);
 int mm__plat_map(intptr_t handle, uint64_t offset, size_t length,
                  mm_access access, void **addr, int *os_errno);
 
-/* Writes the modified pages of [addr, addr + length) to the file, synchronously. */
-int mm__plat_sync(void *addr, size_t length, int *os_errno);
+/*
+ * Writes the modified pages of [addr, addr + length), a view of `handle`, to
+ * the file and waits until the storage device has them (durable flush: msync
+ * on Linux; msync and F_FULLFSYNC on macOS, where msync alone leaves the data
+ * in the drive's cache; FlushViewOfFile and FlushFileBuffers on Windows).
+ */
+int mm__plat_sync(intptr_t handle, void *addr, size_t length, int *os_errno);
 
 /* Unmaps [addr, addr + length). */
 void mm__plat_unmap(void *addr, size_t length);
@@ -93,62 +100,95 @@ int mm__plat_storage(intptr_t handle, mm_storage **out, int *os_errno);
 mm_pager_sink *mm__plat_sink(void);
 
 /*
- * Shared-memory objects. `name` is the map's name without the leading '/'.
- * A new named object is created exclusively, read-write, with the mode that
- * marks memmap's own objects (owner read and write, plus a bit that no
- * program sets by accident; see mm__plat_shm_trust).
+ * Anonymous shared memory: a new object of `size` bytes, zero-filled, made in
+ * time independent of the size (memory is committed when a page is first
+ * touched, like any anonymous memory, where the platform allows), that views
+ * with `access` (the map's) can map.
  */
-int mm__plat_shm_create(const char *name, intptr_t *handle, int *os_errno);
-
-/* Opens an existing named object, read-write when `write`, else read-only. */
-int mm__plat_shm_open(const char *name, int write, intptr_t *handle, int *os_errno);
+int mm__plat_anonymous(uint64_t size, mm_access access, intptr_t *handle, int *os_errno);
 
 /*
- * Whether an opened object may be joined: 0 when it belongs to the caller's
- * effective user and grants no group or other permission, with *memmap_made
- * set to 1 when memmap created it (its marker mode) and 0 for another
- * program's object; MM_EACCES otherwise (an object another user could have
- * planted or can read).
+ * The most bytes a new shared-memory object could ever be given: RAM plus
+ * swap (the commit limit on Windows) for an anonymous object; for a named one
+ * also no more than the free space of the shared-memory file system.
+ * UINT64_MAX where it cannot be told.
  */
-int mm__plat_shm_trust(intptr_t handle, int *memmap_made, int *os_errno);
+int mm__plat_shm_room(int named, uint64_t *room, int *os_errno);
+
+/*
+ * Named objects: the names by which processes find a map. A name stands for
+ * a shared-memory object (a non-persisted map: mm_map_open_shared) or for a
+ * persisted map of a file (mm_map_open_file_named). Each platform keeps its
+ * names its own way — posix_named.c with shm_open objects and a flock
+ * protocol, win32_named.c with named section objects in Local\ — under one
+ * contract:
+ *   - a name lives while any holder has it (a map or a view made from it, in
+ *     any process) and is gone after the last one lets go, also when holders
+ *     crash; createNew on a live name of either kind is MM_EEXIST, and
+ *     openExisting of a name nobody holds is MM_ENOENT;
+ *   - an object found under a name is joined only if it is the caller's
+ *     user's and nobody else's (MM_EACCES otherwise: another user could have
+ *     planted it, or can read it);
+ *   - a shared-memory object another program made is joined as it is: mapped
+ *     with its size, and never resized, truncated or removed.
+ */
+typedef enum mm__named_kind {
+  MM__NAMED_SHARED = 0,  /* shared memory that memmap made */
+  MM__NAMED_FOREIGN = 1, /* shared memory that another program made */
+  MM__NAMED_FILE = 2     /* the name of a persisted map; `handle` is its file */
+} mm__named_kind;
+
+/* A holder's hold on a name, owned by the platform until mm__plat_named_release. */
+typedef struct mm__named {
+  intptr_t handle;     /* what views map (mm__plat_map) */
+  intptr_t claim;      /* the platform's own hold on the name, or -1 */
+  uint64_t size;       /* bytes of the object, or the persisted map's capacity */
+  mm__named_kind kind;
+} mm__named;
+
+/*
+ * Finds or makes the map named `name` (MM_SHARED_* `mode`):
+ *   CREATE_NEW      a new shared-memory object of `capacity` bytes; MM_EEXIST
+ *                   when the name is live;
+ *   CREATE_OR_OPEN  joins the live name, else as CREATE_NEW;
+ *   OPEN_EXISTING   joins the live name; MM_ENOENT when there is none.
+ * A new object larger than `room` is MM_ENOSPC, decided once the name is
+ * claimed (so a live name is MM_EEXIST first); it is zero-filled and made in
+ * time independent of its size. Joining a persisted map's name opens its file
+ * (MM__NAMED_FILE, `size` its capacity). `access` is the holder's: the object
+ * or file is opened for what its views may do. *created is 1 when this call
+ * made the object. MM_ENAMETOOLONG when the name is longer than the platform
+ * allows, said before the system would.
+ */
+int mm__plat_named_open(const char *name, int mode, uint64_t capacity, uint64_t room, mm_access access,
+                        mm__named *out, int *created, int *os_errno);
+
+/*
+ * Claims `name` for a persisted map, before the file it will stand for is
+ * changed in any way: MM_EEXIST when the name is live. Nobody can join the
+ * name until mm__plat_named_publish; release the claim with
+ * mm__plat_named_release if the map is not made after all.
+ */
+int mm__plat_named_claim(const char *name, mm__named *out, int *os_errno);
+
+/*
+ * Completes a claim: the name now stands for the open file `file` (opened
+ * from `path`), mapped with `capacity` bytes and `access`, and the hold takes
+ * the file handle over (views map named->handle; release closes it). On
+ * failure the claim is released and the file handle is still the caller's.
+ */
+int mm__plat_named_publish(const char *name, const char *path, intptr_t file, uint64_t capacity,
+                           mm_access access, mm__named *named, int *os_errno);
+
+/* Lets go of the name (the last holder's release removes it) and closes the hold's handles. */
+void mm__plat_named_release(const char *name, mm__named *named);
 
 /*
  * The owner (id, and name into `user`, "" when unknown) and permission bits
  * of the named object, without opening it for use (for error messages).
  * MM_EUNSUPPORTED where the platform cannot tell.
  */
-int mm__plat_shm_owner(const char *name, uint32_t *uid, uint32_t *mode, char *user, size_t user_size);
-
-/* Removes the name (the object lives on while handles and mappings remain). */
-void mm__plat_shm_unlink(const char *name);
-
-/* 1 when `name` currently names the object that `handle` refers to, else 0. */
-int mm__plat_shm_is_named(intptr_t handle, const char *name);
-
-/* A new anonymous shared-memory object of 0 bytes. */
-int mm__plat_anonymous(intptr_t *handle, int *os_errno);
-
-/*
- * The most bytes a new shared-memory object could ever be given: RAM plus
- * swap for an anonymous object; for a named one also no more than the free
- * space of the shared-memory file system. UINT64_MAX where it cannot be told.
- */
-int mm__plat_shm_room(int named, uint64_t *room, int *os_errno);
-
-/*
- * Sizes a new shared-memory object, in time independent of the size: memory
- * is committed when a page is first touched, like any anonymous memory.
- */
-int mm__plat_shm_size(intptr_t handle, uint64_t size, int *os_errno);
-
-/* Advisory whole-object locks (flock(2)) of the shared-map lifetime protocol. */
-enum { MM__LOCK_SHARED = 1, MM__LOCK_EXCLUSIVE = 2, MM__LOCK_UNLOCK = 3 };
-
-/*
- * Takes, converts or drops the lock. With `nonblocking`, a lock held by
- * someone else is MM_EAGAIN; without it the call waits.
- */
-int mm__plat_lock(intptr_t handle, int how, int nonblocking, int *os_errno);
+int mm__plat_named_owner(const char *name, uint32_t *uid, uint32_t *mode, char *user, size_t user_size);
 
 /*
  * Maps [offset, offset + length) of the object shared and read-only: the

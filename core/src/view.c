@@ -57,7 +57,7 @@ int mm_view_flush(mm_view *view, int *os_errno) {
   if (view->closed) return MM_ECLOSED;
   /* Read-only and copy-on-write pages never reach the file. */
   if (!mm_access_shares(view->access)) return 0;
-  return mm__plat_sync(view->base, view->length, os_errno);
+  return mm__plat_sync(view->map->handle, view->base, view->length, os_errno);
 }
 
 /* Unmaps a read view's wait window (sync.h), if it has one. */

@@ -10,7 +10,8 @@
  * With an argument, the executable runs only the test of that name (and
  * fails if it has none): core/CMakeLists.txt registers every MM_RUN(...) of a
  * file as a ctest test of its own, so each test function is counted and
- * reported on its own (ctest --output-junit).
+ * reported on its own (ctest --output-junit). What a test needs from the
+ * machine (temporary directories, files, processes) is host.h's.
  */
 #ifndef MM_TEST_H
 #define MM_TEST_H
@@ -57,19 +58,6 @@ static const char *mm__test_only = NULL; /* run only this test (argv[1]), or all
             mm__test_failures == mm__before ? "ok  " : "FAIL",     \
             #fn);                                                  \
   } while (0)
-
-/* Makes a fresh directory /tmp/<prefix>-XXXXXX into buf (size bytes); 0 on success. */
-static inline int mm_test_tempdir(char *buf, size_t size, const char *prefix) {
-  snprintf(buf, size, "/tmp/%s-XXXXXX", prefix);
-  return mkdtemp(buf) == NULL ? -1 : 0;
-}
-
-/* Removes a directory made by mm_test_tempdir, with everything in it. */
-static inline void mm_test_rmtree(const char *dir) {
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
-}
 
 #define MM_TEST_END()                                                     \
   (fprintf(stderr, "%d tests, %d failed\n", mm__test_count,               \

@@ -3,7 +3,7 @@
 // test/27-core-data.test.ts fails when it no longer matches the headers.
 
 /** The core's error names, in the order of MM_ERRNO_MAP (errors.h). */
-export const ERROR_NAMES = ['EPERM', 'ENOENT', 'EIO', 'EBADF', 'ENOMEM', 'EACCES', 'EFAULT', 'EBUSY', 'EEXIST', 'ENOTDIR', 'EISDIR', 'EINVAL', 'ENFILE', 'EMFILE', 'EFBIG', 'ENOSPC', 'EROFS', 'ERANGE', 'ENAMETOOLONG', 'ENODEV', 'ELOOP', 'EAGAIN', 'ETIMEDOUT', 'EDEADLK', 'EPIPE', 'ECONNRESET', 'ECLOSED', 'EUNSUPPORTED', 'EUNKNOWN'] as const;
+export const ERROR_NAMES = ['EPERM', 'ENOENT', 'EIO', 'EBADF', 'ENOMEM', 'EACCES', 'EFAULT', 'EBUSY', 'EEXIST', 'ENOTDIR', 'EISDIR', 'EINVAL', 'ENFILE', 'EMFILE', 'EFBIG', 'ENOSPC', 'EROFS', 'ERANGE', 'ENAMETOOLONG', 'ENODEV', 'ELOOP', 'EAGAIN', 'ETIMEDOUT', 'EDEADLK', 'EPIPE', 'ECONNRESET', 'ECLOSED', 'EUNSUPPORTED', 'EUNKNOWN', 'ESTALE'] as const;
 
 /** Map and view accesses, in the order of the core's mm_access enum (MM_ACCESS_MAP, map.h). */
 export const ACCESS_VALUES = ['readWrite', 'read', 'write', 'copyOnWrite', 'readExecute', 'readWriteExecute'] as const;

@@ -75,6 +75,8 @@ const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestRe
       Channel: mm.Channel,
       files,
       paged: true,
+      sharedSizeUnit: 1,
+      wine: false,
     }));
     return harness.run();
   },

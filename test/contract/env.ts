@@ -32,6 +32,19 @@ export interface ContractEnv {
   readonly files: FileEnv;
   /** Persisted maps are paged (no single `bytes` array). */
   readonly paged: boolean;
+  /**
+   * The unit in which the platform keeps a named non-persisted map's size, so
+   * that an opener sees the creator's capacity rounded up to it: 1 (exact)
+   * on Linux and in browsers; a page on Windows, whose kernel sizes sections
+   * in whole pages.
+   */
+  readonly sharedSizeUnit: number;
+  /**
+   * Windows Node under wine (test/30-windows.test.ts). Wine is not Windows:
+   * where it answers differently, the test says so in its title and expects
+   * wine's answer only here.
+   */
+  readonly wine: boolean;
 }
 
 /** A seeded 32-bit PRNG (xorshift32): the same seed gives the same numbers everywhere. */

@@ -10,6 +10,7 @@ import { coordinationSuite } from './coordination.js';
 import { coordinationBadInputSuite } from './coordination-bad-input.js';
 import type { ContractEnv, TestApi } from './env.js';
 import { mapSuite } from './maps.js';
+import { namedFileSuite } from './named-files.js';
 import { propertyRuns, propertySuite } from './properties.js';
 import { safetySuite } from './safety.js';
 import { sharedMapSuite } from './shared-maps.js';
@@ -26,6 +27,7 @@ export function contractSuites(t: TestApi, env: () => ContractEnv): void {
   coordinationSuite(t, env);
   coordinationBadInputSuite(t, env);
   safetySuite(t, env);
+  namedFileSuite(t, env);
   propertySuite(t, env, propertyRuns(60));
 }
 

@@ -5,6 +5,7 @@
  * { ok: false, code, message }.
  *
  *   { op: 'open', how: 'createNew' | 'createOrOpen' | 'openExisting', name, capacity?, access? }
+ *   { op: 'openFile', path, mode?, capacity?, mapName? }   createFromFileSync -> capacity
  *   { op: 'write', offset, bytes: number[] }     through an accessor of the whole map
  *   { op: 'read', offset, length }               -> number[]
  *   { op: 'close' }                              closes the accessor and the map
@@ -27,6 +28,15 @@ function handle(msg: Message): unknown {
       if (msg.how === 'createNew') map = MemoryMappedFile.createNewSync(msg.name as string, msg.capacity as number, options);
       else if (msg.how === 'createOrOpen') map = MemoryMappedFile.createOrOpenSync(msg.name as string, msg.capacity as number, options);
       else map = MemoryMappedFile.openExistingSync(msg.name as string, options);
+      view = map.createViewAccessorSync();
+      return map.capacity;
+    }
+    case 'openFile': {
+      map = MemoryMappedFile.createFromFileSync(msg.path as string, {
+        mode: (msg.mode as 'open') ?? 'open',
+        capacity: (msg.capacity as number) ?? 0,
+        mapName: (msg.mapName as string) ?? null,
+      });
       view = map.createViewAccessorSync();
       return map.capacity;
     }

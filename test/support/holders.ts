@@ -1,9 +1,16 @@
 /** The parent's side of support/holder.ts: fork holders, talk to them, kill them all in afterEach. */
 import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'holder.ts');
+/**
+ * The holder: its TypeScript source, run with tsx; or, next to suites bundled
+ * for a Node without tsx (Windows under wine, test/30-windows.test.ts), its bundle.
+ */
+const here = path.dirname(fileURLToPath(import.meta.url));
+const script = fs.existsSync(path.join(here, 'holder.ts')) ? path.join(here, 'holder.ts') : path.join(here, 'support/holder.mjs');
+const execArgv = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
 const live = new Set<ChildProcess>();
 
 export interface Reply {
@@ -28,7 +35,7 @@ export class Holder {
   }
 
   static async start(): Promise<Holder> {
-    const child = fork(script, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(script, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     live.add(child);
     child.on('exit', () => live.delete(child));
     const h = new Holder(child);

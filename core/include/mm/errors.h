@@ -51,7 +51,8 @@ extern "C" {
   X(ECONNRESET, -ECONNRESET, "the other end died")                               \
   X(ECLOSED, -4001, "the object is closed")                                      \
   X(EUNSUPPORTED, -4002, "not supported by this backend or platform")           \
-  X(EUNKNOWN, -4003, "unknown error")
+  X(EUNKNOWN, -4003, "unknown error")                                            \
+  X(ESTALE, -4004, "the name stands for a file that has since been replaced")
 
 typedef enum mm_err {
   MM_OK = 0,

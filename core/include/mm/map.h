@@ -11,7 +11,7 @@
  *   mm_map_open_file()   \
  *   mm_map_open_shared()  +--> mm_map --> mm_view_open() --> mm_view (owns pages)
  *                                |
- *                          platform handle (platform/posix.c)
+ *                          platform handle (platform/posix.c, win32.c)
  */
 #ifndef MM_MAP_H
 #define MM_MAP_H
@@ -113,6 +113,24 @@ int mm_map_open_file(const char *path, mm_mode mode, uint64_t capacity,
                      mm_access access, mm_map **out, int *os_errno);
 
 /*
+ * mm_map_open_file, and the map gets the name `name`, by which other
+ * processes open the same file's map (mm_map_open_shared with
+ * MM_SHARED_OPEN_EXISTING or MM_SHARED_CREATE_OR_OPEN): with the same
+ * capacity, for as long as any holder (this map, its views, and every map
+ * opened by the name, in any process) lives, crashes included. Names are one
+ * namespace with non-persisted maps: a live name of either kind is MM_EEXIST,
+ * decided once the path has decided (ENOENT, EEXIST, EISDIR, ...) and before
+ * the file is changed in any way. On POSIX the name is a small registry
+ * object in the shared-memory namespace that records the file's identity
+ * (path, device, inode) and the capacity, with the lifetime protocol of
+ * named shared maps (posix_named.c); an opener whose path now names another
+ * file (the file was replaced) gets MM_ESTALE, never another file's map. On
+ * Windows it is a named section object over the file (win32_named.c).
+ */
+int mm_map_open_file_named(const char *path, mm_mode mode, uint64_t capacity, mm_access access,
+                           const char *name, mm_map **out, int *os_errno);
+
+/*
  * How mm_map_open_shared treats the name. X(NAME, value, "API name"):
  *   CREATE_NEW      create; MM_EEXIST if a live map has the name
  *   CREATE_OR_OPEN  open a live map of that name, else create one
@@ -131,31 +149,36 @@ typedef enum mm_shared_mode {
 } mm_shared_mode;
 
 /*
- * Opens or creates a non-persisted map: the shared-memory object `/<name>`
- * (data at offset 0, no header, so any program can open it by name), or an
- * anonymous object when `name` is NULL (then `mode` must be CREATE_NEW).
+ * Opens or creates a non-persisted map: the named shared-memory object `name`
+ * (data at offset 0, no header, so any program can open it by name: the POSIX
+ * object `/<name>`, the Windows section `Local\<name>`), or an anonymous
+ * object when `name` is NULL (then `mode` must be CREATE_NEW). Opening a name
+ * that stands for a persisted map (mm_map_open_file_named) maps that file.
  *
  * Trust: an existing object is joined only if it belongs to the caller's
  * effective user and grants no group or other permission; otherwise
  * MM_EACCES (mm_shared_owner tells whose it is).
  *
- * Lifetime (shared.c): memmap marks the objects it creates. Every holder of
- * such an object keeps a shared flock on it; the last one to release it (the
- * one that can take the lock exclusively) unlinks the name. An object whose
- * name exists but has no holder was left by holders that crashed: openers
- * treat it as stale, unlink it, and answer MM_ENOENT (open) or create it
- * afresh (create). So the data lives while any process holds the map and is
- * gone after the last release, crashes included. An object another program
- * created (no marker) is joined as it is: mapped with its size, and never
- * resized, truncated or removed; MM_SHARED_CREATE_NEW on its name is
- * MM_EEXIST.
+ * Lifetime: the data lives while any process holds the map (or a view of it)
+ * and is gone after the last release, crashes included. Windows keeps named
+ * sections so itself. On POSIX memmap marks the objects it creates, every
+ * holder keeps a shared flock on the object, and the last one to release it
+ * (the one that can take the lock exclusively) unlinks the name; an object
+ * whose name exists but has no holder was left by holders that crashed:
+ * openers treat it as stale, unlink it, and answer MM_ENOENT (open) or create
+ * it afresh (create). An object another program created is joined as it is:
+ * mapped with its size, and never resized, truncated or removed;
+ * MM_SHARED_CREATE_NEW on its name is MM_EEXIST.
  *
  * capacity: bytes of a new object (MM_EINVAL when 0 for a create); when an
  * existing map is opened, 0 means its size and a larger capacity is MM_ERANGE.
+ * Windows keeps the size of a shared-memory section in whole pages, so there
+ * an existing map's size is its capacity rounded up to a page (as in .NET).
  * Creating takes time independent of the capacity (memory is committed on
- * first touch); a capacity the system can never back is MM_ENOMEM (anonymous:
- * above RAM plus swap) or MM_ENOSPC (named: also above the free space of the
- * shared-memory file system), at once and with nothing allocated.
+ * first touch; Windows charges it against the commit limit at once); a
+ * capacity the system can never back is MM_ENOMEM (anonymous: above RAM plus
+ * swap) or MM_ENOSPC (named: also above the free space of the shared-memory
+ * file system), at once and with nothing allocated.
  * Returns 0 and sets *out, or a negative MM_E* code.
  */
 int mm_map_open_shared(const char *name, mm_shared_mode mode, uint64_t capacity,

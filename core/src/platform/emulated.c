@@ -12,7 +12,7 @@
  * There is no mmap here: persisted maps are paged (paged.h) through a storage
  * made by mm__plat_storage over the same imports, and non-persisted maps are
  * SharedArrayBuffers handled in TypeScript. So mapping, msync, shared-memory
- * objects and locks are MM_EUNSUPPORTED.
+ * objects and named objects are MM_EUNSUPPORTED (unsupported_named.c).
  *
  * The JS side reports a failure as a negative MM_E* code (it builds the codes
  * from the table that wasm/exports.c exports, so no errno number is written
@@ -156,7 +156,7 @@ int mm__plat_map(intptr_t handle, uint64_t offset, size_t length,
   return MM_EUNSUPPORTED;
 }
 
-int mm__plat_sync(void *addr, size_t length, int *os_errno) {
+int mm__plat_sync(intptr_t handle, void *addr, size_t length, int *os_errno) {
   *os_errno = 0;
   return MM_EUNSUPPORTED;
 }
@@ -237,54 +237,4 @@ int mm__plat_storage(intptr_t handle, mm_storage **out, int *os_errno) {
   js->id = (int)handle;
   *out = &js->base;
   return 0;
-}
-
-/* Shared-memory objects and their locks: SharedArrayBuffers in TypeScript instead. */
-
-int mm__plat_shm_create(const char *name, intptr_t *handle, int *os_errno) {
-  *handle = -1;
-  *os_errno = 0;
-  return MM_EUNSUPPORTED;
-}
-
-int mm__plat_shm_open(const char *name, int write, intptr_t *handle, int *os_errno) {
-  *handle = -1;
-  *os_errno = 0;
-  return MM_EUNSUPPORTED;
-}
-
-int mm__plat_shm_trust(intptr_t handle, int *memmap_made, int *os_errno) {
-  *memmap_made = 0;
-  *os_errno = 0;
-  return MM_EUNSUPPORTED;
-}
-
-int mm__plat_shm_owner(const char *name, uint32_t *uid, uint32_t *mode, char *user, size_t user_size) {
-  return MM_EUNSUPPORTED;
-}
-
-void mm__plat_shm_unlink(const char *name) {}
-
-int mm__plat_shm_is_named(intptr_t handle, const char *name) { return 0; }
-
-int mm__plat_anonymous(intptr_t *handle, int *os_errno) {
-  *handle = -1;
-  *os_errno = 0;
-  return MM_EUNSUPPORTED;
-}
-
-int mm__plat_shm_room(int named, uint64_t *room, int *os_errno) {
-  *room = 0;
-  *os_errno = 0;
-  return MM_EUNSUPPORTED;
-}
-
-int mm__plat_shm_size(intptr_t handle, uint64_t size, int *os_errno) {
-  *os_errno = 0;
-  return MM_EUNSUPPORTED;
-}
-
-int mm__plat_lock(intptr_t handle, int how, int nonblocking, int *os_errno) {
-  *os_errno = 0;
-  return MM_EUNSUPPORTED;
 }

@@ -1,6 +1,7 @@
 /*
  * posix.c — platform.h on POSIX systems: open/fstat/ftruncate for files,
- * mmap/msync/munmap for views.
+ * mmap/msync/munmap for views, anonymous shared memory and its limits (named
+ * objects are posix_named.c's).
  *
  * Sharing and protection of a view, by access (mmap(2)):
  *   readWrite, write      MAP_SHARED   PROT_READ|PROT_WRITE
@@ -19,11 +20,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -44,18 +43,6 @@ static int mm__fail(int *os_errno) {
   return mm_err_from_errno(errno);
 }
 
-/*
- * The mode of the shared-memory objects memmap creates: owner read and write,
- * and the sticky bit, which no program sets on a shared-memory object by
- * accident. It is how memmap tells its own objects (whose lifetime it keeps
- * with flock, and which it may remove when their holders have died) from
- * another program's, which it joins as they are and never removes. A mode
- * bit needs no header in the data and no extended attributes (tmpfs has user
- * xattrs only since Linux 6.6), and shm_open(3) sets it atomically with the
- * name.
- */
-#define MM__SHM_MODE (S_ISVTX | S_IRUSR | S_IWUSR)
-
 #if defined(__linux__)
 #include <sys/statvfs.h>
 #include <sys/sysinfo.h>
@@ -74,17 +61,6 @@ static int mm__shm_fs_room(uint64_t *room) {
   *room = (uint64_t)st.f_bavail * (uint64_t)st.f_frsize;
   return 0;
 }
-
-/* Owner and mode of /dev/shm/<name>, which Linux lets anyone stat. */
-static int mm__shm_owner(const char *name, uint32_t *uid, uint32_t *mode) {
-  char path[NAME_MAX + 16];
-  struct stat st;
-  if (snprintf(path, sizeof path, "/dev/shm/%s", name) >= (int)sizeof path) return MM_ENAMETOOLONG;
-  if (stat(path, &st) != 0) return mm_err_from_errno(errno);
-  *uid = (uint32_t)st.st_uid;
-  *mode = (uint32_t)(st.st_mode & 07777);
-  return 0;
-}
 #elif defined(__APPLE__)
 #include <sys/sysctl.h>
 
@@ -101,13 +77,9 @@ static uint64_t mm__memory_and_swap(void) {
 
 /* macOS keeps shared memory in the VM system, with no file system to measure. */
 static int mm__shm_fs_room(uint64_t *room) { return -1; }
-
-/* Named objects have no path on macOS: only an opener could fstat one. */
-static int mm__shm_owner(const char *name, uint32_t *uid, uint32_t *mode) { return MM_EUNSUPPORTED; }
 #else
 static uint64_t mm__memory_and_swap(void) { return UINT64_MAX; }
 static int mm__shm_fs_room(uint64_t *room) { return -1; }
-static int mm__shm_owner(const char *name, uint32_t *uid, uint32_t *mode) { return MM_EUNSUPPORTED; }
 #endif
 
 int mm__plat_open(const char *path, int flags, intptr_t *handle, int *created,
@@ -225,13 +197,34 @@ int mm__plat_map(intptr_t handle, uint64_t offset, size_t length,
   }
   if (offset > (uint64_t)INT64_MAX) return MM_ERANGE;
   p = mmap(NULL, length, prot, share, (int)handle, (off_t)offset);
+#if defined(__APPLE__)
+  /*
+   * macOS maps POSIX shared memory MAP_SHARED only (EINVAL otherwise): a read
+   * view of a shared map is mapped shared and read-only there, so a stray
+   * store into its bytes faults, and a copy-on-write view of one cannot be.
+   */
+  if (p == MAP_FAILED && errno == EINVAL && (share & MAP_PRIVATE)) {
+    if (access == MM_ACCESS_COPY_ON_WRITE) return MM_EUNSUPPORTED;
+    p = mmap(NULL, length, PROT_READ, MAP_SHARED, (int)handle, (off_t)offset);
+  }
+#endif
   if (p == MAP_FAILED) return mm__fail(os_errno);
   *addr = p;
   return 0;
 }
 
-int mm__plat_sync(void *addr, size_t length, int *os_errno) {
+int mm__plat_sync(intptr_t handle, void *addr, size_t length, int *os_errno) {
   if (msync(addr, length, MS_SYNC) != 0) return mm__fail(os_errno);
+#if defined(F_FULLFSYNC)
+  /*
+   * macOS: msync(MS_SYNC) and fsync(2) hand the data to the drive, which may
+   * keep it in its cache; F_FULLFSYNC asks the drive to write it to its
+   * medium (fcntl(2)). Shared memory is no file on a drive: the call fails
+   * there (ENOTSUP, EINVAL or ENOTTY), which is no failure of the flush.
+   */
+  if (fcntl((int)handle, F_FULLFSYNC) != 0 && errno != ENOTSUP && errno != EINVAL && errno != ENOTTY)
+    return mm__fail(os_errno);
+#endif
   return 0;
 }
 
@@ -253,98 +246,32 @@ int mm__plat_storage(intptr_t handle, mm_storage **out, int *os_errno) {
   return mm_storage_open_fd((int)handle, 0, out);
 }
 
-/* "/" + name into buf; MM_ENAMETOOLONG when it does not fit. */
-static int mm__shm_path(const char *name, char *buf, size_t size) {
-  int n = snprintf(buf, size, "/%s", name);
-  if (n < 0 || (size_t)n >= size) return MM_ENAMETOOLONG;
-  return 0;
-}
-
-int mm__plat_shm_create(const char *name, intptr_t *handle, int *os_errno) {
-  char path[NAME_MAX + 2];
-  struct stat st;
-  int fd, rc = mm__shm_path(name, path, sizeof path);
+int mm__plat_anonymous(uint64_t size, mm_access access, intptr_t *handle, int *os_errno) {
+  int fd, rc;
+  *os_errno = 0;
   *handle = -1;
-  *os_errno = 0;
-  if (rc < 0) return rc;
-  do fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, MM__SHM_MODE);
-  while (fd < 0 && errno == EINTR);
-  if (fd < 0) return mm__fail(os_errno);
-  /* The umask may have taken owner bits away; the marker mode must be exact. */
-  if (fstat(fd, &st) != 0 || (st.st_mode & 07777) != MM__SHM_MODE) (void)fchmod(fd, MM__SHM_MODE);
-  *handle = fd;
-  return 0;
-}
-
-int mm__plat_shm_open(const char *name, int write, intptr_t *handle, int *os_errno) {
-  char path[NAME_MAX + 2];
-  int fd, rc = mm__shm_path(name, path, sizeof path);
-  *handle = -1;
-  *os_errno = 0;
-  if (rc < 0) return rc;
-  do fd = shm_open(path, (write ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0);
-  while (fd < 0 && errno == EINTR);
-  if (fd < 0) return mm__fail(os_errno);
-  *handle = fd;
-  return 0;
-}
-
-int mm__plat_shm_trust(intptr_t handle, int *memmap_made, int *os_errno) {
-  struct stat st;
-  *memmap_made = 0;
-  *os_errno = 0;
-  if (fstat((int)handle, &st) != 0) return mm__fail(os_errno);
-  if (st.st_uid != geteuid() || (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) return MM_EACCES;
-  *memmap_made = (st.st_mode & 07777) == MM__SHM_MODE;
-  return 0;
-}
-
-int mm__plat_shm_owner(const char *name, uint32_t *uid, uint32_t *mode, char *user, size_t user_size) {
-  struct passwd pw, *found = NULL;
-  char buf[1024];
-  int rc = mm__shm_owner(name, uid, mode);
-  if (rc < 0) return rc;
-  user[0] = '\0';
-  if (getpwuid_r((uid_t)*uid, &pw, buf, sizeof buf, &found) == 0 && found != NULL)
-    snprintf(user, user_size, "%s", found->pw_name);
-  return 0;
-}
-
-void mm__plat_shm_unlink(const char *name) {
-  char path[NAME_MAX + 2];
-  if (mm__shm_path(name, path, sizeof path) == 0) shm_unlink(path);
-}
-
-int mm__plat_shm_is_named(intptr_t handle, const char *name) {
-  struct stat mine, named;
-  intptr_t other;
-  int os_errno, same;
-  if (fstat((int)handle, &mine) != 0) return 0;
-  if (mm__plat_shm_open(name, 0, &other, &os_errno) != 0) return 0;
-  same = fstat((int)other, &named) == 0 && named.st_dev == mine.st_dev && named.st_ino == mine.st_ino;
-  close((int)other);
-  return same;
-}
-
-int mm__plat_anonymous(intptr_t *handle, int *os_errno) {
-  int fd;
-  *os_errno = 0;
 #if defined(__linux__)
   fd = memfd_create("memmap", MFD_CLOEXEC);
   if (fd < 0) return mm__fail(os_errno);
 #else
   {
-    char name[64];
+    char name[32];
     int tries = 0;
     do {
-      snprintf(name, sizeof name, "/memmap-anon-%ld-%lx", (long)getpid(),
-               (unsigned long)clock() ^ (unsigned long)rand());
+      /* 31 bytes at most with the '/' (macOS), unlinked at once. */
+      snprintf(name, sizeof name, "/mm-%ld-%lx", (long)getpid(),
+               ((unsigned long)clock() ^ (unsigned long)rand()) & 0xffffffffUL);
       fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     } while (fd < 0 && errno == EEXIST && ++tries < 100);
     if (fd < 0) return mm__fail(os_errno);
     shm_unlink(name);
   }
 #endif
+  rc = mm__plat_resize(fd, size, os_errno);
+  if (rc < 0) {
+    close(fd);
+    return rc;
+  }
   *handle = fd;
   return 0;
 }
@@ -354,23 +281,5 @@ int mm__plat_shm_room(int named, uint64_t *room, int *os_errno) {
   *os_errno = 0;
   *room = mm__memory_and_swap();
   if (named && mm__shm_fs_room(&fs_room) == 0 && fs_room < *room) *room = fs_room;
-  return 0;
-}
-
-int mm__plat_shm_size(intptr_t handle, uint64_t size, int *os_errno) {
-  return mm__plat_resize(handle, size, os_errno);
-}
-
-int mm__plat_lock(intptr_t handle, int how, int nonblocking, int *os_errno) {
-  int op = how == MM__LOCK_SHARED ? LOCK_SH : how == MM__LOCK_EXCLUSIVE ? LOCK_EX : LOCK_UN;
-  int rc;
-  *os_errno = 0;
-  if (nonblocking) op |= LOCK_NB;
-  do rc = flock((int)handle, op);
-  while (rc != 0 && errno == EINTR);
-  if (rc != 0) {
-    if (errno == EWOULDBLOCK) return MM_EAGAIN;
-    return mm__fail(os_errno);
-  }
   return 0;
 }

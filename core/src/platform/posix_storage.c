@@ -10,8 +10,8 @@
  * may be less than nbyte if the number of bytes left in the file is less than
  * nbyte, if the read() request was interrupted by a signal, or if the file is a
  * pipe or FIFO or special file"); only pread returning 0 means end of file.
- * flush is fsync(2); on macOS fsync does not empty the drive's write cache
- * (that takes fcntl F_FULLFSYNC), the same durability a native msync gives.
+ * flush is fsync(2), and on macOS then fcntl(F_FULLFSYNC), since fsync there
+ * does not empty the drive's write cache (as for a native map's flush).
  */
 /* pread, pwrite, fsync and ftruncate are POSIX.1-2008 (XSI); 64-bit off_t
  * on 32-bit hosts. */
@@ -21,6 +21,7 @@
 #define _FILE_OFFSET_BITS 64
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -110,6 +111,9 @@ static int mm__fd_flush(mm_storage *s) {
   while (fsync(fs->fd) != 0) {
     if (errno != EINTR) return mm__fd_fail(fs);
   }
+#if defined(F_FULLFSYNC)
+  if (fcntl(fs->fd, F_FULLFSYNC) != 0) return mm__fd_fail(fs);
+#endif
   return 0;
 }
 

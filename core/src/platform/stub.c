@@ -40,7 +40,7 @@ int mm__plat_map(intptr_t handle, uint64_t offset, size_t length,
   return MM_EUNSUPPORTED;
 }
 
-int mm__plat_sync(void *addr, size_t length, int *os_errno) {
+int mm__plat_sync(intptr_t handle, void *addr, size_t length, int *os_errno) {
   *os_errno = 0;
   return MM_EUNSUPPORTED;
 }
@@ -50,54 +50,6 @@ void mm__plat_unmap(void *addr, size_t length) {}
 int mm__plat_remap_inert(void *addr, size_t length, int *os_errno) {
   *os_errno = 0;
   return MM_EUNSUPPORTED; /* nothing is ever mapped here */
-}
-
-int mm__plat_shm_create(const char *name, intptr_t *handle, int *os_errno) {
-  *handle = -1;
-  *os_errno = 0;
-  return MM_EUNSUPPORTED;
-}
-
-int mm__plat_shm_open(const char *name, int write, intptr_t *handle, int *os_errno) {
-  *handle = -1;
-  *os_errno = 0;
-  return MM_EUNSUPPORTED;
-}
-
-int mm__plat_shm_trust(intptr_t handle, int *memmap_made, int *os_errno) {
-  *memmap_made = 0;
-  *os_errno = 0;
-  return MM_EUNSUPPORTED;
-}
-
-int mm__plat_shm_owner(const char *name, uint32_t *uid, uint32_t *mode, char *user, size_t user_size) {
-  return MM_EUNSUPPORTED;
-}
-
-void mm__plat_shm_unlink(const char *name) {}
-
-int mm__plat_shm_is_named(intptr_t handle, const char *name) { return 0; }
-
-int mm__plat_anonymous(intptr_t *handle, int *os_errno) {
-  *handle = -1;
-  *os_errno = 0;
-  return MM_EUNSUPPORTED;
-}
-
-int mm__plat_shm_room(int named, uint64_t *room, int *os_errno) {
-  *room = 0;
-  *os_errno = 0;
-  return MM_EUNSUPPORTED;
-}
-
-int mm__plat_shm_size(intptr_t handle, uint64_t size, int *os_errno) {
-  *os_errno = 0;
-  return MM_EUNSUPPORTED;
-}
-
-int mm__plat_lock(intptr_t handle, int how, int nonblocking, int *os_errno) {
-  *os_errno = 0;
-  return MM_EUNSUPPORTED;
 }
 
 mm_pager_sink *mm__plat_sink(void) { return NULL; } /* all memory is addressable here */

@@ -5,6 +5,7 @@
 
 #include "mm/errors.h"
 #include "mm/paged.h"
+#include "host.h"
 #include "mmtest.h"
 
 #define PS 4096u

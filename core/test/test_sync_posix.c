@@ -10,6 +10,7 @@
 #include "mm/map.h"
 #include "mm/sync.h"
 #include "mm/view.h"
+#include "host.h"
 #include "mmtest.h"
 
 #define MS (INT64_C(1000000))
