@@ -182,7 +182,56 @@ fail:
   return rc;
 }
 
-uint64_t mm_map_capacity(const mm_map *map) { return map->capacity; }
+/*
+ * A named map's capacity follows its name: when the object or file has grown
+ * since this holder last looked (another holder's mm_map_grow, in any
+ * process), the capacity becomes the new size. A holder that opened a name
+ * with less than its size keeps its capacity until the name grows.
+ */
+uint64_t mm_map_capacity(mm_map *map) {
+  uint64_t size;
+  int os_errno;
+  if (map->named && !map->released && mm__plat_named_size(&map->hold, &size, &os_errno) == 0 &&
+      size > map->seen) {
+    map->seen = size;
+    if (size > map->capacity) map->capacity = size;
+  }
+  return map->capacity;
+}
+
+int mm__grow_check(uint64_t current, uint64_t capacity, mm_access access) {
+  if (capacity < current)
+    return mm__detail(MM_ERANGE, "capacity % is below the map's capacity %", capacity, current);
+  if (!mm_access_shares(access))
+    return mm__detail(MM_EACCES, "a map whose writes do not reach its file or memory cannot grow", 0, 0);
+  return 0;
+}
+
+int mm_map_grow(mm_map *map, uint64_t capacity, int *os_errno) {
+  uint64_t current, room;
+  int rc, shm;
+  *os_errno = 0;
+  mm__detail_clear();
+  if (map == NULL || map->closed) return MM_ECLOSED;
+  current = mm_map_capacity(map);
+  rc = mm__grow_check(current, capacity, map->access);
+  if (rc < 0 || capacity == current) return rc;
+  /* Shared memory grows under the rule it was made by: no more than the system could ever back. */
+  shm = map->anonymous || (map->named && map->hold.kind == MM__NAMED_SHARED);
+  if (shm) {
+    rc = mm__plat_shm_room(!map->anonymous, &room, os_errno);
+    if (rc < 0) return rc;
+    if (capacity > room)
+      return mm__detail(map->anonymous ? MM_ENOMEM : MM_ENOSPC, "% bytes of shared memory is more than the system can back (%)",
+                        capacity, room);
+  }
+  rc = map->named ? mm__plat_named_grow(map->name, &map->hold, capacity, os_errno)
+                  : mm__plat_extend(map->handle, capacity, os_errno);
+  if (rc < 0) return rc;
+  map->capacity = capacity;
+  if (map->named && capacity > map->seen) map->seen = capacity;
+  return 0;
+}
 
 mm_access mm_map_access(const mm_map *map) { return map->access; }
 
@@ -204,6 +253,7 @@ mm_map *mm__map_new(intptr_t handle, uint64_t capacity, mm_access access, const 
   if (hold != NULL) {
     map->named = 1;
     map->hold = *hold;
+    map->seen = hold->size;
   }
   map->handle = handle;
   map->capacity = capacity;

@@ -13,6 +13,8 @@
 struct mm_map {
   intptr_t handle;    /* platform handle views map; -1 once released */
   uint64_t capacity;  /* bytes */
+  uint64_t seen;      /* named: the name's size when this holder last looked (mm_map_capacity) */
+  int anonymous;      /* an anonymous shared-memory object (shared.c) */
   mm_access access;   /* the map's access */
   int named;          /* held through a name: `hold` is the platform's, released by it */
   mm__named hold;     /* when named */
@@ -43,6 +45,14 @@ int mm__file_open(const char *path, mm_mode mode, uint64_t capacity, mm_access a
  */
 mm_map *mm__map_new(intptr_t handle, uint64_t capacity, mm_access access, const char *name,
                     const mm__named *hold);
+
+/*
+ * The rule of growing a map from `current` to `capacity` bytes with
+ * `access` (mm_map_grow, mm_paged_grow): 0 when it may (the same capacity
+ * included), MM_ERANGE below the capacity, MM_EACCES when the map's writes do
+ * not reach its file or memory; the detail says why.
+ */
+int mm__grow_check(uint64_t current, uint64_t capacity, mm_access access);
 
 /* A view of the map was opened / closed. */
 void mm__map_view_opened(mm_map *map);

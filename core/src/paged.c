@@ -591,6 +591,45 @@ int mm_paged_view_flush(mm_paged_view *v) {
   return mm_pager_flush(file->pager);
 }
 
+int mm_paged_view_flush_range(mm_paged_view *v, uint64_t offset, uint64_t length) {
+  mm__file *file;
+  if (v->closed) return MM_ECLOSED;
+  if (offset > v->size || length > v->size - offset) return MM_ERANGE;
+  if (!mm_access_shares(v->access)) return 0;
+  file = v->map->file;
+  mm__downgrade_holds(file);
+  return mm_pager_flush_range(file->pager, v->offset + offset, length);
+}
+
+int64_t mm_paged_view_write_back(mm_paged_view *v, uint64_t offset, uint64_t length, uint64_t from_page,
+                                 uint32_t max_pages) {
+  uint64_t first, last;
+  mm__file *file;
+  if (v->closed) return MM_ECLOSED;
+  if (offset > v->size || length > v->size - offset) return MM_ERANGE;
+  first = (v->offset + offset) / v->page_size;
+  last = length == 0 ? first : (v->offset + offset + length - 1) / v->page_size;
+  if (length == 0 || !mm_access_shares(v->access)) return (int64_t)last + 1;
+  file = v->map->file;
+  mm__downgrade_holds(file);
+  return mm_pager_write_back(file->pager, from_page > first ? from_page : first, last, max_pages);
+}
+
+int mm_paged_grow(mm_paged_map *pm, uint64_t capacity, int *os_errno) {
+  mm__file *file = pm->file;
+  int rc;
+  *os_errno = 0;
+  mm__detail_clear();
+  if (pm->closed || file == NULL) return MM_ECLOSED;
+  rc = mm__grow_check(pm->capacity, capacity, pm->access);
+  if (rc < 0 || capacity == pm->capacity) return rc;
+  rc = mm__plat_extend(file->handle, capacity, os_errno);
+  if (rc < 0) return rc;
+  if (capacity > mm_pager_capacity(file->pager)) mm_pager_grow(file->pager, capacity);
+  pm->capacity = capacity;
+  return 0;
+}
+
 int mm_paged_view_close(mm_paged_view *v) {
   if (v->closed) return 0;
   v->closed = 1;

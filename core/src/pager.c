@@ -435,6 +435,27 @@ int mm_pager_flush_range(mm_pager *p, uint64_t offset, uint64_t n) {
   return rc;
 }
 
+int64_t mm_pager_write_back(mm_pager *p, uint64_t first, uint64_t last, uint32_t max_pages) {
+  size_t count = 0, i;
+  uint32_t f;
+  int rc;
+  if (!mm__is_shared_writable(p) || first > last) return (int64_t)last + 1;
+  for (f = 0; f < p->frame_count; f++) {
+    const mm__frame *fr = &p->frames[f];
+    if (fr->resident && fr->dirty && fr->page_no >= first && fr->page_no <= last) {
+      p->flush_items[count].page_no = fr->page_no;
+      p->flush_items[count].frame = (int32_t)f;
+      count++;
+    }
+  }
+  qsort(p->flush_items, count, sizeof *p->flush_items, mm__flush_item_cmp);
+  for (i = 0; i < count && i < max_pages; i++) {
+    rc = mm__write_back(p, p->flush_items[i].frame);
+    if (rc < 0) return rc;
+  }
+  return i < count ? (int64_t)p->flush_items[i].page_no : (int64_t)last + 1;
+}
+
 int mm_pager_flush(mm_pager *p) {
   return mm_pager_flush_range(p, 0, p->capacity);
 }

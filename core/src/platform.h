@@ -51,6 +51,16 @@ int mm__plat_size(intptr_t handle, uint64_t *size, int *os_errno);
 /* Sets the file's size (grows with zeros). */
 int mm__plat_resize(intptr_t handle, uint64_t size, int *os_errno);
 
+/*
+ * Makes the open file or shared-memory object at least `size` bytes long,
+ * never shorter: the size is read and raised under an exclusive lock of the
+ * object, so that two holders growing it at once (threads or processes) never
+ * cut each other's larger size, and a mapping of the old range stays valid.
+ * Errors as mm__plat_resize; MM_EUNSUPPORTED (with mm__detail's reason) where
+ * the object's size is fixed (a pagefile-backed section on Windows).
+ */
+int mm__plat_extend(intptr_t handle, uint64_t size, int *os_errno);
+
 /* Closes the handle. */
 void mm__plat_close(intptr_t handle);
 
@@ -179,6 +189,24 @@ int mm__plat_named_claim(const char *name, mm__named *out, int *os_errno);
  */
 int mm__plat_named_publish(const char *name, const char *path, intptr_t file, uint64_t capacity,
                            mm_access access, mm__named *named, int *os_errno);
+
+/*
+ * The size the name stands for now, in bytes: the shared-memory object's
+ * size, or the persisted map's file's size (MM__NAMED_FILE), as grown by any
+ * holder in any process. Where a platform keeps a named map's size fixed
+ * (Windows), named->size.
+ */
+int mm__plat_named_size(const mm__named *named, uint64_t *size, int *os_errno);
+
+/*
+ * Grows what the name stands for to at least `capacity` bytes (as
+ * mm__plat_extend: never shorter), so that every holder sees the new size
+ * (mm__plat_named_size). MM_EACCES for another program's object (memmap
+ * never resizes those); MM_EUNSUPPORTED, with the reason in mm__detail, where
+ * the platform cannot resize a named object (Windows sections; macOS shared
+ * memory).
+ */
+int mm__plat_named_grow(const char *name, mm__named *named, uint64_t capacity, int *os_errno);
 
 /* Lets go of the name (the last holder's release removes it) and closes the hold's handles. */
 void mm__plat_named_release(const char *name, mm__named *named);

@@ -35,6 +35,7 @@ static int mm__open_anonymous(uint64_t capacity, mm_access access, mm_map **out,
     mm__plat_close(handle);
     return MM_ENOMEM;
   }
+  (*out)->anonymous = 1;
   return 0;
 }
 

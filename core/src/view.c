@@ -55,9 +55,22 @@ uint8_t *mm_view_data(const mm_view *view) {
 int mm_view_flush(mm_view *view, int *os_errno) {
   *os_errno = 0;
   if (view->closed) return MM_ECLOSED;
+  return mm_view_flush_range(view, 0, view->size, os_errno);
+}
+
+int mm_view_flush_range(mm_view *view, uint64_t offset, uint64_t length, int *os_errno) {
+  uint64_t granularity, start, end;
+  *os_errno = 0;
+  if (view->closed) return MM_ECLOSED;
+  if (offset > view->size || length > view->size - offset) return MM_ERANGE;
   /* Read-only and copy-on-write pages never reach the file. */
   if (!mm_access_shares(view->access)) return 0;
-  return mm__plat_sync(view->map->handle, view->base, view->length, os_errno);
+  /* From the page boundary at or below the first byte (base is one: a multiple of the granularity). */
+  granularity = mm__plat_granularity();
+  start = (view->pointer_offset + offset) / granularity * granularity;
+  end = view->pointer_offset + offset + length;
+  if (length == 0) return 0;
+  return mm__plat_sync(view->map->handle, (uint8_t *)view->base + start, (size_t)(end - start), os_errno);
 }
 
 /* Unmaps a read view's wait window (sync.h), if it has one. */

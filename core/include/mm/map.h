@@ -199,8 +199,28 @@ typedef struct mm_shared_owner_info {
  */
 int mm_shared_owner(const char *name, mm_shared_owner_info *out);
 
-/* The map's capacity in bytes (valid until mm_map_free). */
-uint64_t mm_map_capacity(const mm_map *map);
+/*
+ * The map's capacity in bytes (valid until mm_map_free). A named map's
+ * capacity follows its name: once another holder (in any process) has grown
+ * it, the next call returns the new size.
+ */
+uint64_t mm_map_capacity(mm_map *map);
+
+/*
+ * Grows the map to `capacity` bytes, and its file or shared-memory object
+ * with it: views made before keep their mapping and bytes, new views may
+ * reach the new range. The same capacity is a no-op. Errors: MM_ECLOSED (map
+ * closed), MM_ERANGE (below the capacity), MM_EACCES (a map whose writes do
+ * not reach the object: read, copy-on-write, execute-read; or another
+ * program's shared-memory object), MM_ENOSPC / MM_ENOMEM (shared memory
+ * beyond what the system can back), MM_EFBIG / MM_ENOSPC (the file system),
+ * MM_EUNSUPPORTED where the platform fixes the size (Windows sections: named
+ * maps and anonymous ones; macOS shared memory); mm_error_detail() says why.
+ * The file or object is only ever made longer, under a lock, so holders
+ * growing it at once never cut each other. Other holders of a named map see
+ * the new capacity on their next mm_map_capacity.
+ */
+int mm_map_grow(mm_map *map, uint64_t capacity, int *os_errno);
 
 /* The access the map was opened with. */
 mm_access mm_map_access(const mm_map *map);

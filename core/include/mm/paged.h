@@ -198,6 +198,33 @@ int mm_paged_view_write(mm_paged_view *v, uint64_t pos, const void *buf, size_t 
 int mm_paged_view_flush(mm_paged_view *v);
 
 /*
+ * mm_paged_view_flush for the view's bytes [offset, offset + length) (from
+ * the view's first byte): the dirty pages that meet the range are written
+ * back, then the file is flushed. MM_ERANGE beyond the view, MM_ECLOSED.
+ */
+int mm_paged_view_flush_range(mm_paged_view *v, uint64_t offset, uint64_t length);
+
+/*
+ * One slice of a flush of [offset, offset + length) that yields between
+ * slices (flushAsync): writes back at most `max_pages` dirty pages of the
+ * range from page `from_page` on (file page numbers; 0 for the start),
+ * without flushing the file, and returns the page to continue from; a page
+ * past the range's last when none is left. End with
+ * mm_paged_view_flush_range, which writes what is still dirty and flushes
+ * the file. MM_ERANGE, MM_ECLOSED, or the storage's code.
+ */
+int64_t mm_paged_view_write_back(mm_paged_view *v, uint64_t offset, uint64_t length, uint64_t from_page,
+                                 uint32_t max_pages);
+
+/*
+ * Grows the map and its file to `capacity` bytes (mm_map_grow's rules and
+ * errors): the file's cache grows with it, views made before keep their
+ * ranges, new views may reach the new bytes. Other maps of the file keep
+ * their capacity. MM_ECLOSED once the map is closed.
+ */
+int mm_paged_grow(mm_paged_map *pm, uint64_t capacity, int *os_errno);
+
+/*
  * Closes the view: its holds' and lends' pages stay in the cache for the
  * other views, a copy-on-write view's private pages go. When it was the last
  * view of a closed map, the map is released (see mm_paged_close) and that

@@ -174,6 +174,17 @@ int mm_pager_flush(mm_pager *p);
 int mm_pager_flush_range(mm_pager *p, uint64_t offset, uint64_t n);
 
 /*
+ * One slice of a flush that lets its caller do other work in between:
+ * writes back at most `max_pages` of the dirty pages numbered first..last,
+ * lowest first, without flushing the storage. Returns the page to continue
+ * from (last + 1 when none is left), or the storage's code. A page pinned
+ * writable stays dirty after it, so a caller moves on from the returned page
+ * and ends with mm_pager_flush_range, which writes whatever is still dirty
+ * and flushes the storage.
+ */
+int64_t mm_pager_write_back(mm_pager *p, uint64_t first, uint64_t last, uint32_t max_pages);
+
+/*
  * Writes back and flushes like mm_pager_flush, then frees the pager and, unless
  * it was opened with MM_PAGER_BORROW_STORAGE, closes the storage. Returns 0,
  * or the storage's close code (the pager is freed in that case too).

@@ -65,6 +65,16 @@ uint8_t *mm_view_data(const mm_view *view);
 int mm_view_flush(mm_view *view, int *os_errno);
 
 /*
+ * mm_view_flush for the view's bytes [offset, offset + length) only (offsets
+ * from the view's first byte): the range is widened to whole pages, down to
+ * the page of its first byte, as msync(2) asks. A length of 0 flushes
+ * nothing. MM_ERANGE for a range beyond the view, MM_ECLOSED on a closed
+ * view. Safe to call from another thread while the view stays open (the
+ * caller keeps it from closing until the call returns).
+ */
+int mm_view_flush_range(mm_view *view, uint64_t offset, uint64_t length, int *os_errno);
+
+/*
  * Ends the view but keeps its address range: the mapping is replaced in place
  * by private zero pages, readable and writable, that reach no file, no shared
  * object and no other mapping, and the view's reference on its map is dropped

@@ -135,6 +135,14 @@ int mm__plat_resize(intptr_t handle, uint64_t size, int *os_errno) {
   return mm_js_resize((int)handle, (double)size);
 }
 
+/* One thread uses a WASM instance's files, and OPFS access handles are exclusive: no lock is needed. */
+int mm__plat_extend(intptr_t handle, uint64_t size, int *os_errno) {
+  uint64_t now;
+  int rc = mm__plat_size(handle, &now, os_errno);
+  if (rc < 0 || now >= size) return rc;
+  return mm__plat_resize(handle, size, os_errno);
+}
+
 void mm__plat_close(intptr_t handle) {
   if (handle >= 0) mm_js_close((int)handle);
 }

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,54 @@ int mm__plat_resize(intptr_t handle, uint64_t size, int *os_errno) {
     return mm__fail(os_errno);
   }
   return 0;
+}
+
+/*
+ * The lock of mm__plat_extend: one byte at the end of the offsets a file can
+ * have, where no program's own record locks are likely to be. Open file
+ * description locks (Linux) belong to the descriptor, so they exclude the
+ * threads of one process too and are not dropped when another descriptor of
+ * the file closes; elsewhere classic record locks exclude other processes and
+ * a mutex the threads of this one.
+ */
+#if defined(F_OFD_SETLKW)
+#define MM__EXTEND_LOCK F_OFD_SETLKW
+#else
+#define MM__EXTEND_LOCK F_SETLKW
+#endif
+static pthread_mutex_t mm__extend_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+static int mm__extend_lock(int fd, short type) {
+  struct flock lock;
+  int rc;
+  memset(&lock, 0, sizeof lock);
+  lock.l_type = type;
+  lock.l_whence = SEEK_SET;
+  lock.l_start = (off_t)INT64_MAX - 1;
+  lock.l_len = 1;
+  do rc = fcntl(fd, MM__EXTEND_LOCK, &lock);
+  while (rc != 0 && errno == EINTR);
+  return rc;
+}
+
+int mm__plat_extend(intptr_t handle, uint64_t size, int *os_errno) {
+  struct stat st;
+  int fd = (int)handle, rc = 0;
+  *os_errno = 0;
+  if (size > (uint64_t)INT64_MAX - 2) {
+    *os_errno = EFBIG;
+    return MM_EFBIG;
+  }
+  pthread_mutex_lock(&mm__extend_mutex);
+  if (mm__extend_lock(fd, F_WRLCK) != 0) {
+    rc = mm__fail(os_errno);
+  } else {
+    if (fstat(fd, &st) != 0) rc = mm__fail(os_errno);
+    else if ((uint64_t)st.st_size < size) rc = mm__plat_resize(handle, size, os_errno);
+    mm__extend_lock(fd, F_UNLCK);
+  }
+  pthread_mutex_unlock(&mm__extend_mutex);
+  return rc;
 }
 
 void mm__plat_close(intptr_t handle) {

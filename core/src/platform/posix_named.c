@@ -335,16 +335,21 @@ static int mm__open_recorded_file(const char *path, uint64_t dev, uint64_t ino, 
 /* Joins the record `fd` (holding SHARED): opens its file into `out`. */
 static int mm__join_record(int fd, int write, mm__named *out, int *os_errno) {
   char *path = NULL;
-  uint64_t dev = 0, ino = 0, capacity = 0;
+  uint64_t dev = 0, ino = 0, capacity = 0, size = 0;
   intptr_t file = -1;
   int rc = mm__read_record(fd, &path, &dev, &ino, &capacity, os_errno);
   if (rc != 0) return rc;
   rc = mm__open_recorded_file(path, dev, ino, capacity, write, &file, os_errno);
   free(path);
-  if (rc < 0) return rc;
+  if (rc == 0) rc = mm__object_size((int)file, &size, os_errno);
+  if (rc < 0) {
+    if (file >= 0) close((int)file);
+    return rc;
+  }
   out->handle = file;
   out->claim = fd;
-  out->size = capacity;
+  /* A holder may have grown the map since its record was written (mm__plat_named_grow). */
+  out->size = size > capacity ? size : capacity;
   out->kind = MM__NAMED_FILE;
   return 0;
 }
@@ -533,6 +538,23 @@ int mm__plat_named_publish(const char *name, const char *path, intptr_t file, ui
 fail:
   mm__plat_named_release(name, named);
   return rc;
+}
+
+int mm__plat_named_size(const mm__named *named, uint64_t *size, int *os_errno) {
+  *os_errno = 0;
+  return mm__object_size((int)named->handle, size, os_errno);
+}
+
+int mm__plat_named_grow(const char *name, mm__named *named, uint64_t capacity, int *os_errno) {
+  *os_errno = 0;
+  if (named->kind == MM__NAMED_FOREIGN)
+    return mm__detail(MM_EACCES, "the map is another program's shared-memory object, which memmap never resizes", 0, 0);
+#if defined(__APPLE__)
+  /* macOS sizes a shared-memory object once: a second ftruncate(2) fails with EINVAL. */
+  if (named->kind == MM__NAMED_SHARED)
+    return mm__detail(MM_EUNSUPPORTED, "macOS sizes a shared-memory object once, when it is made", 0, 0);
+#endif
+  return mm__plat_extend(named->handle, capacity, os_errno);
 }
 
 void mm__plat_named_release(const char *name, mm__named *named) {

@@ -28,6 +28,11 @@ int mm__plat_resize(intptr_t handle, uint64_t size, int *os_errno) {
   return MM_EUNSUPPORTED;
 }
 
+int mm__plat_extend(intptr_t handle, uint64_t size, int *os_errno) {
+  *os_errno = 0;
+  return MM_EUNSUPPORTED;
+}
+
 void mm__plat_close(intptr_t handle) {}
 
 void mm__plat_unlink(const char *path) {}

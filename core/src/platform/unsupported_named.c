@@ -43,6 +43,17 @@ int mm__plat_named_publish(const char *name, const char *path, intptr_t file, ui
   return MM_EUNSUPPORTED;
 }
 
+int mm__plat_named_size(const mm__named *named, uint64_t *size, int *os_errno) {
+  *size = named->size;
+  *os_errno = 0;
+  return 0;
+}
+
+int mm__plat_named_grow(const char *name, mm__named *named, uint64_t capacity, int *os_errno) {
+  *os_errno = 0;
+  return MM_EUNSUPPORTED;
+}
+
 void mm__plat_named_release(const char *name, mm__named *named) {}
 
 int mm__plat_named_owner(const char *name, uint32_t *uid, uint32_t *mode, char *user, size_t user_size) {

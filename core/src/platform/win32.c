@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "map_internal.h"
 #include "mm/errors.h"
 #include "platform.h"
 #include "win32_internal.h"
@@ -279,6 +280,25 @@ int mm__plat_resize(intptr_t handle, uint64_t size, int *os_errno) {
     return mm__win_error(error);
   }
   return 0;
+}
+
+int mm__plat_extend(intptr_t handle, uint64_t size, int *os_errno) {
+  mm__win_object *obj = (mm__win_object *)handle;
+  OVERLAPPED at;
+  LARGE_INTEGER n;
+  int rc = 0;
+  *os_errno = 0;
+  if (obj->file == NULL)
+    return mm__detail(MM_EUNSUPPORTED, "Windows fixes a pagefile-backed section's size when it is made", 0, 0);
+  /* The lock is one byte at the end of the offsets, where no program's own locks are likely to be. */
+  memset(&at, 0, sizeof at);
+  at.Offset = 0xfffffffeu;
+  at.OffsetHigh = 0x7fffffffu;
+  if (!LockFileEx(obj->file, LOCKFILE_EXCLUSIVE_LOCK, 0, 1, 0, &at)) return mm__win_fail(os_errno);
+  if (!GetFileSizeEx(obj->file, &n)) rc = mm__win_fail(os_errno);
+  else if ((uint64_t)n.QuadPart < size) rc = mm__plat_resize(handle, size, os_errno);
+  UnlockFileEx(obj->file, 0, 1, 0, &at);
+  return rc;
 }
 
 void mm__plat_close(intptr_t handle) {

@@ -315,6 +315,18 @@ int mm__plat_named_publish(const char *name, const char *path, intptr_t file, ui
   return 0;
 }
 
+int mm__plat_named_size(const mm__named *named, uint64_t *size, int *os_errno) {
+  *os_errno = 0;
+  *size = named->size;
+  return 0;
+}
+
+int mm__plat_named_grow(const char *name, mm__named *named, uint64_t capacity, int *os_errno) {
+  *os_errno = 0;
+  return mm__detail(MM_EUNSUPPORTED,
+                    "Windows fixes a named section's size when it is made (other holders map it by that size)", 0, 0);
+}
+
 void mm__plat_named_release(const char *name, mm__named *named) {
   /* The kernel ends the name with its last handle or view. */
   mm__plat_close(named->handle);
