@@ -63,7 +63,9 @@ struct Tables;
 
 struct ViewBox {
   mm_view view;
-  int refs;                       // the handle's and the buffer finalizer's
+  int refs;                       // the handle's, the buffer finalizer's, and one per flush in flight
+  int flushing;                   // flushes in flight on the thread pool (viewFlushAsync)
+  int end_pending;                // what a close asked for while they ran: kEndClose or kEndRetire
   double handle;                  // the view's handle while it is open, else -1
   std::shared_ptr<Tables> tables; // where that handle is
 };
@@ -79,6 +81,23 @@ ViewBox* NewBox() {
 void DeleteBox(ViewBox* box) {
   live_boxes--;
   delete box;
+}
+
+// How a view ends once its flushes in flight are done (ViewBox::end_pending).
+constexpr int kEndNone = 0, kEndClose = 1, kEndRetire = 2;
+
+// Ends the view now (kEndClose: unmaps; kEndRetire: inert pages), or, while a
+// flush on the thread pool still reads its pages, when the last one is done:
+// the flush never meets unmapped or inert pages, so what was written before a
+// close is on the storage when the flush reports success.
+void EndView(ViewBox* box, int how) {
+  if (box->flushing > 0) {
+    if (box->end_pending != kEndClose) box->end_pending = how;
+    return;
+  }
+  int os_errno = 0;
+  if (how == kEndRetire) mm_view_retire(&box->view, &os_errno);
+  else mm_view_close(&box->view);
 }
 
 void ReleaseBox(ViewBox* box) {
@@ -255,6 +274,74 @@ std::string Untrusted(const std::string& name) {
          "; memmap joins only objects of its own user that grant no group or other access";
 }
 
+// The arguments of mapOpen and mapOpenAsync, read on the JS thread.
+struct OpenArgs {
+  int kind;              // 0: a file at `name` (named `map_name` when `named`); 1: shared memory
+  bool anonymous;        // kind 1 with no name
+  std::string name;      // the path, or the shared map's name
+  bool named;            // kind 0 with a map name
+  std::string map_name;
+  int mode;
+  uint64_t capacity;
+  mm_access access;
+};
+
+OpenArgs ReadOpenArgs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  OpenArgs a;
+  a.kind = EnumArg(info, 0, 2);
+  a.anonymous = a.kind == 1 && info[1].IsNull();
+  a.name = a.anonymous ? std::string() : info[1].As<Napi::String>().Utf8Value();
+  if (a.name.find('\0') != std::string::npos) ThrowCore(env, MM_EINVAL, 0, "name contains a NUL byte");
+  a.mode = EnumArg(info, 2, a.kind == 0 ? static_cast<int>(MM_MODE__COUNT) : static_cast<int>(MM_SHARED__COUNT));
+  a.capacity = U64Arg(info, 3);
+  a.access = static_cast<mm_access>(EnumArg(info, 4, MM_ACCESS__COUNT));
+  a.named = a.kind == 0 && info[6].IsString();
+  if (a.named) {
+    a.map_name = info[6].As<Napi::String>().Utf8Value();
+    if (a.map_name.find('\0') != std::string::npos) ThrowCore(env, MM_EINVAL, 0, "name contains a NUL byte");
+  }
+  return a;
+}
+
+// Opens the map (any thread): 0 and *out, or the core's code.
+int OpenMap(const OpenArgs& a, mm_map** out, int* os_errno) {
+  if (a.named)
+    return mm_map_open_file_named(a.name.c_str(), static_cast<mm_mode>(a.mode), a.capacity, a.access,
+                                  a.map_name.c_str(), out, os_errno);
+  if (a.kind == 0) return mm_map_open_file(a.name.c_str(), static_cast<mm_mode>(a.mode), a.capacity, a.access, out, os_errno);
+  return mm_map_open_shared(a.anonymous ? nullptr : a.name.c_str(), static_cast<mm_shared_mode>(a.mode), a.capacity,
+                            a.access, out, os_errno);
+}
+
+// The error of a failed open (on the JS thread; `detail` is the core's, read where the open ran).
+Napi::Value OpenError(Napi::Env env, const OpenArgs& a, int rc, int os_errno, const char* detail) {
+  if (a.named) {
+    if (rc == MM_EACCES && os_errno == 0) return CoreError(env, rc, os_errno, Untrusted(a.map_name), detail);
+    return CoreError(env, rc, os_errno, "open '" + a.name + "' as map '" + a.map_name + "'", detail);
+  }
+  if (a.kind == 0) return CoreError(env, rc, os_errno, "open '" + a.name + "'", detail);
+  if (rc == MM_EACCES && !a.anonymous) return CoreError(env, rc, os_errno, Untrusted(a.name), detail);
+  return CoreError(env, rc, os_errno, a.anonymous ? "anonymous map" : "shared map '" + a.name + "'", detail);
+}
+
+// Gives an open map a handle held by `owner` -> [handle, capacity].
+Napi::Value AdoptMap(Napi::Env env, mm_map* map, Napi::Object owner) {
+  std::shared_ptr<Tables> tables = Data(env)->tables;
+  double handle = tables->maps.Add(map);
+  Napi::Array result = Napi::Array::New(env, 2);
+  result.Set(0u, Napi::Number::New(env, handle));
+  result.Set(1u, Napi::Number::New(env, static_cast<double>(mm_map_capacity(map))));
+  owner.AddFinalizer(
+      [](Napi::Env, MapHold* hold) {
+        mm_map* dropped = hold->tables->maps.Take(hold->handle);  // nullptr once closed
+        if (dropped != nullptr) mm_map_free(dropped);
+        delete hold;
+      },
+      new MapHold{std::move(tables), handle});
+  return result;
+}
+
 // mapOpen(kind, pathOrName, mode, capacity, access, owner, mapName) -> [handle, capacity]
 //   kind 0: a persisted map of the file at path (mode: mm_mode), named mapName
 //           unless it is null
@@ -263,47 +350,12 @@ std::string Untrusted(const std::string& name) {
 //           map still open, the map is released then (a no-op after mapClose)
 Napi::Value MapOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int kind = EnumArg(info, 0, 2);
-  bool anonymous = kind == 1 && info[1].IsNull();
-  std::string name = anonymous ? std::string() : info[1].As<Napi::String>().Utf8Value();
-  if (name.find('\0') != std::string::npos) ThrowCore(env, MM_EINVAL, 0, "name contains a NUL byte");
-  int mode = EnumArg(info, 2, kind == 0 ? static_cast<int>(MM_MODE__COUNT) : static_cast<int>(MM_SHARED__COUNT));
-  uint64_t capacity = U64Arg(info, 3);
-  mm_access access = static_cast<mm_access>(EnumArg(info, 4, MM_ACCESS__COUNT));
+  OpenArgs a = ReadOpenArgs(info);
   mm_map* map = nullptr;
   int os_errno = 0;
-  int rc;
-  if (kind == 0 && info[6].IsString()) {
-    std::string map_name = info[6].As<Napi::String>().Utf8Value();
-    if (map_name.find('\0') != std::string::npos) ThrowCore(env, MM_EINVAL, 0, "name contains a NUL byte");
-    rc = mm_map_open_file_named(name.c_str(), static_cast<mm_mode>(mode), capacity, access, map_name.c_str(), &map,
-                                &os_errno);
-    if (rc == MM_EACCES && os_errno == 0) ThrowCore(env, rc, os_errno, Untrusted(map_name), mm_error_detail());
-    if (rc < 0)
-      ThrowCore(env, rc, os_errno, "open '" + name + "' as map '" + map_name + "'", mm_error_detail());
-  } else if (kind == 0) {
-    rc = mm_map_open_file(name.c_str(), static_cast<mm_mode>(mode), capacity, access, &map, &os_errno);
-    if (rc < 0) ThrowCore(env, rc, os_errno, "open '" + name + "'", mm_error_detail());
-  } else {
-    rc = mm_map_open_shared(anonymous ? nullptr : name.c_str(), static_cast<mm_shared_mode>(mode), capacity,
-                            access, &map, &os_errno);
-    if (rc == MM_EACCES && !anonymous) ThrowCore(env, rc, os_errno, Untrusted(name), mm_error_detail());
-    if (rc < 0)
-      ThrowCore(env, rc, os_errno, anonymous ? "anonymous map" : "shared map '" + name + "'", mm_error_detail());
-  }
-  std::shared_ptr<Tables> tables = Data(env)->tables;
-  double handle = tables->maps.Add(map);
-  Napi::Array result = Napi::Array::New(env, 2);
-  result.Set(0u, Napi::Number::New(env, handle));
-  result.Set(1u, Napi::Number::New(env, static_cast<double>(mm_map_capacity(map))));
-  info[5].As<Napi::Object>().AddFinalizer(
-      [](Napi::Env, MapHold* hold) {
-        mm_map* dropped = hold->tables->maps.Take(hold->handle);  // nullptr once closed
-        if (dropped != nullptr) mm_map_free(dropped);
-        delete hold;
-      },
-      new MapHold{std::move(tables), handle});
-  return result;
+  int rc = OpenMap(a, &map, &os_errno);
+  if (rc < 0) throw Napi::Error(env, OpenError(env, a, rc, os_errno, mm_error_detail()));
+  return AdoptMap(env, map, info[5].As<Napi::Object>());
 }
 
 // mapClose(handle): no new views; views already made keep the map's object. Idempotent.
@@ -342,7 +394,7 @@ Napi::Value MapView(const Napi::CallbackInfo& info) {
                                   // A view that was never closed ends here too (its handle with it).
                                   if (b->handle >= 0 && b->tables->views.Take(b->handle) == b) ReleaseBox(b);
                                   b->handle = -1;
-                                  mm_view_close(&b->view);
+                                  EndView(b, kEndClose);
                                   ReleaseBox(b);
                                 },
                                 box);
@@ -362,14 +414,178 @@ Napi::Value MapView(const Napi::CallbackInfo& info) {
   return result;
 }
 
-// viewFlush(handle)
-Napi::Value ViewFlush(const Napi::CallbackInfo& info) {
+ViewBox* LiveView(const Napi::CallbackInfo& info) {
   ViewBox* box = Data(info.Env())->tables->views.Get(HandleArg(info, 0));
   if (box == nullptr) ThrowCore(info.Env(), MM_ECLOSED, 0, "the view is closed");
+  return box;
+}
+
+// viewFlush(handle, offset, length): the view's bytes [offset, offset + length), page-rounded.
+Napi::Value ViewFlush(const Napi::CallbackInfo& info) {
+  ViewBox* box = LiveView(info);
   int os_errno = 0;
-  int rc = mm_view_flush(&box->view, &os_errno);
+  int rc = mm_view_flush_range(&box->view, U64Arg(info, 1), U64Arg(info, 2), &os_errno);
   if (rc < 0) ThrowCore(info.Env(), rc, os_errno, "msync");
   return info.Env().Undefined();
+}
+
+// Work for the libuv thread pool that settles a promise: Run() there, then,
+// on the JS thread, the promise resolves with Result() or rejects with the
+// core's error (its detail read on the thread that failed: it is per thread).
+// Cleanup belongs in the destructor, which runs on the JS thread also when
+// the environment is being torn down and no promise settles.
+class CoreWork : public Napi::AsyncWorker {
+ public:
+  CoreWork(Napi::Env env, std::string context)
+      : Napi::AsyncWorker(env, "memmap"), deferred_(Napi::Promise::Deferred::New(env)), context_(std::move(context)) {}
+
+  Napi::Promise Start() {
+    Napi::Promise promise = deferred_.Promise();
+    Queue();
+    return promise;
+  }
+
+ protected:
+  virtual int Run(int* os_errno) = 0;
+  virtual Napi::Value Result(Napi::Env env) { return env.Undefined(); }
+
+ private:
+  void Execute() override {
+    rc_ = Run(&os_errno_);
+    if (rc_ < 0) detail_ = mm_error_detail();
+  }
+  void OnOK() override {
+    if (rc_ < 0) {
+      deferred_.Reject(CoreError(Env(), rc_, os_errno_, context_, detail_.c_str()));
+      return;
+    }
+    try {
+      deferred_.Resolve(Result(Env()));
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    }
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+  Napi::Promise::Deferred deferred_;
+  std::string context_;
+  std::string detail_;
+  int rc_ = 0;
+  int os_errno_ = 0;
+};
+
+// A flush of a view's range on the thread pool. It holds a reference on the
+// view's box and counts as in flight, so a close meanwhile (viewClose, the
+// buffer's finalizer, the environment's teardown) waits for it to end the
+// mapping (EndView); the map's file stays open as long as the view is.
+class FlushWork : public CoreWork {
+ public:
+  FlushWork(Napi::Env env, ViewBox* box, uint64_t offset, uint64_t length)
+      : CoreWork(env, "msync"), box_(box), offset_(offset), length_(length) {
+    box_->refs++;
+    box_->flushing++;
+  }
+  ~FlushWork() override {
+    if (--box_->flushing == 0 && box_->end_pending != kEndNone) {
+      int how = box_->end_pending;
+      box_->end_pending = kEndNone;
+      EndView(box_, how);
+    }
+    ReleaseBox(box_);
+  }
+
+ protected:
+  int Run(int* os_errno) override { return mm_view_flush_range(&box_->view, offset_, length_, os_errno); }
+
+ private:
+  ViewBox* box_;
+  uint64_t offset_;
+  uint64_t length_;
+};
+
+// viewFlushAsync(handle, offset, length) -> Promise<void>: viewFlush on the thread pool.
+Napi::Value ViewFlushAsync(const Napi::CallbackInfo& info) {
+  ViewBox* box = LiveView(info);
+  uint64_t offset = U64Arg(info, 1), length = U64Arg(info, 2);
+  if (offset > box->view.size || length > box->view.size - offset) ThrowCore(info.Env(), MM_ERANGE, 0, "flush range");
+  return (new FlushWork(info.Env(), box, offset, length))->Start();
+}
+
+// mapOpen on the thread pool, for opens that can take long (a file grown by
+// gigabytes on a file system without sparse files). Node finishes the
+// environment's thread-pool work before it tears the environment down, so
+// the map opened meanwhile is adopted or freed here, never lost.
+class OpenWork : public CoreWork {
+ public:
+  OpenWork(Napi::Env env, OpenArgs args, Napi::Object owner)
+      : CoreWork(env, "open"), args_(std::move(args)), owner_(Napi::Persistent(owner)) {}
+  ~OpenWork() override {
+    if (map_ != nullptr) mm_map_free(map_);  // not adopted: the promise could not settle
+  }
+
+ protected:
+  // The open's own error is made in Result(): its message names the path or the name.
+  int Run(int*) override {
+    open_rc_ = OpenMap(args_, &map_, &open_errno_);
+    if (open_rc_ < 0) detail_ = mm_error_detail();
+    return 0;
+  }
+  Napi::Value Result(Napi::Env env) override {
+    if (map_ == nullptr) throw Napi::Error(env, OpenError(env, args_, open_rc_, open_errno_, detail_.c_str()));
+    mm_map* map = map_;
+    map_ = nullptr;
+    return AdoptMap(env, map, owner_.Value());
+  }
+
+ private:
+  OpenArgs args_;
+  Napi::ObjectReference owner_;
+  mm_map* map_ = nullptr;
+  std::string detail_;
+  int open_rc_ = 0;
+  int open_errno_ = 0;
+};
+
+// mapOpenAsync(same arguments as mapOpen) -> Promise<[handle, capacity]>.
+Napi::Value MapOpenAsync(const Napi::CallbackInfo& info) {
+  OpenArgs a = ReadOpenArgs(info);
+  return (new OpenWork(info.Env(), std::move(a), info[5].As<Napi::Object>()))->Start();
+}
+
+// mapCapacity(handle) -> the capacity now (a named map's follows other holders' grows).
+Napi::Value MapCapacity(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(mm_map_capacity(LiveMap(info))));
+}
+
+// mapGrow(handle, capacity) -> the new capacity.
+Napi::Value MapGrow(const Napi::CallbackInfo& info) {
+  mm_map* map = LiveMap(info);
+  int os_errno = 0;
+  int rc = mm_map_grow(map, U64Arg(info, 1), &os_errno);
+  if (rc < 0) ThrowCore(info.Env(), rc, os_errno, "grow", mm_error_detail());
+  return Napi::Number::New(info.Env(), static_cast<double>(mm_map_capacity(map)));
+}
+
+// A grow on the thread pool. The TypeScript layer makes no other call on the
+// map until it settles (MemoryMappedFile keeps the map busy), and defers its
+// close: the map is this work's alone meanwhile.
+class GrowWork : public CoreWork {
+ public:
+  GrowWork(Napi::Env env, mm_map* map, uint64_t capacity) : CoreWork(env, "grow"), map_(map), capacity_(capacity) {}
+
+ protected:
+  int Run(int* os_errno) override { return mm_map_grow(map_, capacity_, os_errno); }
+  Napi::Value Result(Napi::Env env) override { return Napi::Number::New(env, static_cast<double>(mm_map_capacity(map_))); }
+
+ private:
+  mm_map* map_;
+  uint64_t capacity_;
+};
+
+// mapGrowAsync(handle, capacity) -> Promise<the new capacity>.
+Napi::Value MapGrowAsync(const Napi::CallbackInfo& info) {
+  mm_map* map = LiveMap(info);
+  return (new GrowWork(info.Env(), map, U64Arg(info, 1)))->Start();
 }
 
 // A timeout in ms (validated by TypeScript: >= 0, Infinity for none) as ns, -1 for none.
@@ -456,11 +672,12 @@ Napi::Value ViewClose(const Napi::CallbackInfo& info) {
   if (!ab.IsDetached() && ab.Data() == box->view.base) {
     // The memory is still in its buffer: detaching it leaves JS no way to the pages.
     ab.Detach();
-    mm_view_close(&box->view);
+    EndView(box, kEndClose);
   } else {
     // Moved out by user code: inert pages until that buffer's finalizer.
-    mm_view_retire(&box->view, &os_errno);
+    EndView(box, kEndRetire);
   }
+  (void)os_errno;
   ReleaseBox(box);
   return info.Env().Undefined();
 }
@@ -509,6 +726,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mapClose", Napi::Function::New<MapClose>(env));
   exports.Set("mapView", Napi::Function::New<MapView>(env));
   exports.Set("viewFlush", Napi::Function::New<ViewFlush>(env));
+  exports.Set("viewFlushAsync", Napi::Function::New<ViewFlushAsync>(env));
+  exports.Set("mapCapacity", Napi::Function::New<MapCapacity>(env));
+  exports.Set("mapGrow", Napi::Function::New<MapGrow>(env));
+  exports.Set("mapGrowAsync", Napi::Function::New<MapGrowAsync>(env));
+  exports.Set("mapOpenAsync", Napi::Function::New<MapOpenAsync>(env));
   exports.Set("viewClose", Napi::Function::New<ViewClose>(env));
   exports.Set("viewWait", Napi::Function::New<ViewWait>(env));
   exports.Set("viewWaitAsync", Napi::Function::New<ViewWaitAsync>(env));

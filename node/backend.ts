@@ -13,7 +13,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Backend, BackendMap, BackendView, PagerOptions } from '../src/backend.js';
-import { MemmapError, makeError } from '../src/errors.js';
+import type { FileHandleTarget } from '../src/platform-types.js';
+import { MemmapError, makeError, typeError } from '../src/errors.js';
 import type { ThreadId, Threads } from '../src/threads.js';
 import { WAIT_RESULTS, type ViewWaiter, type WaitResult } from '../src/wait.js';
 import {
@@ -41,10 +42,29 @@ interface Addon {
     owner: object,
     mapName: string | null,
   ): [number, number];
+  /** mapOpen on the thread pool. */
+  mapOpenAsync(
+    kind: 0 | 1,
+    pathOrName: string | null,
+    mode: number,
+    capacity: number,
+    access: number,
+    owner: object,
+    mapName: string | null,
+  ): Promise<[number, number]>;
   mapClose(map: number): void;
+  /** The capacity now (a named map's follows other holders' grows). */
+  mapCapacity(map: number): number;
+  /** Grows the map (the core's rules) -> the new capacity. */
+  mapGrow(map: number, capacity: number): number;
+  /** mapGrow on the thread pool; no other call on the map until it settles. */
+  mapGrowAsync(map: number, capacity: number): Promise<number>;
   /** -> [buffer, pointerOffset, size, view handle] */
   mapView(map: number, offset: number, size: number, access: number): [ArrayBuffer, number, number, number];
-  viewFlush(view: number): void;
+  /** msync of the view's bytes [offset, offset + length), page-rounded. */
+  viewFlush(view: number, offset: number, length: number): void;
+  /** viewFlush on the thread pool; a close meanwhile waits for it to finish with the pages. */
+  viewFlushAsync(view: number, offset: number, length: number): Promise<void>;
   viewClose(view: number, buffer: ArrayBuffer): void;
   /** The core's mm_wait_result (0 ok, 1 not-equal, 2 timed-out); timeout in ms, Infinity for none. */
   viewWait(view: number, position: number, expected: number, timeoutMs: number): number;
@@ -195,8 +215,12 @@ class NativeView implements BackendView {
     this.waiter = new NativeWaiter(a, handle, buffer);
   }
 
-  flush(): void {
-    this.#addon.viewFlush(this.#handle);
+  flush(offset: number, length: number): void {
+    this.#addon.viewFlush(this.#handle, offset, length);
+  }
+
+  flushAsync(offset: number, length: number): Promise<void> {
+    return this.#addon.viewFlushAsync(this.#handle, offset, length);
   }
 
   close(): void {
@@ -206,23 +230,41 @@ class NativeView implements BackendView {
 
 class NativeMap implements BackendMap {
   readonly #addon: Addon;
-  readonly #handle: number;
-  readonly capacity: number;
+  #handle = -1;
   readonly allocationGranularity: number;
 
-  /** Opens the map (the addon's mapOpen); this object holds its handle, which a map dropped without close() releases. */
-  constructor(
-    a: Addon,
-    kind: 0 | 1,
-    pathOrName: string | null,
-    mode: number,
-    capacity: number,
-    access: number,
-    mapName: string | null = null,
-  ) {
-    [this.#handle, this.capacity] = a.mapOpen(kind, pathOrName, mode, capacity, access, this, mapName);
+  /** A map not open yet: open() or openAsync() give it its handle. */
+  private constructor(a: Addon) {
     this.#addon = a;
     this.allocationGranularity = a.allocationGranularity;
+  }
+
+  /** Opens the map (the addon's mapOpen); the object holds its handle, which a map dropped without close() releases. */
+  static open(a: Addon, kind: 0 | 1, pathOrName: string | null, mode: number, capacity: number, access: number,
+    mapName: string | null = null): NativeMap {
+    const map = new NativeMap(a);
+    [map.#handle] = a.mapOpen(kind, pathOrName, mode, capacity, access, map, mapName);
+    return map;
+  }
+
+  /** open() on the thread pool. */
+  static async openAsync(a: Addon, kind: 0 | 1, pathOrName: string | null, mode: number, capacity: number,
+    access: number, mapName: string | null = null): Promise<NativeMap> {
+    const map = new NativeMap(a);
+    [map.#handle] = await a.mapOpenAsync(kind, pathOrName, mode, capacity, access, map, mapName);
+    return map;
+  }
+
+  get capacity(): number {
+    return this.#addon.mapCapacity(this.#handle);
+  }
+
+  grow(capacity: number): number {
+    return this.#addon.mapGrow(this.#handle, capacity);
+  }
+
+  growAsync(capacity: number): Promise<number> {
+    return this.#addon.mapGrowAsync(this.#handle, capacity);
   }
 
   view(offset: number, size: number, access: MemoryMappedFileAccess): BackendView {
@@ -255,9 +297,21 @@ export const nativeBackend: Backend = {
     _pager: PagerOptions,
     mapName: string | null,
   ): BackendMap {
-    return new NativeMap(loadAddon(), 0, path, MODE_VALUES.indexOf(mode), capacity, ACCESS_VALUES.indexOf(access), mapName);
+    return NativeMap.open(loadAddon(), 0, path, MODE_VALUES.indexOf(mode), capacity, ACCESS_VALUES.indexOf(access), mapName);
+  },
+  /** The open runs on the thread pool: growing a file by gigabytes can take long where files are not sparse. */
+  async openFileAsync(
+    target: string | FileHandleTarget,
+    mode: FileMode,
+    capacity: number,
+    access: MemoryMappedFileAccess,
+    _pager: PagerOptions,
+    mapName: string | null,
+  ): Promise<BackendMap> {
+    if (typeof target !== 'string') throw typeError('path must be a string or a file: URL on this platform');
+    return NativeMap.openAsync(loadAddon(), 0, target, MODE_VALUES.indexOf(mode), capacity, ACCESS_VALUES.indexOf(access), mapName);
   },
   openShared(name: string | null, mode: SharedMode, capacity: number, access: MemoryMappedFileAccess): BackendMap {
-    return new NativeMap(loadAddon(), 1, name, SHARED_MODE_VALUES.indexOf(mode), capacity, ACCESS_VALUES.indexOf(access));
+    return NativeMap.open(loadAddon(), 1, name, SHARED_MODE_VALUES.indexOf(mode), capacity, ACCESS_VALUES.indexOf(access));
   },
 };

@@ -65,8 +65,19 @@ export interface Backend {
 }
 
 export interface BackendMap {
-  /** The capacity in bytes, resolved (never 0). */
+  /**
+   * The capacity in bytes, resolved (never 0), as the core sees it now: a
+   * named map's follows other holders' grows.
+   */
   readonly capacity: number;
+  /**
+   * Grows the map and its file or memory to `capacity` (a validated index);
+   * the core decides what may grow (ERANGE, EACCES, EUNSUPPORTED). Returns
+   * the new capacity.
+   */
+  grow(capacity: number): number;
+  /** grow() off the event loop (native: the thread pool); absent where grow() is quick. */
+  growAsync?(capacity: number): Promise<number>;
   /** View offsets are mapped from a multiple of this; the rest is a view's `pointerOffset`. */
   readonly allocationGranularity: number;
   /** Maps [offset, offset + size) (size resolved, never 0) with `access`. */
@@ -90,8 +101,13 @@ export interface BackendView {
   readonly pointerOffset: number;
   /** Waits and wakes on the view's words; null where nothing is shared to wait on (paged views). */
   readonly waiter: ViewWaiter | null;
-  /** Writes modified pages to the storage and waits. */
-  flush(): void;
+  /**
+   * Writes the modified pages of the view's bytes [offset, offset + length)
+   * (a range already checked against the view) to the storage and waits.
+   */
+  flush(offset: number, length: number): void;
+  /** flush() without blocking the event loop (native: the thread pool; wasm: slices). */
+  flushAsync(offset: number, length: number): Promise<void>;
   /** Ends the view; a direct view's `bytes` are detached (length 0). Idempotent. */
   close(): void;
 }

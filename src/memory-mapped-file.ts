@@ -133,8 +133,6 @@ function checkPath(path: unknown): string | FileHandleTarget {
 }
 
 export class MemoryMappedFile {
-  /** The map's capacity in bytes. */
-  readonly capacity: number;
   /** The map's access. */
   readonly access: MemoryMappedFileAccess;
   /** The backend that holds the map: `native` (real mmap) or `wasm` (page cache / SharedArrayBuffer). */
@@ -151,6 +149,10 @@ export class MemoryMappedFile {
   #map: BackendMap;
   #granularity: number;
   #closed = false;
+  /** The capacity when last asked (what `capacity` says once closed, or while a grow runs). */
+  #capacity: number;
+  /** A grow() in flight: the backend map is its alone until it settles. */
+  #growing: Promise<void> | null = null;
 
   private constructor(
     map: BackendMap,
@@ -161,7 +163,7 @@ export class MemoryMappedFile {
   ) {
     this.#map = map;
     this.#granularity = map.allocationGranularity;
-    this.capacity = map.capacity;
+    this.#capacity = map.capacity;
     this.access = access;
     this.backend = backend.name;
     this.mapName = mapName;
@@ -312,6 +314,81 @@ export class MemoryMappedFile {
     return this.#closed;
   }
 
+  /**
+   * The map's capacity in bytes. A named map's capacity follows its name:
+   * after another holder (in any process) grows it, the next read here
+   * says the new size. Once the map is closed, the last capacity it had.
+   */
+  get capacity(): number {
+    if (!this.#closed && this.#growing === null) this.#capacity = this.#map.capacity;
+    return this.#capacity;
+  }
+
+  /**
+   * Grows the map, and its file or shared memory, to `capacity` bytes. Views
+   * already made keep working, unchanged; views made afterwards may reach
+   * the new bytes (zeros). The same capacity does nothing. For a named map,
+   * every holder sees the new capacity on its next `capacity` read or view.
+   * The file is only ever made longer, under a lock, so holders growing it
+   * at once never cut each other. On the native backend the file grows on
+   * the thread pool; until the Promise settles, the map's synchronous
+   * methods are `EBUSY` and close() waits for it.
+   *
+   * Errors: `ERANGE` (below the capacity; also a bad number), `EACCES` (a
+   * map whose writes do not reach its file or memory: `read`,
+   * `copyOnWrite`, `readExecute`; another program's shared-memory object),
+   * `ECLOSED`, `EBUSY` (a grow in flight), `EFBIG`/`ENOSPC` (the file
+   * system; shared memory beyond what the system can back), `EUNSUPPORTED`
+   * where the platform fixes the size (see docs/API.md: Windows named and
+   * anonymous maps, macOS shared memory, the wasm backend's
+   * SharedArrayBuffer maps).
+   *
+   * @example
+   * ```ts
+   * using map = await MemoryMappedFile.createFromFile('log.bin', { mode: 'openOrCreate', capacity: 4096 });
+   * await map.grow(map.capacity + 4096);
+   * using tail = map.createViewAccessorSync(4096);
+   * tail.writeUint8(0, 1);
+   * ```
+   */
+  async grow(capacity: number): Promise<void> {
+    const n = checkIndex(capacity, 'capacity');
+    this.#checkIdle();
+    if (!this.#map.growAsync) {
+      this.#capacity = this.#map.grow(n);
+      return;
+    }
+    const growing = this.#map.growAsync(n).then((grown) => {
+      this.#capacity = grown;
+    });
+    this.#growing = growing.then(
+      () => this.#settled(),
+      () => this.#settled(),
+    );
+    return growing;
+  }
+
+  /** The synchronous twin of {@link MemoryMappedFile.grow}. */
+  growSync(capacity: number): void {
+    const n = checkIndex(capacity, 'capacity');
+    this.#checkIdle();
+    this.#capacity = this.#map.grow(n);
+  }
+
+  /** ECLOSED once closed, EBUSY while a grow is in flight. */
+  #checkIdle(): void {
+    if (this.#closed) throw closedError('memory-mapped file');
+    if (this.#growing !== null) {
+      throw new MemmapError('EBUSY', 'the map is growing: await its grow() before using it');
+    }
+  }
+
+  /** A grow settled: the map is free again, and a close() made meanwhile happens now. */
+  #settled(): void {
+    this.#growing = null;
+    if (this.#closed) this.#map.close();
+  }
+
   /** View offsets are mapped from a multiple of this; the rest is a view's `pointerOffset`. */
   get allocationGranularity(): number {
     return this.#granularity;
@@ -322,7 +399,7 @@ export class MemoryMappedFile {
     const off = checkIndex(offset, 'offset');
     const len = checkIndex(size, 'size');
     const acc = access === undefined ? this.access : checkAccess(access);
-    if (this.#closed) throw closedError('memory-mapped file');
+    this.#checkIdle();
     if (off >= this.capacity) {
       throw rangeError(`offset ${off} is not below the map's capacity ${this.capacity}`);
     }
@@ -339,6 +416,7 @@ export class MemoryMappedFile {
    * than the map's), `ECLOSED` (map closed), `ENOMEM` (no address space).
    */
   async createViewAccessor(offset = 0, size = 0, access?: MemoryMappedFileAccess): Promise<ViewAccessor> {
+    await this.#growing;
     return this.createViewAccessorSync(offset, size, access);
   }
 
@@ -354,6 +432,7 @@ export class MemoryMappedFile {
    * [offset, offset + size); same rules and errors as createViewAccessor.
    */
   async createViewStream(offset = 0, size = 0, access?: MemoryMappedFileAccess): Promise<ViewStream> {
+    await this.#growing;
     return this.createViewStreamSync(offset, size, access);
   }
 
@@ -371,15 +450,20 @@ export class MemoryMappedFile {
    * this is null. Errors: `ECLOSED` (map closed).
    */
   cacheStats(): CacheStats | null {
-    if (this.#closed) throw closedError('memory-mapped file');
+    this.#checkIdle();
     return this.#map.cacheStats?.() ?? null;
   }
 
-  /** Closes the map: views already made stay valid; new ones fail. Closing twice is harmless. */
+  /**
+   * Closes the map: views already made stay valid; new ones fail. Closing
+   * twice is harmless. During a grow() the map is closed for every call at
+   * once, and released when the grow settles.
+   */
   close(): void {
     if (this.#closed) return;
+    this.#capacity = this.capacity;
     this.#closed = true;
-    this.#map.close();
+    if (this.#growing === null) this.#map.close();
   }
 
   [disposeSymbol](): void {

@@ -18,6 +18,19 @@ export function checkIndex(value: unknown, name: string): number {
   return value;
 }
 
+/**
+ * The range [offset, offset + length) of a flush within `size` bytes:
+ * offset defaults to 0 and length to the rest, and a range past the end is
+ * a RangeError.
+ */
+export function checkFlushRange(offset: unknown, length: unknown, size: number, what: string): [number, number] {
+  const off = offset === undefined ? 0 : checkIndex(offset, 'offset');
+  const len = length === undefined ? Math.max(size - off, 0) : checkIndex(length, 'length');
+  if (off > size) throw rangeError(`offset ${off} is beyond the ${what}'s ${size} bytes`);
+  if (len > size - off) throw rangeError(`offset ${off} + length ${len} is beyond the ${what}'s ${size} bytes`);
+  return [off, len];
+}
+
 /** A safe integer that may be negative (seek offsets). */
 export function checkSignedIndex(value: unknown, name: string): number {
   if (typeof value !== 'number') {

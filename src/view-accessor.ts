@@ -23,7 +23,7 @@ import { windowOf, type ByteWindow } from './byte-window.js';
 import { disposeSymbol } from './dispose.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
 import { accessCanRead, accessCanWrite, type MemoryMappedFileAccess } from './types.js';
-import { checkIndex, describe } from './validate.js';
+import { checkFlushRange, checkIndex, describe } from './validate.js';
 import { notifyArguments, waitArguments, type ViewWaiter, type WaitResult } from './wait.js';
 
 /** Any typed array (not a DataView) that readArray/writeArray copy to or from. */
@@ -242,13 +242,32 @@ export abstract class ViewAccessor {
   }
 
   /**
-   * Writes the view's modified pages to the file and waits until they are
-   * written (msync, or the pager's write-back and the storage's flush). A
-   * no-op for read-only and copy-on-write views.
+   * Writes the view's modified pages to the file and waits until the storage
+   * has them (see docs/API.md, "Durability", for what each platform
+   * promises): the whole view, or the bytes [offset, offset + length) from
+   * the view's start (length defaults to the rest of the view; 0 flushes
+   * nothing), widened to whole pages. A no-op for read-only and copy-on-write
+   * views and for non-persisted maps. Errors: `ERANGE` (a range beyond the
+   * view), `ECLOSED`, and the system's (`EIO`, `ENOSPC`).
    */
-  flush(): void {
+  flush(offset?: number, length?: number): void {
+    const [off, len] = checkFlushRange(offset, length, this.capacity, 'view');
     if (this.isClosed) throw closedError('view accessor');
-    this.view.flush();
+    this.view.flush(off, len);
+  }
+
+  /**
+   * flush() without blocking the event loop: the native backend writes on
+   * the thread pool, the wasm backend in slices that yield between them. The
+   * Promise resolves when the storage has the bytes, and rejects with
+   * flush()'s errors. Closing the view (or its map) meanwhile is safe: the
+   * close waits for the flush to finish with the pages, and the Promise
+   * still reports the flush's outcome.
+   */
+  async flushAsync(offset?: number, length?: number): Promise<void> {
+    const [off, len] = checkFlushRange(offset, length, this.capacity, 'view');
+    if (this.isClosed) throw closedError('view accessor');
+    return this.view.flushAsync(off, len);
   }
 
   /**

@@ -20,7 +20,7 @@ import { disposeSymbol } from './dispose.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
 import { accessCanRead, accessCanWrite, type MemoryMappedFileAccess, type SeekOrigin } from './types.js';
 import { checkArraySpan } from './view-accessor.js';
-import { checkIndex, checkOptions, checkSignedIndex, describe } from './validate.js';
+import { checkFlushRange, checkIndex, checkOptions, checkSignedIndex, describe } from './validate.js';
 
 /** Options of the stream conversions. */
 export interface StreamConversionOptions {
@@ -211,10 +211,22 @@ export class ViewStream {
     throw new MemmapError('EUNSUPPORTED', 'a view stream has a fixed length; map a larger view instead');
   }
 
-  /** Writes the view's modified pages to the file and waits (msync). */
-  flush(): void {
+  /**
+   * Writes the stream's modified pages to the file and waits, as the
+   * accessor's flush(): the whole stream, or the bytes [offset, offset +
+   * length) from its start. Errors: `ERANGE`, `ECLOSED`, the system's.
+   */
+  flush(offset?: number, length?: number): void {
+    const [off, len] = checkFlushRange(offset, length, this.#view.size, 'stream');
     if (this.#closed) throw closedError('view stream');
-    this.#view.flush();
+    this.#view.flush(off, len);
+  }
+
+  /** flush() without blocking the event loop, as the accessor's flushAsync(). */
+  async flushAsync(offset?: number, length?: number): Promise<void> {
+    const [off, len] = checkFlushRange(offset, length, this.#view.size, 'stream');
+    if (this.#closed) throw closedError('view stream');
+    return this.#view.flushAsync(off, len);
   }
 
   /** A web ReadableStream of the bytes from the position to the end (copies). */

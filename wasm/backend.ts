@@ -25,6 +25,23 @@ import type { FileHandleTarget } from '../src/platform-types.js';
 import type { WasmCore } from './loader.js';
 import { FileTables, TranslationTable, WasmPagePort } from './page-port.js';
 
+/** About this many bytes of write-back per slice of a flushAsync() between yields to the event loop. */
+const SLICE_BYTES = 1 << 20;
+
+/** Resolves on a later turn of the event loop, after pending I/O (setImmediate, or a message in browsers). */
+function yieldToLoop(): Promise<void> {
+  const immediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
+  if (immediate) return new Promise((resolve) => immediate(resolve));
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
 class Memory implements MemoryRef {
   // `declare`d: set first by the constructor, so V8 tracks their one shape
   // (the paged accessor's fast path reads dv without a map check).
@@ -88,6 +105,10 @@ class PagedView implements BackendView {
   readonly #registry: FileRegistry;
   readonly #shares: boolean;
   #closed = false;
+  /** flushAsync() calls between slices. */
+  #flushing = 0;
+  /** The error of the flush a close() made for them, reported by each. */
+  #closeFlushError: unknown = null;
 
   constructor(core: WasmCore, memory: Memory, handle: number, files: FileTables, table: TranslationTable,
     access: MemoryMappedFileAccess, registry: FileRegistry) {
@@ -102,18 +123,58 @@ class PagedView implements BackendView {
     this.pages = new WasmPagePort(core, memory, handle, files, table, access === 'copyOnWrite', () => this.#release());
   }
 
-  flush(): void {
+  flush(offset: number, length: number): void {
     if (this.#closed) throw closedError('view');
     try {
-      this.#core.flushView(this.#handle);
+      this.#core.flushViewRange(this.#handle, offset, length);
     } finally {
       // The core made every hold of the file read-only before writing back.
       if (this.#shares) this.#files.flushed();
     }
   }
 
+  /**
+   * flush() in slices of about SLICE_BYTES of write-back, yielding to the
+   * event loop between them, then one flush() that writes what is still
+   * dirty and flushes the file. A close() meanwhile finishes the flush
+   * first (synchronously), and this Promise reports that flush's outcome.
+   */
+  async flushAsync(offset: number, length: number): Promise<void> {
+    if (this.#closed) throw closedError('view');
+    const pageSize = this.#files.pageSize;
+    const last = Math.floor((this.offset + offset + Math.max(length, 1) - 1) / pageSize);
+    const slice = Math.max(1, Math.floor(SLICE_BYTES / pageSize));
+    this.#flushing++;
+    try {
+      for (let next = 0; ; ) {
+        try {
+          next = this.#core.writeBackView(this.#handle, offset, length, next, slice);
+        } finally {
+          if (this.#shares) this.#files.flushed();
+        }
+        if (next > last) break;
+        await yieldToLoop();
+        if (this.#closed) {
+          if (this.#closeFlushError !== null) throw this.#closeFlushError;
+          return;
+        }
+      }
+      this.flush(offset, length);
+    } finally {
+      this.#flushing--;
+    }
+  }
+
   close(): void {
     if (this.#closed) return;
+    if (this.#flushing > 0) {
+      // A flushAsync() is between slices: finish it now, before the view's pins go.
+      try {
+        this.flush(0, this.size);
+      } catch (err) {
+        this.#closeFlushError = err;
+      }
+    }
     this.#closed = true;
     this.pages.close();
     try {
@@ -131,14 +192,13 @@ class PagedView implements BackendView {
 }
 
 class PagedMap implements BackendMap {
-  readonly capacity: number;
   readonly allocationGranularity: number;
   readonly #core: WasmCore;
   readonly #memory: Memory;
   readonly #handle: number;
   readonly #files: FileTables;
   readonly #registry: FileRegistry;
-  readonly #table: TranslationTable;
+  #table: TranslationTable;
   #closed = false;
 
   constructor(core: WasmCore, memory: Memory, handle: number, registry: FileRegistry) {
@@ -147,9 +207,19 @@ class PagedMap implements BackendMap {
     this.#handle = handle;
     this.#registry = registry;
     this.#files = registry.of(handle);
-    this.capacity = core.capacity(handle);
     this.allocationGranularity = this.#files.pageSize;
     this.#table = this.#files.tableFor(this.capacity);
+  }
+
+  get capacity(): number {
+    return this.#core.capacity(this.#handle);
+  }
+
+  /** The core grows the file and its cache; new views translate through a table that fits the new size. */
+  grow(capacity: number): number {
+    this.#core.growPaged(this.#handle, capacity);
+    this.#table = this.#files.tableFor(capacity);
+    return this.capacity;
   }
 
   view(offset: number, size: number, access: MemoryMappedFileAccess): BackendView {

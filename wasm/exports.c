@@ -220,6 +220,38 @@ EMSCRIPTEN_KEEPALIVE int mm_wasm_view_read(mm_paged_view *v, double pos, double 
 /* Flushes (see mm_paged_view_flush). */
 EMSCRIPTEN_KEEPALIVE int mm_wasm_view_flush(mm_paged_view *v) { return mm_paged_view_flush(v); }
 
+/* Flushes [offset, offset + length) of the view (see mm_paged_view_flush_range). */
+EMSCRIPTEN_KEEPALIVE int mm_wasm_view_flush_range(mm_paged_view *v, double offset, double length) {
+  uint64_t off, len;
+  int rc = mm__u64(offset, &off);
+  if (rc == 0) rc = mm__u64(length, &len);
+  if (rc < 0) return rc;
+  return mm_paged_view_flush_range(v, off, len);
+}
+
+/*
+ * One slice of a flush (see mm_paged_view_write_back): the page to continue
+ * from, or a negative code.
+ */
+EMSCRIPTEN_KEEPALIVE double mm_wasm_view_write_back(mm_paged_view *v, double offset, double length,
+                                                    double from_page, int max_pages) {
+  uint64_t off, len, from;
+  int rc = mm__u64(offset, &off);
+  if (rc == 0) rc = mm__u64(length, &len);
+  if (rc == 0) rc = mm__u64(from_page, &from);
+  if (rc == 0 && max_pages <= 0) rc = MM_EINVAL;
+  if (rc < 0) return rc;
+  return (double)mm_paged_view_write_back(v, off, len, from, (uint32_t)max_pages);
+}
+
+/* Grows the map (see mm_paged_grow). */
+EMSCRIPTEN_KEEPALIVE int mm_wasm_paged_grow(mm_paged_map *pm, double capacity) {
+  uint64_t cap;
+  int os_errno, rc = mm__u64(capacity, &cap);
+  if (rc < 0) return rc;
+  return mm_paged_grow(pm, cap, &os_errno);
+}
+
 /* Closes the view (see mm_paged_view_close). */
 EMSCRIPTEN_KEEPALIVE int mm_wasm_view_close(mm_paged_view *v) { return mm_paged_view_close(v); }
 

@@ -67,6 +67,9 @@ interface CoreExports {
   mm_wasm_view_unlend(view: number, frame: number, writable: number): number;
   mm_wasm_view_read(view: number, pos: number, n: number, at: number): number;
   mm_wasm_view_flush(view: number): number;
+  mm_wasm_view_flush_range(view: number, offset: number, length: number): number;
+  mm_wasm_view_write_back(view: number, offset: number, length: number, fromPage: number, maxPages: number): number;
+  mm_wasm_paged_grow(map: number, capacity: number): number;
   mm_wasm_view_close(view: number): number;
   mm_wasm_view_free(view: number): void;
 }
@@ -454,6 +457,32 @@ export class WasmCore {
     this.#pending = undefined;
     const rc = this.#x.mm_wasm_view_flush(view);
     if (rc < 0) throw this.#fail(rc);
+  }
+
+  /** flushView for the view's bytes [offset, offset + length) (a range checked against the view). */
+  flushViewRange(view: number, offset: number, length: number): void {
+    this.#pending = undefined;
+    const rc = this.#x.mm_wasm_view_flush_range(view, offset, length);
+    if (rc < 0) throw this.#fail(rc);
+  }
+
+  /**
+   * One slice of a flush of [offset, offset + length): writes back at most
+   * `maxPages` dirty pages from file page `fromPage` on, without flushing the
+   * file; returns the page to go on from (past the range's end: done).
+   */
+  writeBackView(view: number, offset: number, length: number, fromPage: number, maxPages: number): number {
+    this.#pending = undefined;
+    const next = this.#x.mm_wasm_view_write_back(view, offset, length, fromPage, maxPages);
+    if (next < 0) throw this.#fail(next);
+    return next;
+  }
+
+  /** Grows the map and its file (the core's rules) to `capacity` bytes. */
+  growPaged(map: number, capacity: number): void {
+    this.#pending = undefined;
+    const rc = this.#x.mm_wasm_paged_grow(map, capacity);
+    if (rc < 0) throw this.#fail(rc, 'grow', this.#cString(this.#x.mm_wasm_error_detail()));
   }
 
   /** Closes the view; a failed write-back of the last close of its file is thrown (the view is closed either way). */

@@ -55,6 +55,10 @@ class SabView implements BackendView {
     // Nothing is persisted: the bytes are the map.
   }
 
+  async flushAsync(): Promise<void> {
+    // Nothing is persisted: the bytes are the map.
+  }
+
   close(): void {
     this.waiter?.close();
     const release = this.#release;
@@ -98,6 +102,20 @@ class SabMap implements BackendMap {
     const shared = new Uint8Array(this.#buffer, this.#base + offset, size);
     const bytes = access === 'copyOnWrite' ? shared.slice() : shared;
     return new SabView(bytes, offset, this.#threads, this.#retain());
+  }
+
+  /**
+   * A SharedArrayBuffer map cannot grow safely: a named map is a region of
+   * the agent cluster's shared arena, hemmed in by the maps after it, and an
+   * anonymous map's buffer was made at its size; a growable buffer would
+   * have to reserve its largest size up front in every thread that has it.
+   */
+  grow(): number {
+    throw new MemmapError(
+      'EUNSUPPORTED',
+      "a SharedArrayBuffer map's size is fixed when it is made (named maps are regions of the shared arena, " +
+        'anonymous ones fixed-size buffers): make a larger map and copy, or use the native backend',
+    );
   }
 
   close(): void {

@@ -9,6 +9,7 @@ import { badInputSuite } from './bad-input.js';
 import { coordinationSuite } from './coordination.js';
 import { coordinationBadInputSuite } from './coordination-bad-input.js';
 import type { ContractEnv, TestApi } from './env.js';
+import { liveMapSuite } from './live-maps.js';
 import { mapSuite } from './maps.js';
 import { namedFileSuite } from './named-files.js';
 import { propertyRuns, propertySuite } from './properties.js';
@@ -28,6 +29,7 @@ export function contractSuites(t: TestApi, env: () => ContractEnv): void {
   coordinationBadInputSuite(t, env);
   safetySuite(t, env);
   namedFileSuite(t, env);
+  liveMapSuite(t, env);
   propertySuite(t, env, propertyRuns(60));
 }
 
