@@ -454,18 +454,28 @@ class CoreWork : public Napi::AsyncWorker {
     rc_ = Run(&os_errno_);
     if (rc_ < 0) detail_ = mm_error_detail();
   }
+  // Nothing may throw out of these: a worker being terminated can run no JS
+  // (every call fails), and then nobody is left to hear the outcome.
   void OnOK() override {
-    if (rc_ < 0) {
-      deferred_.Reject(CoreError(Env(), rc_, os_errno_, context_, detail_.c_str()));
-      return;
-    }
     try {
-      deferred_.Resolve(Result(Env()));
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
+      if (rc_ < 0) {
+        deferred_.Reject(CoreError(Env(), rc_, os_errno_, context_, detail_.c_str()));
+        return;
+      }
+      try {
+        deferred_.Resolve(Result(Env()));
+      } catch (const Napi::Error& e) {
+        deferred_.Reject(e.Value());
+      }
+    } catch (...) {
     }
   }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  void OnError(const Napi::Error& e) override {
+    try {
+      deferred_.Reject(e.Value());
+    } catch (...) {
+    }
+  }
 
   Napi::Promise::Deferred deferred_;
   std::string context_;

@@ -123,10 +123,12 @@ class PagedView implements BackendView {
     this.pages = new WasmPagePort(core, memory, handle, files, table, access === 'copyOnWrite', () => this.#release());
   }
 
+  /** The whole view writes back every dirty page of the file's cache, as it always did; a range, the range's pages. */
   flush(offset: number, length: number): void {
     if (this.#closed) throw closedError('view');
     try {
-      this.#core.flushViewRange(this.#handle, offset, length);
+      if (offset === 0 && length === this.size) this.#core.flushView(this.#handle);
+      else this.#core.flushViewRange(this.#handle, offset, length);
     } finally {
       // The core made every hold of the file read-only before writing back.
       if (this.#shares) this.#files.flushed();

@@ -9,6 +9,10 @@
  *   { op: 'write', offset, bytes: number[] }     through an accessor of the whole map
  *   { op: 'read', offset, length }               -> number[]
  *   { op: 'close' }                              closes the accessor and the map
+ *   { op: 'capacity' }                           -> the map's capacity now
+ *   { op: 'grow', capacity }                     map.growSync -> the new capacity
+ *   { op: 'readNew', offset, length }            through a new accessor of the whole map -> number[]
+ *   { op: 'writeNew', offset, bytes: number[] }  through a new accessor of the whole map
  *   { op: 'count', index, times, parties }        adds 1 `times` to Int32 cell `index` with
  *                                                Atomics.add, after a start barrier at cell 0;
  *                                                -> { first, last }: the cell's values that its
@@ -52,6 +56,22 @@ function handle(msg: Message): unknown {
       view?.close();
       map?.close();
       return null;
+    case 'capacity':
+      return map!.capacity;
+    case 'grow':
+      map!.growSync(msg.capacity as number);
+      return map!.capacity;
+    case 'readNew': {
+      using fresh = map!.createViewAccessorSync();
+      const out = new Uint8Array(msg.length as number);
+      fresh.readArray(msg.offset as number, out);
+      return [...out];
+    }
+    case 'writeNew': {
+      using fresh = map!.createViewAccessorSync();
+      fresh.writeArray(msg.offset as number, Uint8Array.from(msg.bytes as number[]));
+      return null;
+    }
     case 'count': {
       const cells = new Int32Array(view!.bytes.buffer, view!.bytes.byteOffset, 64);
       const parties = msg.parties as number;
