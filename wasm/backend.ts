@@ -156,15 +156,21 @@ class PagedView implements BackendView {
         }
         if (next > last) break;
         await yieldToLoop();
-        if (this.#closed) {
-          if (this.#closeFlushError !== null) throw this.#closeFlushError;
-          return;
-        }
+        if (this.#closed) return this.#closedDuringFlush();
+      }
+      if (this.#shares) {
+        await this.#core.syncViewFileAsync(this.#handle);
+        if (this.#closed) return this.#closedDuringFlush();
       }
       this.flush(offset, length);
     } finally {
       this.#flushing--;
     }
+  }
+
+  /** What a flushAsync() reports when close() finished it. */
+  #closedDuringFlush(): void {
+    if (this.#closeFlushError !== null) throw this.#closeFlushError;
   }
 
   close(): void {

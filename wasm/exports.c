@@ -244,6 +244,9 @@ EMSCRIPTEN_KEEPALIVE double mm_wasm_view_write_back(mm_paged_view *v, double off
   return (double)mm_paged_view_write_back(v, off, len, from, (uint32_t)max_pages);
 }
 
+/* The host's id of the view's file, or -1 (see mm_paged_view_file_handle). */
+EMSCRIPTEN_KEEPALIVE int mm_wasm_view_file(mm_paged_view *v) { return (int)mm_paged_view_file_handle(v); }
+
 /* Grows the map (see mm_paged_grow). */
 EMSCRIPTEN_KEEPALIVE int mm_wasm_paged_grow(mm_paged_map *pm, double capacity) {
   uint64_t cap;

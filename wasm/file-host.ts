@@ -62,4 +62,10 @@ export interface FileHost {
   write(id: number, src: Uint8Array, offset: number): void;
   /** Makes every byte written so far durable (fsync). */
   sync(id: number): void;
+  /**
+   * sync() off the calling thread, where the platform can (Node: fs.fsync
+   * on the thread pool), so that a flushAsync() does not wait for the
+   * device on the event loop; absent where only sync() exists (OPFS).
+   */
+  syncAsync?(id: number): Promise<void>;
 }

@@ -70,6 +70,7 @@ interface CoreExports {
   mm_wasm_view_flush_range(view: number, offset: number, length: number): number;
   mm_wasm_view_write_back(view: number, offset: number, length: number, fromPage: number, maxPages: number): number;
   mm_wasm_paged_grow(map: number, capacity: number): number;
+  mm_wasm_view_file(view: number): number;
   mm_wasm_view_close(view: number): number;
   mm_wasm_view_free(view: number): void;
 }
@@ -476,6 +477,17 @@ export class WasmCore {
     const next = this.#x.mm_wasm_view_write_back(view, offset, length, fromPage, maxPages);
     if (next < 0) throw this.#fail(next);
     return next;
+  }
+
+  /**
+   * Makes the view's file durable off this thread where the host can
+   * (FileHost.syncAsync), so that a flush right after finds little to wait
+   * for; does nothing where it cannot. Errors are left to that flush.
+   */
+  async syncViewFileAsync(view: number): Promise<void> {
+    const id = this.#x.mm_wasm_view_file(view);
+    if (id < 0 || !this.host.syncAsync) return;
+    await this.host.syncAsync(id).catch(() => {});
   }
 
   /** Grows the map and its file (the core's rules) to `capacity` bytes. */

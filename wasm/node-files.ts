@@ -119,4 +119,8 @@ export class NodeFileHost implements FileHost {
   sync(id: number): void {
     this.#fs.fsyncSync(id);
   }
+
+  syncAsync(id: number): Promise<void> {
+    return new Promise((resolve, reject) => this.#fs.fsync(id, (err) => (err ? reject(err) : resolve())));
+  }
 }

@@ -617,6 +617,11 @@ int64_t mm_paged_view_write_back(mm_paged_view *v, uint64_t offset, uint64_t len
   return mm_pager_write_back(file->pager, from_page > first ? from_page : first, last, max_pages);
 }
 
+intptr_t mm_paged_view_file_handle(const mm_paged_view *v) {
+  if (v->closed || v->map->file == NULL) return -1;
+  return v->map->file->handle;
+}
+
 int mm_paged_grow(mm_paged_map *pm, uint64_t capacity, int *os_errno) {
   mm__file *file = pm->file;
   int rc;

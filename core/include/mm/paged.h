@@ -217,6 +217,14 @@ int64_t mm_paged_view_write_back(mm_paged_view *v, uint64_t offset, uint64_t len
                                  uint32_t max_pages);
 
 /*
+ * The platform handle of the view's file (the host's file id under WASM),
+ * or -1 once the view is closed: for a caller that makes the file durable
+ * off its thread first (an fsync on a thread pool), so that the flush that
+ * ends a mm_paged_view_write_back sequence finds little left to wait for.
+ */
+intptr_t mm_paged_view_file_handle(const mm_paged_view *v);
+
+/*
  * Grows the map and its file to `capacity` bytes (mm_map_grow's rules and
  * errors): the file's cache grows with it, views made before keep their
  * ranges, new views may reach the new bytes. Other maps of the file keep
