@@ -214,7 +214,38 @@ const viewRows: ViewRow[] = [
     code: 'EINVAL',
   },
   ...waitRows(),
+  ...liveRows(),
 ];
+
+/** grow, growSync, flush and flushAsync (test/contract/live-maps.ts has the rest of their rules). */
+function liveRows(): ViewRow[] {
+  const rows: ViewRow[] = [];
+  for (const [bad, name, code] of [
+    [-1, 'RangeError', 'ERANGE'],
+    [1.5, 'RangeError', 'ERANGE'],
+    [2 ** 53, 'RangeError', 'ERANGE'],
+    ['6000', 'TypeError', 'EINVAL'],
+  ] as [unknown, ErrorName, string][]) {
+    rows.push({ title: `grow(${String(bad)})`, call: (m) => m.grow(bad as number), name, code });
+    rows.push({ title: `growSync(${String(bad)})`, call: async (m) => m.growSync(bad as number), name, code });
+  }
+  rows.push({ title: 'grow below the capacity', call: (m) => m.grow(4999), name: 'MemmapError', code: 'ERANGE' });
+  rows.push({ title: 'growSync below the capacity', call: async (m) => m.growSync(0), name: 'MemmapError', code: 'ERANGE' });
+  const flushCall = (op: 'flush' | 'flushAsync', stream: boolean, args: unknown[]) => async (m: MMF) => {
+    using v = stream ? await m.createViewStream() : await m.createViewAccessor();
+    return (v[op] as (...a: unknown[]) => unknown).apply(v, args);
+  };
+  for (const op of ['flush', 'flushAsync'] as const) {
+    for (const stream of [false, true]) {
+      const what = `${stream ? 'stream' : 'accessor'} ${op}`;
+      rows.push({ title: `${what}(5001): beyond the view`, call: flushCall(op, stream, [5001]), name: 'RangeError', code: 'ERANGE' });
+      rows.push({ title: `${what}(4000, 1001): beyond the view`, call: flushCall(op, stream, [4000, 1001]), name: 'RangeError', code: 'ERANGE' });
+      rows.push({ title: `${what}(-1)`, call: flushCall(op, stream, [-1]), name: 'RangeError', code: 'ERANGE' });
+      rows.push({ title: `${what}('0')`, call: flushCall(op, stream, ['0']), name: 'TypeError', code: 'EINVAL' });
+    }
+  }
+  return rows;
+}
 
 interface SharedRow {
   title: string;
