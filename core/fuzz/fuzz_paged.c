@@ -285,11 +285,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         break;
       }
-      case 6: /* flush */
+      case 6: { /* flush: the whole view, a range of it, or one write-back slice from some page */
+        uint64_t off = a % (w->size + 2), n = (b >> 2) % (w->size + 2);
+        int in_view = off <= w->size && n <= w->size - off;
         if (w->v == NULL) break;
-        rc = mm_paged_view_flush(w->v);
-        check(w->closed ? rc == MM_ECLOSED : rc == 0);
+        if (b % 3 == 0) {
+          rc = mm_paged_view_flush(w->v);
+        } else if (b % 3 == 1) {
+          rc = mm_paged_view_flush_range(w->v, off, n);
+        } else {
+          int64_t next = mm_paged_view_write_back(w->v, off, n, a % 8, (uint32_t)(1 + (b >> 2) % 4));
+          rc = next < 0 ? (int)next : 0;
+        }
+        if (w->closed) check(rc == MM_ECLOSED);
+        else if (b % 3 != 0 && !in_view) check(rc == MM_ERANGE);
+        else check(rc == 0);
         break;
+      }
       case 7: { /* close a view (also with lends out) */
         int lent = 0;
         if (w->v == NULL || w->closed) break;
