@@ -3,7 +3,8 @@
  * grown by one process is seen grown by the others on their next capacity
  * read or view, while every old view keeps working; and a view closed, moved,
  * dropped or terminated with its thread while its flushAsync() runs on the
- * thread pool neither crashes nor loses what was written. (Within one
+ * thread pool neither crashes nor loses what was written; nor does a worker
+ * terminated while its createFromFile() opens on the thread pool. (Within one
  * thread, on every backend: test/contract/live-maps.ts.)
  */
 import assert from 'node:assert/strict';
@@ -100,5 +101,10 @@ describe('live maps across processes and threads [native]', () => {
 
   (linux ? it : it.skip)('a worker terminated while its flushAsync runs: no crash, the file whole, nothing left mapped (Linux)', () => {
     assert.deepEqual(flushScenario('worker'), { whole: true, stillMapped: false });
+  });
+
+  (linux ? it : it.skip)('a worker terminated while its createFromFile opens on the thread pool: no crash, the file it opened is closed (Linux)', () => {
+    const r = flushScenario('openTerminated');
+    assert.equal(r.stillOpen, false, `the process still has the file open (created: ${r.created})`);
   });
 });

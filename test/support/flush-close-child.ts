@@ -22,6 +22,18 @@ function mapped(file: string): boolean {
   return fs.readFileSync('/proc/self/maps', 'utf8').split('\n').some((l) => l.endsWith(' ' + real));
 }
 
+/** Whether this process still has the file open (a descriptor in /proc/self/fd leads to it). */
+function open(file: string): boolean {
+  const real = fs.realpathSync(file);
+  return fs.readdirSync('/proc/self/fd').some((fd) => {
+    try {
+      return fs.readlinkSync(`/proc/self/fd/${fd}`) === real;
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** Every page of the file holds its page number's low byte (what the scenarios write). */
 function fileIsWhole(file: string): boolean {
   const data = fs.readFileSync(file);
@@ -35,28 +47,42 @@ function fill(bytes: Uint8Array): void {
   for (let page = 0; page < SIZE / 4096; page++) bytes[page * 4096] = page & 0xff;
 }
 
+/**
+ * Runs `code` in a worker with MemoryMappedFile in scope, then terminates the
+ * worker as soon as the code has run (whatever it started is still in flight).
+ * Workers do not inherit tsx's loader: the worker registers it, then loads memmap's sources.
+ */
+async function inWorker(code: string): Promise<void> {
+  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const memmap = new URL('../../node/index.ts', import.meta.url).href;
+  const worker = new Worker(
+    `const { parentPort } = require('node:worker_threads');
+     import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(memmap)}); }).then(({ MemoryMappedFile }) => {
+       ${code}
+       parentPort.postMessage('started');
+     });`,
+    { eval: true },
+  );
+  await new Promise<void>((resolve) => worker.once('message', () => resolve()));
+  await worker.terminate();
+}
+
 async function main(): Promise<unknown> {
   const file = path.join(dir, 'flush.bin');
   if (scenario === 'worker') {
     // A worker writes and starts a flush, then is terminated while the flush runs.
-    // Workers do not inherit tsx's loader: the worker registers it, then loads memmap's sources.
-    const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-    const memmap = new URL('../../node/index.ts', import.meta.url).href;
-    const worker = new Worker(
-      `const { parentPort } = require('node:worker_threads');
-       import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(memmap)}); }).then(({ MemoryMappedFile }) => {
-         const map = MemoryMappedFile.createFromFileSync(${JSON.stringify(file)}, { mode: 'createNew', capacity: ${SIZE} });
-         const view = map.createViewAccessorSync();
-         view.bytes.fill(0xaa);
-         for (let p = 0; p < ${SIZE / 4096}; p++) view.bytes[p * 4096] = p & 0xff;
-         view.flushAsync();
-         parentPort.postMessage('flushing');
-       });`,
-      { eval: true },
-    );
-    await new Promise<void>((resolve) => worker.once('message', () => resolve()));
-    await worker.terminate();
+    await inWorker(`const map = MemoryMappedFile.createFromFileSync(${JSON.stringify(file)}, { mode: 'createNew', capacity: ${SIZE} });
+      const view = map.createViewAccessorSync();
+      view.bytes.fill(0xaa);
+      for (let p = 0; p < ${SIZE / 4096}; p++) view.bytes[p * 4096] = p & 0xff;
+      view.flushAsync();`);
     return { whole: fileIsWhole(file), stillMapped: mapped(file) };
+  }
+  if (scenario === 'openTerminated') {
+    // A worker starts opening (on the thread pool) and is terminated before the open settles.
+    await inWorker(`MemoryMappedFile.createFromFile(${JSON.stringify(file)}, { mode: 'createNew', capacity: ${SIZE} });`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return { created: fs.existsSync(file), stillOpen: fs.existsSync(file) && open(file) };
   }
   const map = MemoryMappedFile.createFromFileSync(file, { mode: 'createNew', capacity: SIZE });
   let view = map.createViewAccessorSync();
