@@ -78,17 +78,23 @@ function done(map: MemoryMappedFile, file: string): number {
   return sum;
 }
 
+/** A run of an append contender: a fresh one-chunk file map that `append` fills; the checksum of the result. */
+function appendRun(append: (map: MemoryMappedFile) => void): number {
+  const file = freshFile();
+  const map = MemoryMappedFile.createFromFileSync(file, { mode: 'createNew', capacity: CHUNK });
+  append(map);
+  return done(map, file);
+}
+
 const oneGrow: Contender = {
   name: 'one growSync(size), then a view per 4 KiB chunk',
   ops: chunks,
   expected,
-  run: () => {
-    const file = freshFile();
-    const map = MemoryMappedFile.createFromFileSync(file, { mode: 'createNew', capacity: CHUNK });
-    map.growSync(size);
-    for (let k = 0; k < chunks; k++) writeChunk(map, k);
-    return done(map, file);
-  },
+  run: () =>
+    appendRun((map) => {
+      map.growSync(size);
+      for (let k = 0; k < chunks; k++) writeChunk(map, k);
+    }),
 };
 
 const growEach: Contender = {
@@ -96,30 +102,26 @@ const growEach: Contender = {
   ops: chunks,
   expected,
   target: 0.1,
-  run: () => {
-    const file = freshFile();
-    const map = MemoryMappedFile.createFromFileSync(file, { mode: 'createNew', capacity: CHUNK });
-    for (let k = 0; k < chunks; k++) {
-      if (k > 0) map.growSync((k + 1) * CHUNK);
-      writeChunk(map, k);
-    }
-    return done(map, file);
-  },
+  run: () =>
+    appendRun((map) => {
+      for (let k = 0; k < chunks; k++) {
+        if (k > 0) map.growSync((k + 1) * CHUNK);
+        writeChunk(map, k);
+      }
+    }),
 };
 
 const oneView: Contender = {
   name: 'one growSync(size), one view over all (context)',
   ops: chunks,
   expected,
-  run: () => {
-    const file = freshFile();
-    const map = MemoryMappedFile.createFromFileSync(file, { mode: 'createNew', capacity: CHUNK });
-    map.growSync(size);
-    const view = map.createViewAccessorSync();
-    for (let k = 0; k < chunks; k++) view.writeArray(k * CHUNK, chunk);
-    view.close();
-    return done(map, file);
-  },
+  run: () =>
+    appendRun((map) => {
+      map.growSync(size);
+      const view = map.createViewAccessorSync();
+      for (let k = 0; k < chunks; k++) view.writeArray(k * CHUNK, chunk);
+      view.close();
+    }),
 };
 
 /** The largest event-loop delay (ns) while `work` runs, with a 1 ms interval keeping the loop turning. */

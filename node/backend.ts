@@ -27,31 +27,26 @@ import {
 } from '../src/types.js';
 
 /** The addon's exports (node/addon.cc); maps and views are numeric handles. */
+/**
+ * mapOpen's arguments: kind 0, a persisted map of a file path, named `mapName`
+ * unless null; kind 1, a shared map of a name (null: anonymous). `owner` holds
+ * the handle: collected with the map open, it releases the map.
+ */
+type MapOpenArgs = [
+  kind: 0 | 1,
+  pathOrName: string | null,
+  mode: number,
+  capacity: number,
+  access: number,
+  owner: object,
+  mapName: string | null,
+];
+
 interface Addon {
-  /**
-   * kind 0: persisted map of a file path, named `mapName` unless null; kind 1: shared map of a name
-   * (null: anonymous). `owner` holds the handle: collected with the map open, it releases the map.
-   * -> [handle, capacity]
-   */
-  mapOpen(
-    kind: 0 | 1,
-    pathOrName: string | null,
-    mode: number,
-    capacity: number,
-    access: number,
-    owner: object,
-    mapName: string | null,
-  ): [number, number];
+  /** Opens a map (MapOpenArgs) -> [handle, capacity]. */
+  mapOpen(...args: MapOpenArgs): [number, number];
   /** mapOpen on the thread pool. */
-  mapOpenAsync(
-    kind: 0 | 1,
-    pathOrName: string | null,
-    mode: number,
-    capacity: number,
-    access: number,
-    owner: object,
-    mapName: string | null,
-  ): Promise<[number, number]>;
+  mapOpenAsync(...args: MapOpenArgs): Promise<[number, number]>;
   mapClose(map: number): void;
   /** The capacity now (a named map's follows other holders' grows). */
   mapCapacity(map: number): number;
