@@ -46,6 +46,16 @@ const CONSTRUCTORS = {
   BigUint64Array,
 } as const;
 
+/**
+ * Float16Array where the runtime has it (Node 24, current browsers). The
+ * TypeScript libraries this package is built against have no type for it,
+ * so it is accepted at run time and typed as its 2-byte sibling.
+ */
+const FLOAT16 = (globalThis as { Float16Array?: unknown }).Float16Array as Uint16ArrayConstructor | undefined;
+
+/** The constructors by kind name, Float16Array included where it exists (for run-time lookups). */
+const BY_KIND: Readonly<Record<string, TypedArrayConstructor>> = FLOAT16 ? { ...CONSTRUCTORS, Float16Array: FLOAT16 } : { ...CONSTRUCTORS };
+
 /** A typed-array constructor (the built-in ones, not subclasses). */
 export type TypedArrayConstructor = (typeof CONSTRUCTORS)[keyof typeof CONSTRUCTORS];
 
@@ -71,10 +81,11 @@ const BYTES_PER_ELEMENT: Readonly<Record<string, number>> = {
   Float64Array: 8,
   BigInt64Array: 8,
   BigUint64Array: 8,
+  Float16Array: 2,
 };
 
 const INFO = new Map<unknown, ConstructorInfo>(
-  Object.entries(CONSTRUCTORS).map(([kind, ctor]) => [
+  Object.entries(BY_KIND).map(([kind, ctor]) => [
     ctor,
     { kind: kind as keyof typeof CONSTRUCTORS, bytesPerElement: ctor.BYTES_PER_ELEMENT },
   ]),
@@ -91,7 +102,7 @@ export function constructorInfo(value: unknown): ConstructorInfo | undefined {
 
 /** Makes a typed array of a built-in kind over `buffer` (no user code: the constructor is the captured one). */
 export function makeTypedArray(kind: TypedArrayKind, buffer: ArrayBufferLike, byteOffset: number, length: number): InstanceType<TypedArrayConstructor> {
-  return new CONSTRUCTORS[kind](buffer as ArrayBuffer, byteOffset, length);
+  return new (BY_KIND[kind] as TypedArrayConstructor)(buffer as ArrayBuffer, byteOffset, length) as InstanceType<TypedArrayConstructor>;
 }
 
 /**
@@ -161,7 +172,7 @@ export function bytesOf(p: ArrayParts, offset: number, n: number): Uint8Array {
 export function copyElementsInto(p: ArrayParts, offset: number, n: number, buffer: ArrayBufferLike, byteAt: number): void {
   const bpe = p.bytesPerElement;
   if (offset === 0 && n === p.length && byteAt % bpe === 0) {
-    typedSet.call(p.array, new CONSTRUCTORS[p.kind](buffer as ArrayBuffer, byteAt, n));
+    typedSet.call(p.array, new (BY_KIND[p.kind] as TypedArrayConstructor)(buffer as ArrayBuffer, byteAt, n));
     return;
   }
   typedSet.call(bytesOf(p, offset, n), new Uint8Array(buffer, byteAt, n * bpe));

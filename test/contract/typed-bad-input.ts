@@ -102,12 +102,9 @@ const rows: Row[] = [
   { title: 'readString on a closed view', closed: true, call: (v) => v.readString(0, 4), name: 'MemmapError', code: 'ECLOSED' },
   { title: "readString in encoding 'nope' on a closed view (arguments first)", closed: true, call: (v) => v.readString(0, 4, 'nope'), name: 'TypeError', code: 'EINVAL' },
   // writeString.
-  ...([5, null, undefined, new String('x'), ['x'], { toString: () => 'x' }] as unknown[]).map((bad): Row => ({
-    title: `writeString of a ${bad === null ? 'null' : typeof bad === 'object' ? `${Array.isArray(bad) ? 'array' : 'object'}` : typeof bad}`,
-    call: (v) => v.writeString(0, bad as string),
-    name: 'TypeError',
-    code: 'EINVAL',
-  })),
+  ...([['a number', 5], ['null', null], ['undefined', undefined], ['a String object', new String('x')], ['an array', ['x']], ['an object with toString', { toString: () => 'x' }]] as const).map(
+    ([what, bad]): Row => ({ title: `writeString of ${what}`, call: (v) => v.writeString(0, bad as unknown as string), name: 'TypeError', code: 'EINVAL' }),
+  ),
   { title: 'writeString at position -1', call: (v) => v.writeString(-1, 'x'), name: 'RangeError', code: 'ERANGE' },
   { title: 'writeString at a position beyond the capacity', call: (v) => v.writeString(CAPACITY + 1, ''), name: 'RangeError', code: 'ERANGE' },
   { title: 'writeString of a string longer than the room left (nothing written)', call: (v) => v.writeString(CAPACITY - 10, 'ü'.repeat(6)), name: 'RangeError', code: 'ERANGE', message: /12 UTF-8 bytes/ },

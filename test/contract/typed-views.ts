@@ -23,6 +23,8 @@ const CONSTRUCTORS: TypedArrayConstructor[] = [
   Float64Array,
   BigInt64Array,
   BigUint64Array,
+  // Where the runtime has it (Node 24, current browsers).
+  ...((globalThis as { Float16Array?: TypedArrayConstructor }).Float16Array ? [(globalThis as { Float16Array?: TypedArrayConstructor }).Float16Array!] : []),
 ];
 
 /** Every typed read/write with a value of its type, and the DataView method that reads it back. */
@@ -60,7 +62,7 @@ export function typedViewSuite(t: TestApi, env: () => ContractEnv): void {
 
     for (const kind of ['persisted', 'shared'] as Kind[]) {
       t.describe(`${kind} maps`, () => {
-        t.it('typedArray: every kind is zero-copy both ways (or EUNSUPPORTED on a paged view, naming the alternatives)', async () => {
+        t.it('typedArray: every kind (Float16Array where the runtime has it) is zero-copy both ways (or EUNSUPPORTED on a paged view, naming the alternatives)', async () => {
           const { map, file } = await open(kind);
           using _m = map;
           using v = await map.createViewAccessor(4096, 8192);
