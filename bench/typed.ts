@@ -38,9 +38,9 @@ import { MemoryMappedFile, type ViewAccessor } from '../node/index.js';
 import { fillWithFloats, writeFileFully } from './data.js';
 import { printFigure, randomPositions, rowsToJson, runFigure, sinkValue, type Row } from './harness.js';
 import { benchOptions } from './options.js';
+import { PAGE, copyPages, readArrayPages, touchPages } from './page-copies.js';
 
 const MiB = 1 << 20;
-const PAGE = 4096;
 const OPS_4K = 1 << 18;
 
 // One function per contender, so that each call site stays monomorphic.
@@ -54,32 +54,6 @@ function sumArray(a: Float64Array): number {
 function sumReads(acc: ViewAccessor, size: number): number {
   let sum = 0;
   for (let p = 0; p < size; p += 8) sum += acc.readFloat64(p);
-  return sum;
-}
-
-/** The checksum reads the first and last word of each copied page. */
-function rawCopy(src: Uint8Array, dst: Uint8Array, words: Float64Array, positions: Uint32Array): number {
-  let sum = 0;
-  for (let i = 0; i < positions.length; i++) {
-    const p = positions[i] as number;
-    dst.set(src.subarray(p, p + PAGE));
-    sum += (words[0] as number) + (words[PAGE / 8 - 1] as number);
-  }
-  return sum;
-}
-
-function readArrayCopy(acc: ViewAccessor, dst: Uint8Array, words: Float64Array, positions: Uint32Array): number {
-  let sum = 0;
-  for (let i = 0; i < positions.length; i++) {
-    acc.readArray(positions[i] as number, dst);
-    sum += (words[0] as number) + (words[PAGE / 8 - 1] as number);
-  }
-  return sum;
-}
-
-function touchPages(bytes: Uint8Array): number {
-  let sum = 0;
-  for (let p = 0; p < bytes.length; p += PAGE) sum += bytes[p] as number;
   return sum;
 }
 
@@ -137,13 +111,13 @@ function main(): void {
       ['within the first MiB (cache-resident)', MiB, 4],
     ] as const) {
       const positions = randomPositions(OPS_4K, limit, PAGE, seed);
-      const expected = rawCopy(heapBytes, dst, words, positions);
+      const expected = copyPages(heapBytes, dst, words, positions, OPS_4K);
       const fig = runFigure({
         figure: `random 4 KiB pages into a Uint8Array(4096), ${label}`,
         unit: 'ns/op',
         rounds: opts.rounds,
-        baseline: { name: 'raw set(subarray) from the mapping (no API)', ops: OPS_4K, run: () => rawCopy(src, dst, words, positions), expected },
-        others: [{ name: 'view.readArray', ops: OPS_4K, run: () => readArrayCopy(acc, dst, words, positions), expected, target: 0.95 }],
+        baseline: { name: 'raw set(subarray) from the mapping (no API)', ops: OPS_4K, run: () => copyPages(src, dst, words, positions, OPS_4K), expected },
+        others: [{ name: 'view.readArray', ops: OPS_4K, run: () => readArrayPages(acc, dst, words, positions, OPS_4K), expected, target: 0.95 }],
       });
       printFigure(fig);
       rows.push(...fig);
