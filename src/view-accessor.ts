@@ -1,6 +1,7 @@
 /**
- * ViewAccessor: random access to a view with typed little-endian reads and
- * writes, bulk array copies and zero-copy byte access. `ViewAccessor` is the
+ * ViewAccessor: random access to a view with typed reads and writes
+ * (little-endian, or big-endian on request), bulk array copies, strings,
+ * zero-copy byte access and typed arrays. `ViewAccessor` is the
  * public type; each backend's views get the subclass that fits them:
  * DirectViewAccessor here (one zero-copy array: native mmap,
  * SharedArrayBuffer) or PagedViewAccessor (paged-accessor.ts: the WASM pager).
@@ -12,8 +13,11 @@
  * out-of-range positions, forbidden accesses and closed views at once; the
  * slow path then works out which error to throw. Typed writes also check
  * the value's type (a number, or a bigint for 64-bit integers) and never
- * convert it, so no user code (valueOf) runs in the middle of a write. There
- * is no call into the backend per access.
+ * convert it, so no user code (valueOf) runs in the middle of a write. The
+ * byte order is a last `littleEndian` argument, as DataView's, but
+ * little-endian when omitted; it must be a boolean or undefined (one more
+ * comparison when omitted) and is never converted either. There is no call
+ * into the backend per access.
  *
  * @module
  */
@@ -201,7 +205,8 @@ export abstract class ViewAccessor {
     // The array is read through the built-in getters: no getter of the caller's runs inside the call.
     const target = typedArrayParts(array, 'array');
     const want = offset === 0 && count === undefined ? target.length : checkArraySpan(target.length, offset, count);
-    // One comparison with r1 (capacity - 1, or -1 when closed or unreadable) covers the common call.
+    // The common call: a whole position within the capacity of an open, readable view (r1 is
+    // capacity - 1, or -1 when closed or unreadable). Anything else takes #readPosition, which names the error.
     const pos =
       typeof position === 'number' && position >>> 0 === position && position <= this.r1 + 1 && this.r1 >= 0
         ? position
