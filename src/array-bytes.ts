@@ -25,7 +25,7 @@ const typedLength = intrinsic(typedArrayPrototype, 'length');
 const viewBuffer = intrinsic(DataView.prototype, 'buffer');
 const viewOffset = intrinsic(DataView.prototype, 'byteOffset');
 const viewByteLength = intrinsic(DataView.prototype, 'byteLength');
-const typedSet = (typedArrayPrototype as { set: (this: unknown, source: ArrayLike<unknown>) => void }).set;
+const typedSet = (typedArrayPrototype as { set: (this: unknown, source: unknown) => void }).set;
 
 /**
  * The typed-array constructors by kind, captured when this module loads: a
@@ -176,4 +176,18 @@ export function copyElementsInto(p: ArrayParts, offset: number, n: number, buffe
     return;
   }
   typedSet.call(bytesOf(p, offset, n), new Uint8Array(buffer, byteAt, n * bpe));
+}
+
+/**
+ * Copies `n` elements of the parts' typed array from element `offset` into
+ * `buffer` at `byteAt`: copyElementsInto's other direction, with the same
+ * single typed `set` for a whole, aligned array.
+ */
+export function copyElementsFrom(p: ArrayParts, offset: number, n: number, buffer: ArrayBufferLike, byteAt: number): void {
+  const bpe = p.bytesPerElement;
+  if (offset === 0 && n === p.length && byteAt % bpe === 0) {
+    typedSet.call(new (BY_KIND[p.kind] as TypedArrayConstructor)(buffer as ArrayBuffer, byteAt, n), p.array);
+    return;
+  }
+  typedSet.call(new Uint8Array(buffer, byteAt, n * bpe), bytesOf(p, offset, n));
 }

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { bytesOf, copyElementsInto, type ArrayParts } from './array-bytes.js';
+import { bytesOf, copyElementsFrom, copyElementsInto, type ArrayParts } from './array-bytes.js';
 import type { BackendView, PagePort } from './backend.js';
 
 export interface ByteWindow {
@@ -21,6 +21,8 @@ export interface ByteWindow {
    * from element `offset`: readArray's copy.
    */
   readElements(pos: number, p: ArrayParts, offset: number, n: number): void;
+  /** Copies `n` elements of the parts' array from element `offset` into the view at pos: writeArray's copy. */
+  writeElements(pos: number, p: ArrayParts, offset: number, n: number): void;
   /**
    * Calls fn with bytes [pos, pos + length): zero-copy where the view is one
    * array, or the range lies in one page of a paged view that writes;
@@ -42,6 +44,10 @@ class DirectWindow implements ByteWindow {
 
   readElements(pos: number, p: ArrayParts, offset: number, n: number): void {
     copyElementsInto(p, offset, n, this.#buffer, this.#base + pos);
+  }
+
+  writeElements(pos: number, p: ArrayParts, offset: number, n: number): void {
+    copyElementsFrom(p, offset, n, this.#buffer, this.#base + pos);
   }
 
   read(pos: number, dst: Uint8Array): void {
@@ -99,6 +105,10 @@ class PagedWindow implements ByteWindow {
 
   readElements(pos: number, p: ArrayParts, offset: number, n: number): void {
     this.read(pos, bytesOf(p, offset, n));
+  }
+
+  writeElements(pos: number, p: ArrayParts, offset: number, n: number): void {
+    this.write(pos, bytesOf(p, offset, n));
   }
 
   write(pos: number, src: Uint8Array): void {

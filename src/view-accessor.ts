@@ -22,7 +22,6 @@
  * @module
  */
 import {
-  bytesOf,
   constructorInfo,
   makeTypedArray,
   typedArrayParts,
@@ -242,7 +241,7 @@ export abstract class ViewAccessor {
       );
     }
     if (n === 0) return 0;
-    this.window.write(pos, bytesOf(source, offset, n));
+    this.window.writeElements(pos, source, offset, n);
     return n;
   }
 
