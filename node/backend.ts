@@ -193,6 +193,7 @@ class NativeWaiter implements ViewWaiter {
 class NativeView implements BackendView {
   readonly bytes: Uint8Array;
   readonly pages = null;
+  readonly readStoresPrivate: boolean;
   readonly waiter: ViewWaiter;
   readonly offset: number;
   readonly size: number;
@@ -200,8 +201,17 @@ class NativeView implements BackendView {
   readonly #addon: Addon;
   readonly #handle: number;
 
-  constructor(a: Addon, buffer: ArrayBuffer, offset: number, pointerOffset: number, size: number, handle: number) {
+  constructor(
+    a: Addon,
+    buffer: ArrayBuffer,
+    offset: number,
+    pointerOffset: number,
+    size: number,
+    handle: number,
+    readStoresPrivate: boolean,
+  ) {
     this.bytes = new Uint8Array(buffer, pointerOffset, size);
+    this.readStoresPrivate = readStoresPrivate;
     this.offset = offset;
     this.size = size;
     this.pointerOffset = pointerOffset;
@@ -227,17 +237,24 @@ class NativeMap implements BackendMap {
   readonly #addon: Addon;
   #handle = -1;
   readonly allocationGranularity: number;
+  /**
+   * `read` views are MAP_PRIVATE (core/src/platform/posix.c; win32.c:
+   * FILE_MAP_COPY), except of shared memory on macOS, which maps it
+   * MAP_SHARED only: there a read view's pages are shared and read-only.
+   */
+  readonly #readStoresPrivate: boolean;
 
   /** A map not open yet: open() or openAsync() give it its handle. */
-  private constructor(a: Addon) {
+  private constructor(a: Addon, kind: 0 | 1) {
     this.#addon = a;
     this.allocationGranularity = a.allocationGranularity;
+    this.#readStoresPrivate = !(kind === 1 && process.platform === 'darwin');
   }
 
   /** Opens the map (the addon's mapOpen); the object holds its handle, which a map dropped without close() releases. */
   static open(a: Addon, kind: 0 | 1, pathOrName: string | null, mode: number, capacity: number, access: number,
     mapName: string | null = null): NativeMap {
-    const map = new NativeMap(a);
+    const map = new NativeMap(a, kind);
     [map.#handle] = a.mapOpen(kind, pathOrName, mode, capacity, access, map, mapName);
     return map;
   }
@@ -245,7 +262,7 @@ class NativeMap implements BackendMap {
   /** open() on the thread pool. */
   static async openAsync(a: Addon, kind: 0 | 1, pathOrName: string | null, mode: number, capacity: number,
     access: number, mapName: string | null = null): Promise<NativeMap> {
-    const map = new NativeMap(a);
+    const map = new NativeMap(a, kind);
     [map.#handle] = await a.mapOpenAsync(kind, pathOrName, mode, capacity, access, map, mapName);
     return map;
   }
@@ -264,7 +281,7 @@ class NativeMap implements BackendMap {
 
   view(offset: number, size: number, access: MemoryMappedFileAccess): BackendView {
     const [buffer, pointerOffset, viewSize, handle] = this.#addon.mapView(this.#handle, offset, size, ACCESS_VALUES.indexOf(access));
-    return new NativeView(this.#addon, buffer, offset, pointerOffset, viewSize, handle);
+    return new NativeView(this.#addon, buffer, offset, pointerOffset, viewSize, handle, this.#readStoresPrivate);
   }
 
   close(): void {
