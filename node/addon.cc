@@ -63,7 +63,9 @@ struct Tables;
 
 struct ViewBox {
   mm_view view;
-  int refs;                       // the handle's and the buffer finalizer's
+  int refs;                       // the handle's, the buffer finalizer's, one per prefetch running
+  int prefetches;                 // prefetches on the thread pool (main thread only)
+  std::atomic<bool> stop;         // set when the view ends: a running prefetch stops early
   double handle;                  // the view's handle while it is open, else -1
   std::shared_ptr<Tables> tables; // where that handle is
 };
@@ -85,6 +87,20 @@ void ReleaseBox(ViewBox* box) {
   if (--box->refs == 0) {
     mm_view_close(&box->view);
     DeleteBox(box);
+  }
+}
+
+// Ends a view whose pages JavaScript can no longer reach. A prefetch still
+// reading them on the thread pool must find mapped memory: the view is
+// retired (inert pages at the same addresses) and the last ReleaseBox, when
+// the prefetch is done, releases the range.
+void EndView(ViewBox* box) {
+  int os_errno = 0;
+  box->stop = true;
+  if (box->prefetches > 0) {
+    mm_view_retire(&box->view, &os_errno);
+  } else {
+    mm_view_close(&box->view);
   }
 }
 
@@ -342,7 +358,7 @@ Napi::Value MapView(const Napi::CallbackInfo& info) {
                                   // A view that was never closed ends here too (its handle with it).
                                   if (b->handle >= 0 && b->tables->views.Take(b->handle) == b) ReleaseBox(b);
                                   b->handle = -1;
-                                  mm_view_close(&b->view);
+                                  EndView(b);
                                   ReleaseBox(b);
                                 },
                                 box);
@@ -370,6 +386,80 @@ Napi::Value ViewFlush(const Napi::CallbackInfo& info) {
   int rc = mm_view_flush(&box->view, &os_errno);
   if (rc < 0) ThrowCore(info.Env(), rc, os_errno, "msync");
   return info.Env().Undefined();
+}
+
+// viewAdvise(handle, advice, offset, length): advice.h's advice for a range of the view.
+Napi::Value ViewAdvise(const Napi::CallbackInfo& info) {
+  ViewBox* box = Data(info.Env())->tables->views.Get(HandleArg(info, 0));
+  if (box == nullptr) ThrowCore(info.Env(), MM_ECLOSED, 0, "the view is closed");
+  mm_advice advice = static_cast<mm_advice>(EnumArg(info, 1, MM_ADVICE__COUNT));
+  int os_errno = 0;
+  int rc = mm_view_advise(&box->view, advice, U64Arg(info, 2), U64Arg(info, 3), &os_errno);
+  if (rc < 0) ThrowCore(info.Env(), rc, os_errno, "madvise");
+  return info.Env().Undefined();
+}
+
+// A prefetch on the thread pool: mm_prefetch over the span in slices, so that
+// closing the view stops it early. It holds a reference on the box (the
+// mapping stays, retired at worst, see EndView) and on the view's buffer
+// (whose finalizer would end the view).
+class PrefetchWork : public Napi::AsyncWorker {
+ public:
+  PrefetchWork(Napi::Env env, ViewBox* box, void* addr, size_t span, Napi::ArrayBuffer buffer)
+      : Napi::AsyncWorker(env, "memmap.prefetch"), deferred_(Napi::Promise::Deferred::New(env)), box_(box),
+        addr_(static_cast<uint8_t*>(addr)), span_(span), buffer_(Napi::Persistent(buffer)) {
+    box_->refs++;
+    box_->prefetches++;
+  }
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    const size_t slice = 4u << 20;
+    for (size_t at = 0; at < span_ && rc_ == 0; at += slice) {
+      if (box_->stop) return;
+      rc_ = mm_prefetch(addr_ + at, span_ - at < slice ? span_ - at : slice, &os_errno_);
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    bool stopped = box_->stop;
+    box_->prefetches--;
+    ReleaseBox(box_);
+    if (stopped) {
+      deferred_.Reject(CoreError(env, MM_ECLOSED, 0, "the view closed during prefetch"));
+    } else if (rc_ < 0) {
+      deferred_.Reject(CoreError(env, rc_, os_errno_, "prefetch"));
+    } else {
+      deferred_.Resolve(env.Undefined());
+    }
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  ViewBox* box_;
+  uint8_t* addr_;
+  size_t span_;
+  Napi::Reference<Napi::ArrayBuffer> buffer_;
+  int rc_ = 0;
+  int os_errno_ = 0;
+};
+
+// viewPrefetch(handle, offset, length, buffer) -> Promise: resolves once the
+// range is resident; rejects with ECLOSED when the view closes first.
+Napi::Value ViewPrefetch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ViewBox* box = Data(env)->tables->views.Get(HandleArg(info, 0));
+  if (box == nullptr) ThrowCore(env, MM_ECLOSED, 0, "the view is closed");
+  void* addr = nullptr;
+  size_t span = 0;
+  int rc = mm_view_span(&box->view, U64Arg(info, 1), U64Arg(info, 2), &addr, &span);
+  if (rc < 0) ThrowCore(env, rc, 0, "prefetch");
+  PrefetchWork* work = new PrefetchWork(env, box, addr, span, info[3].As<Napi::ArrayBuffer>());
+  Napi::Promise promise = work->Promise();
+  work->Queue();
+  return promise;
 }
 
 // A timeout in ms (validated by TypeScript: >= 0, Infinity for none) as ns, -1 for none.
@@ -456,7 +546,7 @@ Napi::Value ViewClose(const Napi::CallbackInfo& info) {
   if (!ab.IsDetached() && ab.Data() == box->view.base) {
     // The memory is still in its buffer: detaching it leaves JS no way to the pages.
     ab.Detach();
-    mm_view_close(&box->view);
+    EndView(box);
   } else {
     // Moved out by user code: inert pages until that buffer's finalizer.
     mm_view_retire(&box->view, &os_errno);
@@ -509,6 +599,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mapClose", Napi::Function::New<MapClose>(env));
   exports.Set("mapView", Napi::Function::New<MapView>(env));
   exports.Set("viewFlush", Napi::Function::New<ViewFlush>(env));
+  exports.Set("viewAdvise", Napi::Function::New<ViewAdvise>(env));
+  exports.Set("viewPrefetch", Napi::Function::New<ViewPrefetch>(env));
   exports.Set("viewClose", Napi::Function::New<ViewClose>(env));
   exports.Set("viewWait", Napi::Function::New<ViewWait>(env));
   exports.Set("viewWaitAsync", Napi::Function::New<ViewWaitAsync>(env));

@@ -75,8 +75,12 @@ class PagedWindow implements ByteWindow {
         abs += run;
         continue;
       } else {
-        const addr = port.translate(page, false) + inPage;
-        dst.set(port.memory.u8.subarray(addr, addr + take), done);
+        const frame = port.translate(page, false);
+        if (frame < 0) {
+          port.read(pos + done, dst.subarray(done, done + take));
+        } else {
+          dst.set(port.memory.u8.subarray(frame + inPage, frame + inPage + take), done);
+        }
       }
       done += take;
       abs += take;
@@ -95,8 +99,9 @@ class PagedWindow implements ByteWindow {
       const slot = page & port.mask;
       const hit = port.tags[slot] === page && port.writable[slot] === 1;
       // A write of a whole page need not read the page first (overwrite).
-      const addr = (hit ? (port.frames[slot] as number) : port.translate(page, true, take === ps)) + inPage;
-      port.memory.u8.set(src.subarray(done, done + take), addr);
+      const frame = hit ? (port.frames[slot] as number) : port.translate(page, true, take === ps);
+      if (frame < 0) port.write(pos + done, src.subarray(done, done + take));
+      else port.memory.u8.set(src.subarray(done, done + take), frame + inPage);
       done += take;
       abs += take;
     }

@@ -142,7 +142,8 @@ export class PagedViewAccessor extends ViewAccessor {
     if (this.#tags[slot] === page && (!write || this.#wr[slot] === 1)) {
       return (this.#frames[slot] as number) + inPage;
     }
-    return this.#port.translate(page, write) + inPage;
+    const frame = this.#port.translate(page, write);
+    return frame < 0 ? -1 : frame + inPage;
   }
 
   /** Reads `width` straddling bytes into the scratch buffer. */
@@ -157,13 +158,15 @@ export class PagedViewAccessor extends ViewAccessor {
   }
 
   readBoolean(position: number): boolean {
-    return this.#mem.u8[this.#at(position, 1, this.r1, false)] !== 0;
+    return this.readUint8(position) !== 0;
   }
   readInt8(position: number): number {
-    return this.#mem.dv.getInt8(this.#at(position, 1, this.r1, false));
+    const a = this.#at(position, 1, this.r1, false);
+    return a >= 0 ? this.#mem.dv.getInt8(a) : this.#load(position, 1).getInt8(0);
   }
   readUint8(position: number): number {
-    return this.#mem.u8[this.#at(position, 1, this.r1, false)] as number;
+    const a = this.#at(position, 1, this.r1, false);
+    return a >= 0 ? (this.#mem.u8[a] as number) : this.#load(position, 1).getUint8(0);
   }
   readInt16(position: number): number {
     let a = this.#fast(position, this.#f2, this.#pageMask - 1);
@@ -215,15 +218,26 @@ export class PagedViewAccessor extends ViewAccessor {
   }
 
   writeBoolean(position: number, value: boolean): void {
-    this.#mem.u8[this.#at(position, 1, this.w1, true)] = value ? 1 : 0;
+    this.#byte(position, value ? 1 : 0);
   }
   writeInt8(position: number, value: number): void {
     if (typeof value !== 'number') this.fail(position, 1, true, value, 'number');
-    this.#mem.dv.setInt8(this.#at(position, 1, this.w1, true), value);
+    this.#byte(position, value);
   }
   writeUint8(position: number, value: number): void {
     if (typeof value !== 'number') this.fail(position, 1, true, value, 'number');
-    this.#mem.u8[this.#at(position, 1, this.w1, true)] = value;
+    this.#byte(position, value);
+  }
+
+  /** Stores one byte (a Uint8Array store: -128..255 wrap as setInt8 and setUint8 would). */
+  #byte(position: number, value: number): void {
+    const a = this.#at(position, 1, this.w1, true);
+    if (a >= 0) {
+      this.#mem.u8[a] = value;
+      return;
+    }
+    this.#scratch[0] = value;
+    this.#store(position, 1);
   }
   writeInt16(position: number, value: number): void {
     let a = this.#fastW(position, this.#g2, this.#pageMask - 1);

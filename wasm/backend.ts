@@ -74,6 +74,23 @@ class FileRegistry {
   }
 }
 
+/**
+ * Resolves after the event loop has run once: setImmediate where there is
+ * one (Node), else a message to itself (browsers clamp chained timeouts to
+ * 4 ms).
+ */
+function yieldToLoop(): Promise<void> {
+  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
 class PagedView implements BackendView {
   readonly bytes = null;
   /** Each thread has a page cache of its own: nothing is shared to wait on. */
@@ -110,6 +127,15 @@ class PagedView implements BackendView {
       // The core made every hold of the file read-only before writing back.
       if (this.#shares) this.#files.flushed();
     }
+  }
+
+  advise(advice: number, offset: number, length: number): void {
+    if (this.#closed) throw closedError('view');
+    this.pages.advise(advice, offset, length);
+  }
+
+  prefetch(offset: number, length: number): Promise<void> {
+    return this.pages.prefetch(offset, length, yieldToLoop);
   }
 
   close(): void {
