@@ -463,7 +463,11 @@ int mm_paged_view_hold(mm_paged_view *v, uint64_t page, int kind, uint8_t **fram
   }
   if (kind != MM_PIN_OVERWRITE) {
     mm_pager *shared = v->map->file->pager;
-    if (mm_pager_reads_at_random(shared) && !mm_pager_is_whole(shared, page)) return MM_PAGED_HOLD_NONE;
+    /* A page of one sector costs a hold no more than a copy would load. */
+    if (mm_pager_page_size(shared) > MM_PAGER_SECTOR_SIZE && mm_pager_reads_at_random(shared) &&
+        !mm_pager_is_whole(shared, page)) {
+      return MM_PAGED_HOLD_NONE;
+    }
   }
   return mm__file_hold(v->map->file, page, kind, frame, dropped);
 }

@@ -50,6 +50,8 @@
 #include "mm/errors.h"
 
 #define MM__NO_FRAME (-1)
+/* The most slots of the table of pages read around the cache (a power of two). */
+#define MM__MAX_GHOSTS ((size_t)1 << 16)
 /* The most bytes mm_pager_read_sink reads from the storage in one call (read_at returns an int). */
 #define MM__FILL_RUN ((size_t)1 << 24)
 #define MM__POOL_ALIGN 64u
@@ -91,6 +93,8 @@ struct mm_pager {
   void *pool_alloc;    /* the one allocation holding the pool */
   mm__frame *frames;
   int32_t *buckets;
+  uint32_t *ghosts;     /* pages read around the cache lately, by hash (tag: low bits + 1; 0: none) */
+  uint32_t ghost_mask;  /* ghost slots - 1 */
   mm__flush_item *flush_items; /* frame_count entries, used by flush */
   mm_pager_stats stats;        /* counters; the gauges are computed on demand */
 };
@@ -277,6 +281,21 @@ static void mm__note_miss(mm_pager *p, uint64_t page_no) {
   p->last_miss = page_no;
 }
 
+/*
+ * Whether page `page_no`, missing from the cache while it reads at random,
+ * was read around the cache lately (then it is wanted again: cache it), and
+ * if not, remembers that it was now.
+ */
+static int mm__seen_lately(mm_pager *p, uint64_t page_no) {
+  uint32_t slot = mm__bucket(p, page_no) & p->ghost_mask, tag = (uint32_t)page_no + 1u;
+  if (p->ghosts[slot] == tag) {
+    p->ghosts[slot] = 0;
+    return 1;
+  }
+  p->ghosts[slot] = tag;
+  return 0;
+}
+
 /* Whether a miss now loads only the sectors it needs. */
 static int mm__reads_at_random(const mm_pager *p) {
   if (p->policy == MM_ADVICE_RANDOM) return 1;
@@ -408,7 +427,7 @@ int mm_pager_open(mm_storage *storage, uint32_t page_size, uint32_t frame_count,
   const mm_storage_methods *m;
   uint64_t size = 0;
   unsigned bucket_bits;
-  size_t buckets, meta, pool_bytes, i;
+  size_t buckets, ghosts, meta, pool_bytes, i;
   mm_pager *p;
   int rc;
 
@@ -442,8 +461,9 @@ int mm_pager_open(mm_storage *storage, uint32_t page_size, uint32_t frame_count,
 
   bucket_bits = mm__log2(frame_count) + 1;
   buckets = (size_t)1 << bucket_bits;
+  ghosts = buckets < MM__MAX_GHOSTS ? buckets : MM__MAX_GHOSTS;
   meta = sizeof(mm_pager) + frame_count * sizeof(mm__frame) +
-         frame_count * sizeof(mm__flush_item) + buckets * sizeof(int32_t);
+         frame_count * sizeof(mm__flush_item) + buckets * sizeof(int32_t) + ghosts * sizeof(uint32_t);
   p = calloc(1, meta);
   if (p == NULL) return MM_ENOMEM;
   /* mm_pager, mm__frame and mm__flush_item are all aligned as uint64_t, their
@@ -452,6 +472,8 @@ int mm_pager_open(mm_storage *storage, uint32_t page_size, uint32_t frame_count,
   p->frames = (mm__frame *)(p + 1);
   p->flush_items = (mm__flush_item *)(p->frames + frame_count);
   p->buckets = (int32_t *)(p->flush_items + frame_count);
+  p->ghosts = (uint32_t *)(p->buckets + buckets);
+  p->ghost_mask = (uint32_t)ghosts - 1;
   /* Aligned by hand: aligned_alloc is missing from some C runtimes (MSVC). */
   p->pool_alloc = malloc(pool_bytes + MM__POOL_ALIGN - 1);
   if (p->pool_alloc == NULL) {
@@ -700,6 +722,15 @@ int mm_pager_read_sink(mm_pager *p, uint64_t offset, size_t n, mm_pager_sink *si
              mm__lookup(p, page_no + chunk / p->page_size) == MM__NO_FRAME) {
         chunk += p->page_size;
       }
+      p->stats.storage_reads++;
+      got = sink->fill(sink, p->storage, at, chunk, offset);
+      if (got < 0) return got;
+      if ((size_t)got < chunk) mm__sink_zeros(sink, at + (size_t)got, chunk - (size_t)got);
+    } else if (mm__reads_at_random(p) && mm__lookup(p, page_no) == MM__NO_FRAME && !mm__seen_lately(p, page_no)) {
+      /* Reading at random, the first touch of a page reads just its bytes, around the cache
+       * (clean: the storage has them); a second touch soon after caches it. */
+      int got;
+      mm__note_miss(p, page_no);
       p->stats.storage_reads++;
       got = sink->fill(sink, p->storage, at, chunk, offset);
       if (got < 0) return got;

@@ -157,7 +157,8 @@ int mm_paged_view_is_closed(const mm_paged_view *v);
  *
  * A read or write hold of a page of the file's cache is MM_PAGED_HOLD_NONE,
  * holding nothing, while the cache reads at random (mm_pager_reads_at_random)
- * and the page is not loaded whole: a hold would load the whole page.
+ * and the page, larger than a sector, is not loaded whole: a hold would load
+ * the whole page.
  *
  * Errors: MM_ECLOSED, MM_ERANGE, MM_EACCES, MM_EINVAL (kind), MM_ENOMEM, and
  * the storage's codes when loading the page or writing back the one it
