@@ -50,6 +50,8 @@
 #include "mm/errors.h"
 
 #define MM__NO_FRAME (-1)
+/* The most bytes the 'sequential' policy reads ahead in one storage read. */
+#define MM__READ_AHEAD ((size_t)1 << 20)
 /* The most slots of the table of pages read around the cache (a power of two). */
 #define MM__MAX_GHOSTS ((size_t)1 << 16)
 /* The most bytes mm_pager_read_sink reads from the storage in one call (read_at returns an int). */
@@ -303,6 +305,58 @@ static int mm__reads_at_random(const mm_pager *p) {
 }
 
 /*
+ * The 'sequential' policy's miss of page `page_no`: loads it and the pages
+ * after it that the cache lacks (up to MM__READ_AHEAD bytes and a quarter of
+ * the frames, whole pages inside the capacity), one storage read per run of
+ * frames that lie next to each other in the pool (CLOCK hands out frames in
+ * pool order while a file is read in order, so a run is usually all of
+ * them). Returns the frame of `page_no` or a negative code; on a failure no
+ * page of the run is made resident.
+ */
+static int32_t mm__read_ahead(mm_pager *p, uint64_t page_no) {
+  int32_t got[MM__READ_AHEAD / MM_PAGER_MIN_PAGE_SIZE];
+  size_t limit = MM__READ_AHEAD >> p->page_shift, count = 0, i, start;
+  int rc = 0;
+  if (limit > p->frame_count / 4) limit = p->frame_count / 4;
+  while (count < limit) {
+    uint64_t pg = page_no + count;
+    int32_t f;
+    if (pg >= p->page_count || mm__page_bytes(p, pg) != p->page_size || (count > 0 && mm__lookup(p, pg) != MM__NO_FRAME)) break;
+    f = mm__grab_frame(p);
+    if (f < 0) {
+      rc = f;
+      break;
+    }
+    /* Resident at once (CLOCK only looks at resident frames), pinned until loaded. */
+    mm__link(p, f, pg);
+    p->frames[f].valid = 0;
+    p->frames[f].pins++;
+    got[count++] = f;
+  }
+  if (count == 0) return rc < 0 ? rc : MM_ENOMEM;
+  for (start = 0; start < count && rc >= 0; start = i) {
+    size_t bytes;
+    for (i = start + 1; i < count && got[i] == got[i - 1] + 1; i++) {}
+    bytes = (i - start) << p->page_shift;
+    p->stats.storage_reads++;
+    rc = p->storage->methods->read_at(p->storage, mm__frame_data(p, got[start]), bytes,
+                                      (page_no + start) << p->page_shift);
+    if (rc >= 0 && (size_t)rc < bytes) memset(mm__frame_data(p, got[start]) + rc, 0, bytes - (size_t)rc);
+  }
+  for (i = 0; i < count; i++) {
+    p->frames[got[i]].pins--;
+    if (rc < 0) {
+      mm__unlink(p, got[i]);
+      mm__free_push(p, got[i]);
+      continue;
+    }
+    p->stats.misses++;
+    p->frames[got[i]].valid = p->full;
+  }
+  return rc < 0 ? rc : got[0];
+}
+
+/*
  * Returns the frame holding page `page_no` with all of it loaded, loading it
  * on a miss. With `fill` MM__FETCH_OVERWRITE or MM__FETCH_ZERO the caller
  * overwrites every byte of the page inside the capacity, so the storage is
@@ -327,6 +381,9 @@ static int32_t mm__fetch(mm_pager *p, uint64_t page_no, int fill) {
       }
     }
     return f;
+  }
+  if (fill == MM__FETCH_LOAD && p->policy == MM_ADVICE_SEQUENTIAL && bytes == p->page_size) {
+    return mm__read_ahead(p, page_no);
   }
   p->stats.misses++;
   mm__note_miss(p, page_no);
@@ -714,7 +771,8 @@ int mm_pager_read_sink(mm_pager *p, uint64_t offset, size_t n, mm_pager_sink *si
     uint64_t page_no = offset >> p->page_shift;
     size_t in = (size_t)(offset & (p->page_size - 1));
     size_t chunk = p->page_size - in < n ? p->page_size - in : n;
-    if (in == 0 && chunk == mm__page_bytes(p, page_no) && mm__lookup(p, page_no) == MM__NO_FRAME) {
+    if (in == 0 && chunk == mm__page_bytes(p, page_no) && mm__lookup(p, page_no) == MM__NO_FRAME &&
+        p->policy != MM_ADVICE_SEQUENTIAL) {
       /* A run of such pages is one storage read (up to MM__FILL_RUN bytes). */
       int got;
       while (chunk < MM__FILL_RUN && n - chunk >= p->page_size &&

@@ -240,6 +240,43 @@ static void test_write_around_uncached_pages(void) {
   close(fd);
 }
 
+/* 'sequential' reads ahead: a miss loads the pages after it in one storage read; a failure leaves none of them. */
+static void test_sequential_reads_ahead(void) {
+  int fd = sectors_file(40);
+  mm_storage *fault = NULL;
+  mm_pager *p;
+  mm_pager_stats st;
+  uint8_t b = 0;
+  MM_CHECK(fd >= 0);
+  MM_CHECK_EQ(put_byte(fd, 5 * PAGE + 3, 0x35), 0);
+  p = sectors_pager(fd, 32, &fault);
+  MM_CHECK(p != NULL);
+  MM_CHECK_EQ(mm_pager_set_policy(p, MM_ADVICE_SEQUENTIAL), 0);
+  MM_CHECK_EQ(mm_pager_read(p, 2 * PAGE, &b, 1), 0);
+  mm_pager_get_stats(p, &st);
+  MM_CHECK_EQ(st.storage_reads, 1);
+  MM_CHECK_EQ(st.resident, 8); /* a quarter of the 32 frames (16 pages of 64 KiB would be 1 MiB) */
+  MM_CHECK_EQ(mm_pager_is_whole(p, 9), 1);
+  MM_CHECK_EQ(mm_pager_read(p, 5 * PAGE + 3, &b, 1), 0);
+  MM_CHECK_EQ(b, 0x35);
+  mm_pager_get_stats(p, &st);
+  MM_CHECK_EQ(st.storage_reads, 1);
+  mm_storage_fault_arm(fault, MM_FAULT_READ, 1, 0);
+  MM_CHECK_EQ(mm_pager_read(p, 20 * PAGE, &b, 1), MM_EIO);
+  mm_pager_get_stats(p, &st);
+  MM_CHECK_EQ(st.resident, 8);
+  MM_CHECK_EQ(mm_pager_is_whole(p, 21), 0);
+  /* The run stops at the capacity and at pages the cache has. */
+  MM_CHECK_EQ(mm_pager_read(p, 36 * PAGE, &b, 1), 0);
+  mm_pager_get_stats(p, &st);
+  MM_CHECK_EQ(st.resident, 12);
+  MM_CHECK_EQ(mm_pager_read(p, 0, &b, 1), 0);
+  mm_pager_get_stats(p, &st);
+  MM_CHECK_EQ(st.resident, 14);
+  MM_CHECK_EQ(mm_pager_close(p), 0);
+  close(fd);
+}
+
 /* Prefetching loads whole pages; releasing clean pages keeps dirty and pinned ones. */
 static void test_load_and_release_clean(void) {
   int fd = sectors_file(8);
@@ -276,6 +313,7 @@ int main(int argc, char **argv) {
   MM_RUN(test_normal_policy_notices_random_misses);
   MM_RUN(test_failed_sector_load);
   MM_RUN(test_write_around_uncached_pages);
+  MM_RUN(test_sequential_reads_ahead);
   MM_RUN(test_load_and_release_clean);
   return MM_TEST_END();
 }
