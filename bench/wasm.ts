@@ -217,7 +217,10 @@ function addBlocks(sum: number, words: Float64Array, length: number): number {
 function wasmStreamCold(file: string, pageSize: number, chunk: Uint8Array, words: Float64Array, piece = chunk.length, advice?: Advice): number {
   let sum = 0;
   using map = openWasm(file, pageSize);
-  if (advice) map.createViewAccessorSync().advise(advice);
+  if (advice) {
+    using acc = map.createViewAccessorSync();
+    acc.advise(advice);
+  }
   using stream = map.createViewStreamSync();
   for (;;) {
     let filled = 0;

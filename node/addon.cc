@@ -427,12 +427,16 @@ class PrefetchWork : public Napi::AsyncWorker {
     bool stopped = box_->stop;
     box_->prefetches--;
     ReleaseBox(box_);
-    if (stopped) {
-      deferred_.Reject(CoreError(env, MM_ECLOSED, 0, "the view closed during prefetch"));
-    } else if (rc_ < 0) {
-      deferred_.Reject(CoreError(env, rc_, os_errno_, "prefetch"));
-    } else {
-      deferred_.Resolve(env.Undefined());
+    try {
+      if (stopped) {
+        deferred_.Reject(CoreError(env, MM_ECLOSED, 0, "the view closed during prefetch"));
+      } else if (rc_ < 0) {
+        deferred_.Reject(CoreError(env, rc_, os_errno_, "prefetch"));
+      } else {
+        deferred_.Resolve(env.Undefined());
+      }
+    } catch (const Napi::Error&) {
+      // The thread is being terminated: no JavaScript runs any more, and nobody waits for the promise.
     }
   }
 

@@ -324,8 +324,8 @@ static int32_t mm__read_ahead(mm_pager *p, uint64_t page_no) {
     if (pg >= p->page_count || mm__page_bytes(p, pg) != p->page_size || (count > 0 && mm__lookup(p, pg) != MM__NO_FRAME)) break;
     f = mm__grab_frame(p);
     if (f < 0) {
-      rc = f;
-      break;
+      if (count == 0) return f;
+      break; /* a shorter run: every other frame is pinned */
     }
     /* Resident at once (CLOCK only looks at resident frames), pinned until loaded. */
     mm__link(p, f, pg);
@@ -333,7 +333,6 @@ static int32_t mm__read_ahead(mm_pager *p, uint64_t page_no) {
     p->frames[f].pins++;
     got[count++] = f;
   }
-  if (count == 0) return rc < 0 ? rc : MM_ENOMEM;
   for (start = 0; start < count && rc >= 0; start = i) {
     size_t bytes;
     for (i = start + 1; i < count && got[i] == got[i - 1] + 1; i++) {}

@@ -273,6 +273,20 @@ static void test_sequential_reads_ahead(void) {
   MM_CHECK_EQ(mm_pager_read(p, 0, &b, 1), 0);
   mm_pager_get_stats(p, &st);
   MM_CHECK_EQ(st.resident, 14);
+  /* With all frames but one pinned, the run is that one page. */
+  {
+    int pins[32], n = 0, i;
+    uint64_t pg;
+    for (pg = 0; pg < 40 && n < 31; pg++) {
+      int f = mm_pager_pin(p, pg, MM_PIN_READ, NULL);
+      if (f >= 0) pins[n++] = f;
+    }
+    MM_CHECK_EQ(n, 31);
+    MM_CHECK_EQ(mm_pager_read(p, 39 * PAGE, &b, 1), 0);
+    mm_pager_get_stats(p, &st);
+    MM_CHECK_EQ(st.resident, 32);
+    for (i = 0; i < n; i++) MM_CHECK_EQ(mm_pager_unpin(p, pins[i], MM_PIN_READ), 0);
+  }
   MM_CHECK_EQ(mm_pager_close(p), 0);
   close(fd);
 }
