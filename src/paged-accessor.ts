@@ -15,7 +15,9 @@
  * the checks that name the error, maps above 2 GiB (division instead of
  * shifts), the tag check of a shared slot, and translate() on a miss, which
  * makes the page resident and pinned. A value that straddles two pages goes
- * through a small scratch buffer and the byte window.
+ * through a small scratch buffer and one copy by the core, and so does one
+ * whose page the core does not hold (translate() is -1: the cache reads at
+ * random, and the copy loads only what it touches).
  *
  * @module
  */
@@ -146,15 +148,19 @@ export class PagedViewAccessor extends ViewAccessor {
     return frame < 0 ? -1 : frame + inPage;
   }
 
-  /** Reads `width` straddling bytes into the scratch buffer. */
+  /**
+   * Reads `width` bytes that are not at hand (they straddle two pages, or the
+   * core holds nothing for their page) into the scratch buffer, in one call
+   * of the core.
+   */
   #load(position: number, width: number): DataView {
-    this.window.read(position, this.#scratch.subarray(0, width));
+    this.#port.read(position, this.#scratch.subarray(0, width));
     return this.#scratchView;
   }
 
-  /** Writes the first `width` bytes of the scratch buffer at `position`. */
+  /** Writes the first `width` bytes of the scratch buffer at `position`, in one call of the core. */
   #store(position: number, width: number): void {
-    this.window.write(position, this.#scratch.subarray(0, width));
+    this.#port.write(position, this.#scratch.subarray(0, width));
   }
 
   readBoolean(position: number): boolean {

@@ -411,10 +411,9 @@ static int32_t mm__fetch(mm_pager *p, uint64_t page_no, int fill) {
  * Returns the frame holding page `page_no` with the sectors of its bytes
  * [in, in + n) loaded (n > 0), for a copy in or out of them. `write`: the
  * caller overwrites those bytes at once, so sectors they cover whole are not
- * read, and are valid afterwards. A miss loads the whole page unless the
- * pager reads at random; a hit on a partly loaded page loads the whole rest
- * of it unless the policy is 'random' (a second touch says the page is
- * wanted). Returns the frame or a negative code.
+ * read, and are valid afterwards. While the pager reads at random, a miss
+ * or a hit on a partly loaded page loads only the sectors needed; otherwise
+ * the whole page (the rest of it). Returns the frame or a negative code.
  */
 static int32_t mm__fetch_span(mm_pager *p, uint64_t page_no, size_t in, size_t n, int write) {
   int32_t f = mm__lookup(p, page_no);
@@ -455,7 +454,7 @@ static int32_t mm__fetch_span(mm_pager *p, uint64_t page_no, size_t in, size_t n
     fr->referenced = 1;
     p->stats.hits++;
     if ((want & ~fr->valid) != 0) {
-      rc = mm__load_sectors(p, f, p->policy == MM_ADVICE_RANDOM ? want : p->full & ~(cover & ~want));
+      rc = mm__load_sectors(p, f, mm__reads_at_random(p) ? want : p->full & ~(cover & ~want));
       if (rc < 0) return rc;
     }
   }
