@@ -75,6 +75,17 @@ export function adviceSuite(t: TestApi, env: () => ContractEnv): void {
       deepEqual(await env().files.read(file), original);
     });
 
+    t.it('a non-persisted map takes every advice and prefetch, and keeps its bytes', async () => {
+      const data = pattern(3 * 65536, 17);
+      using map = await env().MemoryMappedFile.createNew(null, data.length);
+      using v = await map.createViewAccessor();
+      v.writeArray(0, data);
+      for (const advice of ADVICE) v.advise(advice, 1000);
+      await v.prefetch();
+      await v.prefetch(70000, 5);
+      deepEqual(readAll(v), data);
+    });
+
     t.it('prefetch resolves with the range readable, on the whole view and on a part', async () => {
       const data = pattern(6 * 65536 + 5, 11);
       const file = await fileWith(data);
