@@ -75,12 +75,8 @@ class PagedWindow implements ByteWindow {
         abs += run;
         continue;
       } else {
-        const frame = port.translate(page, false);
-        if (frame < 0) {
-          port.read(pos + done, dst.subarray(done, done + take));
-        } else {
-          dst.set(port.memory.u8.subarray(frame + inPage, frame + inPage + take), done);
-        }
+        // Part of a page not at hand: one copy by the core (which, reading at random, loads only these bytes).
+        port.read(pos + done, dst.subarray(done, done + take));
       }
       done += take;
       abs += take;

@@ -412,8 +412,10 @@ static int32_t mm__fetch(mm_pager *p, uint64_t page_no, int fill) {
  * [in, in + n) loaded (n > 0), for a copy in or out of them. `write`: the
  * caller overwrites those bytes at once, so sectors they cover whole are not
  * read, and are valid afterwards. While the pager reads at random, a miss
- * or a hit on a partly loaded page loads only the sectors needed; otherwise
- * the whole page (the rest of it). Returns the frame or a negative code.
+ * or a hit on a partly loaded page loads only the sectors needed (under the
+ * 'normal' policy, a hit on a page with two sectors loaded already loads the
+ * rest of it); otherwise the whole page (the rest of it). Returns the frame
+ * or a negative code.
  */
 static int32_t mm__fetch_span(mm_pager *p, uint64_t page_no, size_t in, size_t n, int write) {
   int32_t f = mm__lookup(p, page_no);
@@ -454,7 +456,11 @@ static int32_t mm__fetch_span(mm_pager *p, uint64_t page_no, size_t in, size_t n
     fr->referenced = 1;
     p->stats.hits++;
     if ((want & ~fr->valid) != 0) {
-      rc = mm__load_sectors(p, f, mm__reads_at_random(p) ? want : p->full & ~(cover & ~want));
+      /* Reading at random, only what is needed; but under the 'normal' policy a page touched in
+       * two sectors already shows locality: load the rest of it (then holds can serve it). */
+      int sectors_only = mm__reads_at_random(p) &&
+                         (p->policy == MM_ADVICE_RANDOM || (fr->valid & (fr->valid - 1)) == 0);
+      rc = mm__load_sectors(p, f, sectors_only ? want : p->full & ~(cover & ~want));
       if (rc < 0) return rc;
     }
   }

@@ -171,11 +171,16 @@ static void test_normal_policy_notices_random_misses(void) {
   /* Reading at random, another touch of a partial page loads only the sector it needs... */
   MM_CHECK_EQ(mm_pager_read(p, 9 * PAGE + 9 * SECTOR, &b, 1), 0);
   MM_CHECK_EQ(mm_pager_is_whole(p, 9), 0);
+  /* ...and a third touch the rest of it (the page is wanted)... */
+  MM_CHECK_EQ(mm_pager_read(p, 9 * PAGE + 12 * SECTOR, &b, 1), 0);
+  MM_CHECK_EQ(mm_pager_is_whole(p, 9), 1);
+  MM_CHECK_EQ(mm_pager_read(p, 21 * PAGE + 9 * SECTOR, &b, 1), 0);
+  MM_CHECK_EQ(mm_pager_is_whole(p, 21), 0);
   for (i = 10; i < 13; i++) MM_CHECK_EQ(mm_pager_read(p, (uint64_t)i * PAGE, &b, 1), 0);
   MM_CHECK_EQ(mm_pager_reads_at_random(p), 0);
-  /* ...and once misses follow each other again, the rest of the page. */
-  MM_CHECK_EQ(mm_pager_read(p, 9 * PAGE + 10 * SECTOR, &b, 1), 0);
-  MM_CHECK_EQ(mm_pager_is_whole(p, 9), 1);
+  /* ...as does any touch once misses follow each other again. */
+  MM_CHECK_EQ(mm_pager_read(p, 57 * PAGE + 10 * SECTOR, &b, 1), 0);
+  MM_CHECK_EQ(mm_pager_is_whole(p, 57), 1);
   MM_CHECK_EQ(mm_pager_set_policy(p, MM_ADVICE_SEQUENTIAL), 0);
   for (i = 0; i < 5; i++) MM_CHECK_EQ(mm_pager_read(p, (uint64_t)(scattered[i] + 1) * PAGE + 5, &b, 1), 0);
   MM_CHECK_EQ(mm_pager_reads_at_random(p), 0);

@@ -274,9 +274,9 @@ void mm_pager_set_storage(mm_pager *p, mm_storage *storage);
  * Sets how the pager loads pages on a miss (advice.h): MM_ADVICE_NORMAL (the
  * default) loads whole pages until misses stop following each other, and
  * then only the sectors a copy touches (mm_pager_read, mm_pager_write,
- * mm_pager_read_sink; once misses follow each other again, a touch of a
- * partly loaded page loads the rest of it); MM_ADVICE_RANDOM always loads
- * only the sectors touched;
+ * mm_pager_read_sink; a touch of a partly loaded page that has two sectors
+ * loaded, or once misses follow each other again, loads the rest of it);
+ * MM_ADVICE_RANDOM always loads only the sectors touched;
  * MM_ADVICE_SEQUENTIAL always whole pages. Pins always load the whole page.
  * MM_EINVAL for any other advice.
  */
