@@ -36,8 +36,9 @@
  *      to 2×.
  *   3. sequential read of the whole file: a fresh map's stream in 1 MiB
  *      chunks, and in page-size chunks as the baseline reads (target ≥ 0.9×
- *      with the default options, ≥ 1.0× after advise('sequential'), which
- *      reads ahead 1 MiB per handle.read); vs handle.read in page-size
+ *      with the default options, ≥ 1.0× after advise('sequential'); whole
+ *      missing pages go straight into the caller's buffer, a run of them per
+ *      handle.read, under every policy); vs handle.read in page-size
  *      (64 KiB) chunks, with 1 MiB chunks and 1 MiB map pages as context rows.
  *   4. sequential write of the whole file, then a flush (both timed): a fresh
  *      map's stream in 1 MiB chunks (whole pages, which the map does not read

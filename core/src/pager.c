@@ -305,7 +305,9 @@ static int mm__reads_at_random(const mm_pager *p) {
 }
 
 /*
- * The 'sequential' policy's miss of page `page_no`: loads it and the pages
+ * The 'sequential' policy's miss of page `page_no` (a read of part of a page,
+ * or a pin: whole pages that a copy asks for go straight to the caller, past
+ * the cache, which costs one copy less): loads it and the pages
  * after it that the cache lacks (up to MM__READ_AHEAD bytes and a quarter of
  * the frames, whole pages inside the capacity), one storage read per run of
  * frames that lie next to each other in the pool (CLOCK hands out frames in
@@ -775,8 +777,7 @@ int mm_pager_read_sink(mm_pager *p, uint64_t offset, size_t n, mm_pager_sink *si
     uint64_t page_no = offset >> p->page_shift;
     size_t in = (size_t)(offset & (p->page_size - 1));
     size_t chunk = p->page_size - in < n ? p->page_size - in : n;
-    if (in == 0 && chunk == mm__page_bytes(p, page_no) && mm__lookup(p, page_no) == MM__NO_FRAME &&
-        p->policy != MM_ADVICE_SEQUENTIAL) {
+    if (in == 0 && chunk == mm__page_bytes(p, page_no) && mm__lookup(p, page_no) == MM__NO_FRAME) {
       /* A run of such pages is one storage read (up to MM__FILL_RUN bytes). */
       int got;
       while (chunk < MM__FILL_RUN && n - chunk >= p->page_size &&

@@ -277,7 +277,9 @@ void mm_pager_set_storage(mm_pager *p, mm_storage *storage);
  * mm_pager_read_sink; a touch of a partly loaded page that has two sectors
  * loaded, or once misses follow each other again, loads the rest of it);
  * MM_ADVICE_RANDOM always loads only the sectors touched;
- * MM_ADVICE_SEQUENTIAL always whole pages. Pins always load the whole page.
+ * MM_ADVICE_SEQUENTIAL always whole pages, and a miss reads ahead: the pages
+ * after it that the cache lacks come in the same storage read (up to 1 MiB
+ * and a quarter of the frames). Pins always load the whole page.
  * MM_EINVAL for any other advice.
  */
 int mm_pager_set_policy(mm_pager *p, int advice);
