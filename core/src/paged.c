@@ -39,6 +39,8 @@ struct mm__file {
   uint32_t hold_count;
   uint32_t hand;          /* the next slot to reuse */
   int32_t *hold_of_frame; /* frame index -> its slot in the ring, or -1 */
+  uint32_t held;          /* slots of the ring holding a page */
+  uint32_t lent;          /* lends of this cache's frames not returned */
 };
 
 struct mm_paged_map {
@@ -85,6 +87,7 @@ static int64_t mm__drop_hold(mm__file *file, uint32_t slot) {
   mm_pager_unpin(file->pager, h->frame, h->writable);
   file->hold_of_frame[h->frame] = -1;
   h->frame = -1;
+  file->held--;
   return (int64_t)h->page;
 }
 
@@ -102,6 +105,20 @@ static void mm__downgrade_holds(mm__file *file) {
       mm_pager_downgrade(file->pager, h->frame);
       h->writable = 0;
     }
+  }
+}
+
+/*
+ * Holds and lends together never pin more than frame_count - 2 frames, so
+ * that a read or write that misses a page always finds a frame: before one
+ * more pin would break that, every hold is dropped (*dropped says so).
+ * Lends alone are the caller's to bound (withBytes nests that deep).
+ */
+static void mm__keep_room(mm__file *file, int64_t *dropped) {
+  uint32_t frames = mm_pager_frame_count(file->pager);
+  if (file->held > 0 && file->held + file->lent + 1 + 2 > frames) {
+    mm__drop_all_holds(file);
+    *dropped = MM_PAGED_DROPPED_ALL;
   }
 }
 
@@ -140,8 +157,10 @@ static int mm__file_hold(mm__file *file, uint64_t page, int kind, uint8_t **fram
   slot = file->hand;
   file->hand = slot + 1 == file->hold_count ? 0 : slot + 1;
   *dropped = mm__drop_hold(file, slot);
+  mm__keep_room(file, dropped);
   f = mm__pin(file, page, kind, dropped);
   if (f < 0) return f;
+  file->held++;
   file->holds[slot].page = page;
   file->holds[slot].frame = f;
   file->holds[slot].writable = writable;
@@ -484,7 +503,9 @@ int mm_paged_view_lend(mm_paged_view *v, uint64_t page, int writable, uint8_t **
     f = mm_pager_pin(p, page, writable ? MM_PIN_WRITE : MM_PIN_READ, NULL);
   } else {
     p = v->map->file->pager;
+    mm__keep_room(v->map->file, dropped);
     f = mm__pin(v->map->file, page, writable ? MM_PIN_WRITE : MM_PIN_READ, dropped);
+    if (f >= 0) v->map->file->lent++;
   }
   if (f < 0) return f;
   *frame = mm_pager_frame_ptr(p, f);
@@ -509,13 +530,15 @@ static int mm__view_release(mm_paged_view *v) {
 int mm_paged_view_unlend(mm_paged_view *v, const uint8_t *frame, int writable) {
   mm_pager *p = v->own;
   int f = p != NULL ? mm_pager_frame_index(p, frame) : MM_EINVAL;
-  int rc = 0;
+  int shared = 0, rc = 0;
   if (v->lends == 0 || v->released) return MM_EINVAL;
   if (f < 0) {
     p = v->map->file->pager;
     f = mm_pager_frame_index(p, frame);
+    shared = 1;
   }
   if (f < 0 || mm_pager_unpin(p, f, writable) < 0) return MM_EINVAL;
+  if (shared) v->map->file->lent--;
   v->lends--;
   mm__lends--;
   if (v->lends > 0) return 0;
