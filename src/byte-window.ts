@@ -76,7 +76,7 @@ class PagedWindow implements ByteWindow {
         continue;
       } else {
         // Part of a page not at hand: one copy by the core (which, reading at random, loads only these bytes).
-        port.read(pos + done, dst.subarray(done, done + take));
+        port.read(pos + done, take === dst.length ? dst : dst.subarray(done, done + take));
       }
       done += take;
       abs += take;
