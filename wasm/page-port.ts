@@ -229,7 +229,7 @@ export class WasmPagePort implements PagePort {
    * core says it keeps), `budgetMs` of work at a time, yielding to the event
    * loop between; stops with ECLOSED when the view closes meanwhile.
    */
-  async prefetch(pos: number, n: number, yieldNow: () => Promise<void>, budgetMs = 4): Promise<void> {
+  async prefetch(pos: number, n: number, yieldNow: () => Promise<void>, budgetMs = 2): Promise<void> {
     this.#check();
     const ps = this.pageSize;
     const start = this.#base + pos;
