@@ -128,7 +128,7 @@ export function nativeUnavailable(): string | null {
 
 let self: ThreadId | undefined;
 
-/** The core's thread identity and liveness (Linux: tid and start time; macOS: pid and start time). */
+/** The core's thread identity and liveness (Linux: tid and start time; macOS: pid and start time; Windows: thread id and creation time). */
 const nativeThreads: Threads = {
   self(): ThreadId {
     if (!self) {

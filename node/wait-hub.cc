@@ -33,7 +33,6 @@ namespace memmap {
 namespace {
 
 constexpr int kMaxThreads = 4;
-constexpr size_t kWordsPerThread = MM_WAIT_ANY_MAX - 1;  // one word of each set is the control word
 constexpr int kPollThread = kMaxThreads;
 constexpr int64_t kPollFirstNs = 50'000;
 constexpr int64_t kPollMaxNs = 5'000'000;
@@ -136,7 +135,10 @@ int64_t SweepLocked(HubThread& t, bool* settled) {
   return next;
 }
 
-// A thread that sleeps on up to kWordsPerThread words at once (futex_waitv).
+// How many waits one thread sleeps on: the platform's multi-word limit, less the control word.
+size_t WordsPerThread() { return static_cast<size_t>(mm_word_wait_any_max()) - 1; }
+
+// A thread that sleeps on up to WordsPerThread() words at once (futex_waitv; WaitForMultipleObjects).
 void RunMulti(int k) {
   Hub& hub = TheHub();
   HubThread& t = hub.threads[k];
@@ -232,7 +234,7 @@ HubThread& Place(Hub& hub) {
   int k = kPollThread;
   if (hub.multi == 1) {
     for (int i = 0; i < kMaxThreads; i++) {
-      if (hub.threads[i].waits.size() < kWordsPerThread) {
+      if (hub.threads[i].waits.size() < WordsPerThread()) {
         k = i;
         break;
       }

@@ -11,8 +11,9 @@
 //                                  ones 'timed-out', and sleeps again
 //   Promise settles  <--tsfn----   napi_call_threadsafe_function
 //
-// Limits: kMaxThreads threads of kWordsPerThread words each (4 x 127 = 508
-// waits sleep in the kernel at once; a notify counts them like any waiter).
+// Limits: kMaxThreads threads of WordsPerThread() words each (4 x 127 = 508
+// waits sleep in the kernel at once on Linux, 4 x 63 = 252 on Windows; a
+// notify counts them like any waiter).
 // When several words of one thread's set are notified in the same instant,
 // futex_waitv reports one of them: the others are settled as soon as the
 // thread sees their words changed (the usual protocol stores, then

@@ -4,7 +4,8 @@
  * from one that is slow. Each backend brings its own (`ViewWaiter.threads`):
  *
  *   native            the core: Linux thread id + start time (/proc/<tid>/stat),
- *                     macOS process id + start time (node/backend.ts)
+ *                     macOS process id + start time, Windows thread id +
+ *                     creation time (node/backend.ts)
  *   wasm, Linux Node  the same, read by JS from /proc/thread-self and
  *                     /proc/<tid>/stat (wasm/node-platform.ts): a worker that
  *                     worker.terminate() stopped is gone within milliseconds

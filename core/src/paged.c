@@ -175,7 +175,9 @@ static int mm__file_release(mm__file *file) {
   int rc;
   while (*link != file) link = &(*link)->next;
   *link = file->next;
-  rc = mm_pager_flush(file->pager);
+  /* Only maps that share writes open the file for writing: with none, nothing is
+   * dirty and nothing is synced (Windows refuses to flush a read-only handle). */
+  rc = file->handle_writes ? mm_pager_flush(file->pager) : 0;
   mm__drop_all_holds(file);
   mm_pager_drop(file->pager); /* flushed: nothing more to write; closes the storage */
   mm__plat_close(file->handle);

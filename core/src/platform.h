@@ -227,16 +227,17 @@ int mm__plat_map_watch(intptr_t handle, uint64_t offset, size_t length, void **a
  * with OS_SYNC_WAIT_ON_ADDRESS_SHARED).
  *
  * `object` and `offset` are for platforms whose address waits are process
- * local. Windows (win32.c, to come) is one: WaitOnAddress wakes only threads
+ * local. Windows (win32_sync.c) is one: WaitOnAddress wakes only threads
  * of the same process. Its design, keyed by (object, offset):
- *   - the key names the word machine-wide: for a named map its name, for a
- *     file its volume serial number and file index
- *     (GetFileInformationByHandle), plus the offset;
- *   - per key, a named semaphore `Local\memmap-wait-<key>` that sleepers
- *     wait on, and a named section of one small record { waiters, wakes }
- *     guarded by a named mutex `Local\memmap-lock-<key>` (a mutex that a
- *     dying holder abandons: WAIT_ABANDONED is taken as acquired);
- *   - wait: lock; if *addr != expected, unlock and return MM_EAGAIN;
+ *   - the key names the word machine-wide: for a named section its name,
+ *     for a file its volume serial number and file index
+ *     (GetFileInformationByHandle), else the process and the object; plus
+ *     the offset (hashed into the objects' names);
+ *   - per key, a named semaphore that sleepers wait on, and a named section
+ *     of one small record { waiters, wakes } guarded by a named mutex (a
+ *     mutex that a dying holder abandons: WAIT_ABANDONED is taken as
+ *     acquired);
+ *   - wait: lock; if *addr != expected, unlock and return NOT_EQUAL;
  *     waiters++; unlock; WaitForSingleObject(semaphore, timeout); lock; on
  *     a wake, wakes--; on a timeout, if wakes > 0 a wake raced it: consume
  *     it (WaitForSingleObject(semaphore, 0), wakes--) and report woken,
@@ -244,9 +245,11 @@ int mm__plat_map_watch(intptr_t handle, uint64_t offset, size_t length, void **a
  *     woken is what wake() promises, as with a futex;
  *   - wake(count): lock; k = min(count, waiters); waiters -= k; wakes += k;
  *     ReleaseSemaphore(semaphore, k); unlock; return k;
- *   - wait_any: WaitForMultipleObjects over up to 63 semaphores (its limit
- *     is 64 handles, one being the caller's control event), each registered
- *     as above.
+ *   - wait_any (at most 64 words: WaitForMultipleObjects' limit): each
+ *     word is registered as by wait (a word that differs undoes the others
+ *     and returns MM_EAGAIN); WaitForMultipleObjects over the semaphores;
+ *     then each word as a wait ends: the signaled one takes its wake, the
+ *     others take a wake that raced them or unregister.
  * The named objects live while any process has them open, so a crashed
  * process leaves nothing behind. A sleeper that dies leaves `waiters` one
  * too high: a later wake counts it as woken, once (its semaphore unit is
@@ -260,10 +263,11 @@ int mm__plat_wait(const mm_word *word, int32_t expected, int64_t timeout_ns, int
 int mm__plat_wake(const mm_word *word, int32_t count, int *os_errno);
 int mm__plat_wait_any(const mm_word *words, const int32_t *expected, int n, int64_t timeout_ns,
                       int *os_errno);
+int mm__plat_wait_any_max(void); /* sync.h's mm_word_wait_any_max */
 
 /*
  * The calling thread's (id, token) and whether a thread still runs (sync.h's
- * mm_thread_self and mm_thread_alive). Windows (to come): the thread id
+ * mm_thread_self and mm_thread_alive). Windows (win32_sync.c): the thread id
  * (GetCurrentThreadId, a multiple of 4: stored divided by 4 to fit 30 bits)
  * and its creation time (GetThreadTimes); alive: OpenThread with
  * SYNCHRONIZE | THREAD_QUERY_LIMITED_INFORMATION, not signaled

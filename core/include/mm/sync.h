@@ -92,8 +92,16 @@ int mm_word_wake(const mm_word *word, int32_t count, int *os_errno);
 int mm_word_wait_any(const mm_word *words, const int32_t *expected, int n, int64_t timeout_ns,
                      int *os_errno);
 
-/* The most words mm_word_wait_any takes (the kernel's limit: futex_waitv takes 128). */
+/* The most words mm_word_wait_any takes anywhere (the kernel's limit: futex_waitv takes 128). */
 #define MM_WAIT_ANY_MAX 128
+
+/*
+ * The most words mm_word_wait_any takes on this platform: MM_WAIT_ANY_MAX on
+ * POSIX (whether the kernel has the multi-word wait is told by calling it),
+ * 64 on Windows (WaitForMultipleObjects' limit), 0 where it never waits on
+ * several words.
+ */
+int mm_word_wait_any_max(void);
 
 /* mm_view_word + mm_word_wait, for one blocking wait. */
 int mm_view_wait(mm_view *view, uint64_t position, int32_t expected, int64_t timeout_ns, int *os_errno);

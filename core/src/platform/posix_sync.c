@@ -313,6 +313,8 @@ int mm__plat_wake(const mm_word *word, int32_t count, int *os_errno) {
   return rc < 0 ? mm__os_fail(rc, os_errno) : rc;
 }
 
+int mm__plat_wait_any_max(void) { return MM_WAIT_ANY_MAX; }
+
 int mm__plat_wait_any(const mm_word *words, const int32_t *expected, int n, int64_t timeout_ns,
                       int *os_errno) {
   struct timespec deadline;

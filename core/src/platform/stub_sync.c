@@ -28,6 +28,8 @@ int mm__plat_wait_any(const mm_word *words, const int32_t *expected, int n, int6
   return MM_EUNSUPPORTED;
 }
 
+int mm__plat_wait_any_max(void) { return 0; }
+
 int mm__plat_thread_self(uint32_t *id, uint32_t *token, int *os_errno) {
   *os_errno = 0;
   return MM_EUNSUPPORTED;

@@ -20,10 +20,14 @@ typedef struct mm__win_object {
   HANDLE file;
   HANDLE section;
   int writable; /* `file` was opened for writing (FlushFileBuffers needs it) */
+  uint64_t name_key; /* a named section's: mm__win_hash of its name (waits key on it); 0 otherwise */
 } mm__win_object;
 
 mm__win_object *mm__win_object_new(HANDLE file, HANDLE section);
 void mm__win_object_free(mm__win_object *obj);
+
+/* FNV-1a (64 bits) of n bytes, continuing from `seed` (0: the start). */
+uint64_t mm__win_hash(uint64_t seed, const void *data, size_t n);
 
 /* The core code for a Windows error (GetLastError()); MM_EIO for one not in the table. */
 int mm__win_error(DWORD error);

@@ -171,6 +171,11 @@ static int mm__executes(mm_access access) {
   return access == MM_ACCESS_READ_EXECUTE || access == MM_ACCESS_READ_WRITE_EXECUTE;
 }
 
+/* What waits on a named section's words key on (win32_sync.c): its name. */
+static uint64_t mm__name_key(const char *name) {
+  return mm__win_hash(mm__win_hash(0, "name", 4), name, strlen(name));
+}
+
 /* Takes an existing section into `out` as a holder with `access` would: trust, then size and kind. */
 static int mm__join(HANDLE section, mm_access access, mm__named *out, int *os_errno) {
   mm__section_basic info;
@@ -220,6 +225,7 @@ int mm__plat_named_open(const char *name, int mode, uint64_t capacity, uint64_t 
         CloseHandle(section);
         return MM_ENOMEM;
       }
+      obj->name_key = mm__name_key(name);
       out->handle = (intptr_t)obj;
       out->size = capacity;
       out->kind = MM__NAMED_SHARED;
@@ -250,6 +256,7 @@ int mm__plat_named_open(const char *name, int mode, uint64_t capacity, uint64_t 
   }
   rc = mm__join(section, access, out, os_errno);
   if (rc < 0) CloseHandle(section);
+  else ((mm__win_object *)out->handle)->name_key = mm__name_key(name);
   return rc;
 }
 
