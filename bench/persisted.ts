@@ -57,9 +57,9 @@ import {
 } from './harness.js';
 import { benchOptions, type BenchOptions } from './options.js';
 import { fillWithFloats, writeFileFully } from './data.js';
+import { PAGE, copyPages, readArrayPages, touchPages } from './page-copies.js';
 
 const MiB = 1 << 20;
-const PAGE = 4096;
 const SEQ_CHUNK = MiB;
 // Random-read operation counts per run: enough for ~0.1 s per contender.
 const OPS_8B = 1 << 22;
@@ -100,25 +100,6 @@ function fsRead8(fd: number, buf: Uint8Array, dv: DataView, positions: Uint32Arr
 
 // --- Figure 2: random 4 KiB reads ---------------------------------------------
 // The checksum reads the first and last word of each copied page.
-
-function heapCopy4k(src: Uint8Array, dst: Uint8Array, dstWords: Float64Array, positions: Uint32Array, count: number): number {
-  let sum = 0;
-  for (let i = 0; i < count; i++) {
-    const p = positions[i] as number;
-    dst.set(src.subarray(p, p + PAGE));
-    sum += (dstWords[0] as number) + (dstWords[PAGE / 8 - 1] as number);
-  }
-  return sum;
-}
-
-function readArray4k(acc: ViewAccessor, dst: Uint8Array, dstWords: Float64Array, positions: Uint32Array, count: number): number {
-  let sum = 0;
-  for (let i = 0; i < count; i++) {
-    acc.readArray(positions[i] as number, dst);
-    sum += (dstWords[0] as number) + (dstWords[PAGE / 8 - 1] as number);
-  }
-  return sum;
-}
 
 function fsRead4k(fd: number, dst: Uint8Array, dstWords: Float64Array, positions: Uint32Array, count: number): number {
   let sum = 0;
@@ -162,13 +143,6 @@ function fsSequential(fd: number, size: number, dst: Uint8Array, dstWords: Float
       sum += (dstWords[0] as number) + (dstWords[last] as number);
     }
   }
-  return sum;
-}
-
-/** Touches one byte per page so the view's page tables are populated. */
-function touchPages(bytes: Uint8Array): number {
-  let sum = 0;
-  for (let p = 0; p < bytes.length; p += PAGE) sum += bytes[p] as number;
   return sum;
 }
 
@@ -257,7 +231,7 @@ function main(): void {
     const page = new Uint8Array(PAGE);
     const pageWords = new Float64Array(page.buffer);
     const mapBytes = acc.bytes;
-    const expected4k = heapCopy4k(heap, page, pageWords, pos4k, OPS_4K);
+    const expected4k = copyPages(heap, page, pageWords, pos4k, OPS_4K);
     const fig2 = runFigure({
       figure: 'random 4 KiB reads (page-aligned, into a Uint8Array(4096))',
       unit: 'ns/op',
@@ -265,28 +239,28 @@ function main(): void {
       baseline: {
         name: 'set(subarray) from heap ArrayBuffer',
         ops: OPS_4K,
-        run: () => heapCopy4k(heap, page, pageWords, pos4k, OPS_4K),
+        run: () => copyPages(heap, page, pageWords, pos4k, OPS_4K),
         expected: expected4k,
       },
       others: [
         {
           name: 'accessor.readArray',
           ops: OPS_4K,
-          run: () => readArray4k(a, page, pageWords, pos4k, OPS_4K),
+          run: () => readArrayPages(a, page, pageWords, pos4k, OPS_4K),
           expected: expected4k,
           target: 0.8,
         },
         {
           name: 'raw set(subarray) from the mapping (no API)',
           ops: OPS_4K,
-          run: () => heapCopy4k(mapBytes, page, pageWords, pos4k, OPS_4K),
+          run: () => copyPages(mapBytes, page, pageWords, pos4k, OPS_4K),
           expected: expected4k,
         },
         {
           name: 'fs.readSync 4 KiB',
           ops: fsOps4k,
           run: () => fsRead4k(fd as number, page, pageWords, pos4k, fsOps4k),
-          expected: heapCopy4k(heap, page, pageWords, pos4k, fsOps4k),
+          expected: copyPages(heap, page, pageWords, pos4k, fsOps4k),
         },
       ],
     });

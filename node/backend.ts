@@ -182,6 +182,7 @@ class NativeWaiter implements ViewWaiter {
 class NativeView implements BackendView {
   readonly bytes: Uint8Array;
   readonly pages = null;
+  readonly readStoresPrivate: boolean;
   readonly waiter: ViewWaiter;
   readonly offset: number;
   readonly size: number;
@@ -189,8 +190,17 @@ class NativeView implements BackendView {
   readonly #addon: Addon;
   readonly #handle: number;
 
-  constructor(a: Addon, buffer: ArrayBuffer, offset: number, pointerOffset: number, size: number, handle: number) {
+  constructor(
+    a: Addon,
+    buffer: ArrayBuffer,
+    offset: number,
+    pointerOffset: number,
+    size: number,
+    handle: number,
+    readStoresPrivate: boolean,
+  ) {
     this.bytes = new Uint8Array(buffer, pointerOffset, size);
+    this.readStoresPrivate = readStoresPrivate;
     this.offset = offset;
     this.size = size;
     this.pointerOffset = pointerOffset;
@@ -221,6 +231,12 @@ class NativeMap implements BackendMap {
   readonly #handle: number;
   readonly capacity: number;
   readonly allocationGranularity: number;
+  /**
+   * `read` views are MAP_PRIVATE (core/src/platform/posix.c; win32.c:
+   * FILE_MAP_COPY), except of shared memory on macOS, which maps it
+   * MAP_SHARED only: there a read view's pages are shared and read-only.
+   */
+  readonly #readStoresPrivate: boolean;
 
   /** Opens the map (the addon's mapOpen); this object holds its handle, which a map dropped without close() releases. */
   constructor(
@@ -235,11 +251,12 @@ class NativeMap implements BackendMap {
     [this.#handle, this.capacity] = a.mapOpen(kind, pathOrName, mode, capacity, access, this, mapName);
     this.#addon = a;
     this.allocationGranularity = a.allocationGranularity;
+    this.#readStoresPrivate = !(kind === 1 && process.platform === 'darwin');
   }
 
   view(offset: number, size: number, access: MemoryMappedFileAccess): BackendView {
     const [buffer, pointerOffset, viewSize, handle] = this.#addon.mapView(this.#handle, offset, size, ACCESS_VALUES.indexOf(access));
-    return new NativeView(this.#addon, buffer, offset, pointerOffset, viewSize, handle);
+    return new NativeView(this.#addon, buffer, offset, pointerOffset, viewSize, handle, this.#readStoresPrivate);
   }
 
   close(): void {

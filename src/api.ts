@@ -8,6 +8,7 @@
 export { MemoryMappedFile, type CreateFromFileOptions, type SharedMapOptions } from './memory-mapped-file.js';
 export type { BackendChoice } from './registry.js';
 export { ViewAccessor, type TypedArray } from './view-accessor.js';
+export type { TypedArrayConstructor } from './array-bytes.js';
 export { MapMutex, type MutexGuard } from './map-mutex.js';
 export { Channel, type ChannelCreateOptions, type ChannelOptions, type InPlaceMessage } from './channel.js';
 export { ViewStream, type StreamConversionOptions } from './view-stream.js';

@@ -80,6 +80,13 @@ export interface BackendMap {
 export interface BackendView {
   /** The view's bytes, zero-copy, `byteLength` = the view's size; null for a paged view. */
   readonly bytes: Uint8Array | null;
+  /**
+   * Whether stores through `bytes` by a view that cannot write stay private
+   * to the view (native: its pages are MAP_PRIVATE), so that typed arrays
+   * over them may be handed out. Absent (false) where they would reach the
+   * map: a SharedArrayBuffer cannot be made read-only.
+   */
+  readonly readStoresPrivate?: boolean;
   /** The page cache of a paged view; null for a direct view. */
   readonly pages: PagePort | null;
   /** The view's first byte, as an offset in the map. */

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { bytesOf, copyElementsFrom, copyElementsInto, type ArrayParts } from './array-bytes.js';
 import type { BackendView, PagePort } from './backend.js';
 
 export interface ByteWindow {
@@ -15,6 +16,13 @@ export interface ByteWindow {
   read(pos: number, dst: Uint8Array): void;
   /** Copies src into the view at pos. */
   write(pos: number, src: Uint8Array): void;
+  /**
+   * Copies the view's bytes from pos into `n` elements of the parts' array
+   * from element `offset`: readArray's copy.
+   */
+  readElements(pos: number, p: ArrayParts, offset: number, n: number): void;
+  /** Copies `n` elements of the parts' array from element `offset` into the view at pos: writeArray's copy. */
+  writeElements(pos: number, p: ArrayParts, offset: number, n: number): void;
   /**
    * Calls fn with bytes [pos, pos + length): zero-copy where the view is one
    * array, or the range lies in one page of a paged view that writes;
@@ -25,9 +33,21 @@ export interface ByteWindow {
 
 class DirectWindow implements ByteWindow {
   readonly #bytes: Uint8Array;
+  readonly #buffer: ArrayBufferLike;
+  readonly #base: number;
 
   constructor(bytes: Uint8Array) {
     this.#bytes = bytes;
+    this.#buffer = bytes.buffer;
+    this.#base = bytes.byteOffset;
+  }
+
+  readElements(pos: number, p: ArrayParts, offset: number, n: number): void {
+    copyElementsInto(p, offset, n, this.#buffer, this.#base + pos);
+  }
+
+  writeElements(pos: number, p: ArrayParts, offset: number, n: number): void {
+    copyElementsFrom(p, offset, n, this.#buffer, this.#base + pos);
   }
 
   read(pos: number, dst: Uint8Array): void {
@@ -81,6 +101,14 @@ class PagedWindow implements ByteWindow {
       done += take;
       abs += take;
     }
+  }
+
+  readElements(pos: number, p: ArrayParts, offset: number, n: number): void {
+    this.read(pos, bytesOf(p, offset, n));
+  }
+
+  writeElements(pos: number, p: ArrayParts, offset: number, n: number): void {
+    this.write(pos, bytesOf(p, offset, n));
   }
 
   write(pos: number, src: Uint8Array): void {

@@ -88,6 +88,14 @@ export class PagedViewAccessor extends ViewAccessor {
     return this.bytes as never;
   }
 
+  protected typedArrayAt(): never {
+    throw new MemmapError(
+      'EUNSUPPORTED',
+      "a paged view (the wasm backend's persisted maps) has no stable memory for a typed array: its pages come and go in a page cache. " +
+        'Copy elements with readArray()/writeArray(), use the typed reads and writes (readFloat64(position), ...), or withBytes()',
+    );
+  }
+
   /**
    * The fast path, small enough to be inlined into each typed method: the
    * address of the bytes at `position` when their page is at hand, else -1
@@ -163,75 +171,88 @@ export class PagedViewAccessor extends ViewAccessor {
     this.#port.write(position, this.#scratch.subarray(0, width));
   }
 
-  readBoolean(position: number): boolean {
-    return this.readUint8(position) !== 0;
+  readBoolean(position: number, littleEndian?: boolean): boolean {
+    if ((littleEndian !== undefined && typeof littleEndian !== 'boolean')) this.fail(position, 1, false, undefined, undefined, littleEndian);
+    const a = this.#at(position, 1, this.r1, false);
+    return (a >= 0 ? (this.#mem.u8[a] as number) : this.#load(position, 1).getUint8(0)) !== 0;
   }
-  readInt8(position: number): number {
+  readInt8(position: number, littleEndian?: boolean): number {
+    if ((littleEndian !== undefined && typeof littleEndian !== 'boolean')) this.fail(position, 1, false, undefined, undefined, littleEndian);
     const a = this.#at(position, 1, this.r1, false);
     return a >= 0 ? this.#mem.dv.getInt8(a) : this.#load(position, 1).getInt8(0);
   }
-  readUint8(position: number): number {
+  readUint8(position: number, littleEndian?: boolean): number {
+    if ((littleEndian !== undefined && typeof littleEndian !== 'boolean')) this.fail(position, 1, false, undefined, undefined, littleEndian);
     const a = this.#at(position, 1, this.r1, false);
     return a >= 0 ? (this.#mem.u8[a] as number) : this.#load(position, 1).getUint8(0);
   }
-  readInt16(position: number): number {
+  readInt16(position: number, littleEndian?: boolean): number {
     let a = this.#fast(position, this.#f2, this.#pageMask - 1);
-    if (a >= 0) return this.#mem.dv.getInt16(a, true);
+    if (a >= 0 && (littleEndian === undefined || typeof littleEndian === 'boolean')) return this.#mem.dv.getInt16(a, littleEndian !== false);
+    if ((littleEndian !== undefined && typeof littleEndian !== 'boolean')) this.fail(position, 2, false, undefined, undefined, littleEndian);
     a = this.#at(position, 2, this.r2, false);
-    return a >= 0 ? this.#mem.dv.getInt16(a, true) : this.#load(position, 2).getInt16(0, true);
+    return a >= 0 ? this.#mem.dv.getInt16(a, littleEndian !== false) : this.#load(position, 2).getInt16(0, littleEndian !== false);
   }
-  readUint16(position: number): number {
+  readUint16(position: number, littleEndian?: boolean): number {
     let a = this.#fast(position, this.#f2, this.#pageMask - 1);
-    if (a >= 0) return this.#mem.dv.getUint16(a, true);
+    if (a >= 0 && (littleEndian === undefined || typeof littleEndian === 'boolean')) return this.#mem.dv.getUint16(a, littleEndian !== false);
+    if ((littleEndian !== undefined && typeof littleEndian !== 'boolean')) this.fail(position, 2, false, undefined, undefined, littleEndian);
     a = this.#at(position, 2, this.r2, false);
-    return a >= 0 ? this.#mem.dv.getUint16(a, true) : this.#load(position, 2).getUint16(0, true);
+    return a >= 0 ? this.#mem.dv.getUint16(a, littleEndian !== false) : this.#load(position, 2).getUint16(0, littleEndian !== false);
   }
-  readInt32(position: number): number {
+  readInt32(position: number, littleEndian?: boolean): number {
     let a = this.#fast(position, this.#f4, this.#pageMask - 3);
-    if (a >= 0) return this.#mem.dv.getInt32(a, true);
+    if (a >= 0 && (littleEndian === undefined || typeof littleEndian === 'boolean')) return this.#mem.dv.getInt32(a, littleEndian !== false);
+    if ((littleEndian !== undefined && typeof littleEndian !== 'boolean')) this.fail(position, 4, false, undefined, undefined, littleEndian);
     a = this.#at(position, 4, this.r4, false);
-    return a >= 0 ? this.#mem.dv.getInt32(a, true) : this.#load(position, 4).getInt32(0, true);
+    return a >= 0 ? this.#mem.dv.getInt32(a, littleEndian !== false) : this.#load(position, 4).getInt32(0, littleEndian !== false);
   }
-  readUint32(position: number): number {
+  readUint32(position: number, littleEndian?: boolean): number {
     let a = this.#fast(position, this.#f4, this.#pageMask - 3);
-    if (a >= 0) return this.#mem.dv.getUint32(a, true);
+    if (a >= 0 && (littleEndian === undefined || typeof littleEndian === 'boolean')) return this.#mem.dv.getUint32(a, littleEndian !== false);
+    if ((littleEndian !== undefined && typeof littleEndian !== 'boolean')) this.fail(position, 4, false, undefined, undefined, littleEndian);
     a = this.#at(position, 4, this.r4, false);
-    return a >= 0 ? this.#mem.dv.getUint32(a, true) : this.#load(position, 4).getUint32(0, true);
+    return a >= 0 ? this.#mem.dv.getUint32(a, littleEndian !== false) : this.#load(position, 4).getUint32(0, littleEndian !== false);
   }
-  readFloat32(position: number): number {
+  readFloat32(position: number, littleEndian?: boolean): number {
     let a = this.#fast(position, this.#f4, this.#pageMask - 3);
-    if (a >= 0) return this.#mem.dv.getFloat32(a, true);
+    if (a >= 0 && (littleEndian === undefined || typeof littleEndian === 'boolean')) return this.#mem.dv.getFloat32(a, littleEndian !== false);
+    if ((littleEndian !== undefined && typeof littleEndian !== 'boolean')) this.fail(position, 4, false, undefined, undefined, littleEndian);
     a = this.#at(position, 4, this.r4, false);
-    return a >= 0 ? this.#mem.dv.getFloat32(a, true) : this.#load(position, 4).getFloat32(0, true);
+    return a >= 0 ? this.#mem.dv.getFloat32(a, littleEndian !== false) : this.#load(position, 4).getFloat32(0, littleEndian !== false);
   }
-  readFloat64(position: number): number {
+  readFloat64(position: number, littleEndian?: boolean): number {
     let a = this.#fast(position, this.#f8, this.#pageMask - 7);
-    if (a >= 0) return this.#mem.dv.getFloat64(a, true);
+    if (a >= 0 && (littleEndian === undefined || typeof littleEndian === 'boolean')) return this.#mem.dv.getFloat64(a, littleEndian !== false);
+    if ((littleEndian !== undefined && typeof littleEndian !== 'boolean')) this.fail(position, 8, false, undefined, undefined, littleEndian);
     a = this.#at(position, 8, this.r8, false);
-    return a >= 0 ? this.#mem.dv.getFloat64(a, true) : this.#load(position, 8).getFloat64(0, true);
+    return a >= 0 ? this.#mem.dv.getFloat64(a, littleEndian !== false) : this.#load(position, 8).getFloat64(0, littleEndian !== false);
   }
-  readBigInt64(position: number): bigint {
+  readBigInt64(position: number, littleEndian?: boolean): bigint {
     let a = this.#fast(position, this.#f8, this.#pageMask - 7);
-    if (a >= 0) return this.#mem.dv.getBigInt64(a, true);
+    if (a >= 0 && (littleEndian === undefined || typeof littleEndian === 'boolean')) return this.#mem.dv.getBigInt64(a, littleEndian !== false);
+    if ((littleEndian !== undefined && typeof littleEndian !== 'boolean')) this.fail(position, 8, false, undefined, undefined, littleEndian);
     a = this.#at(position, 8, this.r8, false);
-    return a >= 0 ? this.#mem.dv.getBigInt64(a, true) : this.#load(position, 8).getBigInt64(0, true);
+    return a >= 0 ? this.#mem.dv.getBigInt64(a, littleEndian !== false) : this.#load(position, 8).getBigInt64(0, littleEndian !== false);
   }
-  readBigUint64(position: number): bigint {
+  readBigUint64(position: number, littleEndian?: boolean): bigint {
     let a = this.#fast(position, this.#f8, this.#pageMask - 7);
-    if (a >= 0) return this.#mem.dv.getBigUint64(a, true);
+    if (a >= 0 && (littleEndian === undefined || typeof littleEndian === 'boolean')) return this.#mem.dv.getBigUint64(a, littleEndian !== false);
+    if ((littleEndian !== undefined && typeof littleEndian !== 'boolean')) this.fail(position, 8, false, undefined, undefined, littleEndian);
     a = this.#at(position, 8, this.r8, false);
-    return a >= 0 ? this.#mem.dv.getBigUint64(a, true) : this.#load(position, 8).getBigUint64(0, true);
+    return a >= 0 ? this.#mem.dv.getBigUint64(a, littleEndian !== false) : this.#load(position, 8).getBigUint64(0, littleEndian !== false);
   }
 
-  writeBoolean(position: number, value: boolean): void {
+  writeBoolean(position: number, value: boolean, littleEndian?: boolean): void {
+    if ((littleEndian !== undefined && typeof littleEndian !== 'boolean')) this.fail(position, 1, true, undefined, undefined, littleEndian);
     this.#byte(position, value ? 1 : 0);
   }
-  writeInt8(position: number, value: number): void {
-    if (typeof value !== 'number') this.fail(position, 1, true, value, 'number');
+  writeInt8(position: number, value: number, littleEndian?: boolean): void {
+    if (typeof value !== 'number' || (littleEndian !== undefined && typeof littleEndian !== 'boolean')) this.fail(position, 1, true, value, 'number', littleEndian);
     this.#byte(position, value);
   }
-  writeUint8(position: number, value: number): void {
-    if (typeof value !== 'number') this.fail(position, 1, true, value, 'number');
+  writeUint8(position: number, value: number, littleEndian?: boolean): void {
+    if (typeof value !== 'number' || (littleEndian !== undefined && typeof littleEndian !== 'boolean')) this.fail(position, 1, true, value, 'number', littleEndian);
     this.#byte(position, value);
   }
 
@@ -245,76 +266,92 @@ export class PagedViewAccessor extends ViewAccessor {
     this.#scratch[0] = value;
     this.#store(position, 1);
   }
-  writeInt16(position: number, value: number): void {
+  writeInt16(position: number, value: number, littleEndian?: boolean): void {
     let a = this.#fastW(position, this.#g2, this.#pageMask - 1);
-    if (a >= 0 && typeof value === 'number') return this.#mem.dv.setInt16(a, value, true);
-    if (typeof value !== 'number') this.fail(position, 2, true, value, 'number');
+    if (a >= 0 && typeof value === 'number' && (littleEndian === undefined || typeof littleEndian === 'boolean')) {
+      return this.#mem.dv.setInt16(a, value, littleEndian !== false);
+    }
+    if (typeof value !== 'number' || (littleEndian !== undefined && typeof littleEndian !== 'boolean')) this.fail(position, 2, true, value, 'number', littleEndian);
     a = this.#at(position, 2, this.w2, true);
-    if (a >= 0) return this.#mem.dv.setInt16(a, value, true);
-    this.#scratchView.setInt16(0, value, true);
+    if (a >= 0) return this.#mem.dv.setInt16(a, value, littleEndian !== false);
+    this.#scratchView.setInt16(0, value, littleEndian !== false);
     this.#store(position, 2);
   }
-  writeUint16(position: number, value: number): void {
+  writeUint16(position: number, value: number, littleEndian?: boolean): void {
     let a = this.#fastW(position, this.#g2, this.#pageMask - 1);
-    if (a >= 0 && typeof value === 'number') return this.#mem.dv.setUint16(a, value, true);
-    if (typeof value !== 'number') this.fail(position, 2, true, value, 'number');
+    if (a >= 0 && typeof value === 'number' && (littleEndian === undefined || typeof littleEndian === 'boolean')) {
+      return this.#mem.dv.setUint16(a, value, littleEndian !== false);
+    }
+    if (typeof value !== 'number' || (littleEndian !== undefined && typeof littleEndian !== 'boolean')) this.fail(position, 2, true, value, 'number', littleEndian);
     a = this.#at(position, 2, this.w2, true);
-    if (a >= 0) return this.#mem.dv.setUint16(a, value, true);
-    this.#scratchView.setUint16(0, value, true);
+    if (a >= 0) return this.#mem.dv.setUint16(a, value, littleEndian !== false);
+    this.#scratchView.setUint16(0, value, littleEndian !== false);
     this.#store(position, 2);
   }
-  writeInt32(position: number, value: number): void {
+  writeInt32(position: number, value: number, littleEndian?: boolean): void {
     let a = this.#fastW(position, this.#g4, this.#pageMask - 3);
-    if (a >= 0 && typeof value === 'number') return this.#mem.dv.setInt32(a, value, true);
-    if (typeof value !== 'number') this.fail(position, 4, true, value, 'number');
+    if (a >= 0 && typeof value === 'number' && (littleEndian === undefined || typeof littleEndian === 'boolean')) {
+      return this.#mem.dv.setInt32(a, value, littleEndian !== false);
+    }
+    if (typeof value !== 'number' || (littleEndian !== undefined && typeof littleEndian !== 'boolean')) this.fail(position, 4, true, value, 'number', littleEndian);
     a = this.#at(position, 4, this.w4, true);
-    if (a >= 0) return this.#mem.dv.setInt32(a, value, true);
-    this.#scratchView.setInt32(0, value, true);
+    if (a >= 0) return this.#mem.dv.setInt32(a, value, littleEndian !== false);
+    this.#scratchView.setInt32(0, value, littleEndian !== false);
     this.#store(position, 4);
   }
-  writeUint32(position: number, value: number): void {
+  writeUint32(position: number, value: number, littleEndian?: boolean): void {
     let a = this.#fastW(position, this.#g4, this.#pageMask - 3);
-    if (a >= 0 && typeof value === 'number') return this.#mem.dv.setUint32(a, value, true);
-    if (typeof value !== 'number') this.fail(position, 4, true, value, 'number');
+    if (a >= 0 && typeof value === 'number' && (littleEndian === undefined || typeof littleEndian === 'boolean')) {
+      return this.#mem.dv.setUint32(a, value, littleEndian !== false);
+    }
+    if (typeof value !== 'number' || (littleEndian !== undefined && typeof littleEndian !== 'boolean')) this.fail(position, 4, true, value, 'number', littleEndian);
     a = this.#at(position, 4, this.w4, true);
-    if (a >= 0) return this.#mem.dv.setUint32(a, value, true);
-    this.#scratchView.setUint32(0, value, true);
+    if (a >= 0) return this.#mem.dv.setUint32(a, value, littleEndian !== false);
+    this.#scratchView.setUint32(0, value, littleEndian !== false);
     this.#store(position, 4);
   }
-  writeFloat32(position: number, value: number): void {
+  writeFloat32(position: number, value: number, littleEndian?: boolean): void {
     let a = this.#fastW(position, this.#g4, this.#pageMask - 3);
-    if (a >= 0 && typeof value === 'number') return this.#mem.dv.setFloat32(a, value, true);
-    if (typeof value !== 'number') this.fail(position, 4, true, value, 'number');
+    if (a >= 0 && typeof value === 'number' && (littleEndian === undefined || typeof littleEndian === 'boolean')) {
+      return this.#mem.dv.setFloat32(a, value, littleEndian !== false);
+    }
+    if (typeof value !== 'number' || (littleEndian !== undefined && typeof littleEndian !== 'boolean')) this.fail(position, 4, true, value, 'number', littleEndian);
     a = this.#at(position, 4, this.w4, true);
-    if (a >= 0) return this.#mem.dv.setFloat32(a, value, true);
-    this.#scratchView.setFloat32(0, value, true);
+    if (a >= 0) return this.#mem.dv.setFloat32(a, value, littleEndian !== false);
+    this.#scratchView.setFloat32(0, value, littleEndian !== false);
     this.#store(position, 4);
   }
-  writeFloat64(position: number, value: number): void {
+  writeFloat64(position: number, value: number, littleEndian?: boolean): void {
     let a = this.#fastW(position, this.#g8, this.#pageMask - 7);
-    if (a >= 0 && typeof value === 'number') return this.#mem.dv.setFloat64(a, value, true);
-    if (typeof value !== 'number') this.fail(position, 8, true, value, 'number');
+    if (a >= 0 && typeof value === 'number' && (littleEndian === undefined || typeof littleEndian === 'boolean')) {
+      return this.#mem.dv.setFloat64(a, value, littleEndian !== false);
+    }
+    if (typeof value !== 'number' || (littleEndian !== undefined && typeof littleEndian !== 'boolean')) this.fail(position, 8, true, value, 'number', littleEndian);
     a = this.#at(position, 8, this.w8, true);
-    if (a >= 0) return this.#mem.dv.setFloat64(a, value, true);
-    this.#scratchView.setFloat64(0, value, true);
+    if (a >= 0) return this.#mem.dv.setFloat64(a, value, littleEndian !== false);
+    this.#scratchView.setFloat64(0, value, littleEndian !== false);
     this.#store(position, 8);
   }
-  writeBigInt64(position: number, value: bigint): void {
+  writeBigInt64(position: number, value: bigint, littleEndian?: boolean): void {
     let a = this.#fastW(position, this.#g8, this.#pageMask - 7);
-    if (a >= 0 && typeof value === 'bigint') return this.#mem.dv.setBigInt64(a, value, true);
-    if (typeof value !== 'bigint') this.fail(position, 8, true, value, 'bigint');
+    if (a >= 0 && typeof value === 'bigint' && (littleEndian === undefined || typeof littleEndian === 'boolean')) {
+      return this.#mem.dv.setBigInt64(a, value, littleEndian !== false);
+    }
+    if (typeof value !== 'bigint' || (littleEndian !== undefined && typeof littleEndian !== 'boolean')) this.fail(position, 8, true, value, 'bigint', littleEndian);
     a = this.#at(position, 8, this.w8, true);
-    if (a >= 0) return this.#mem.dv.setBigInt64(a, value, true);
-    this.#scratchView.setBigInt64(0, value, true);
+    if (a >= 0) return this.#mem.dv.setBigInt64(a, value, littleEndian !== false);
+    this.#scratchView.setBigInt64(0, value, littleEndian !== false);
     this.#store(position, 8);
   }
-  writeBigUint64(position: number, value: bigint): void {
+  writeBigUint64(position: number, value: bigint, littleEndian?: boolean): void {
     let a = this.#fastW(position, this.#g8, this.#pageMask - 7);
-    if (a >= 0 && typeof value === 'bigint') return this.#mem.dv.setBigUint64(a, value, true);
-    if (typeof value !== 'bigint') this.fail(position, 8, true, value, 'bigint');
+    if (a >= 0 && typeof value === 'bigint' && (littleEndian === undefined || typeof littleEndian === 'boolean')) {
+      return this.#mem.dv.setBigUint64(a, value, littleEndian !== false);
+    }
+    if (typeof value !== 'bigint' || (littleEndian !== undefined && typeof littleEndian !== 'boolean')) this.fail(position, 8, true, value, 'bigint', littleEndian);
     a = this.#at(position, 8, this.w8, true);
-    if (a >= 0) return this.#mem.dv.setBigUint64(a, value, true);
-    this.#scratchView.setBigUint64(0, value, true);
+    if (a >= 0) return this.#mem.dv.setBigUint64(a, value, littleEndian !== false);
+    this.#scratchView.setBigUint64(0, value, littleEndian !== false);
     this.#store(position, 8);
   }
 }

@@ -1,6 +1,7 @@
 /**
- * ViewAccessor: random access to a view with typed little-endian reads and
- * writes, bulk array copies and zero-copy byte access. `ViewAccessor` is the
+ * ViewAccessor: random access to a view with typed reads and writes
+ * (little-endian, or big-endian on request), bulk array copies, strings,
+ * zero-copy byte access and typed arrays. `ViewAccessor` is the
  * public type; each backend's views get the subclass that fits them:
  * DirectViewAccessor here (one zero-copy array: native mmap,
  * SharedArrayBuffer) or PagedViewAccessor (paged-accessor.ts: the WASM pager).
@@ -12,17 +13,27 @@
  * out-of-range positions, forbidden accesses and closed views at once; the
  * slow path then works out which error to throw. Typed writes also check
  * the value's type (a number, or a bigint for 64-bit integers) and never
- * convert it, so no user code (valueOf) runs in the middle of a write. There
- * is no call into the backend per access.
+ * convert it, so no user code (valueOf) runs in the middle of a write. The
+ * byte order is a last `littleEndian` argument, as DataView's, but
+ * little-endian when omitted; it must be a boolean or undefined (one more
+ * comparison when omitted) and is never converted either. There is no call
+ * into the backend per access.
  *
  * @module
  */
-import { bytesOf, typedArrayParts } from './array-bytes.js';
+import {
+  constructorInfo,
+  makeTypedArray,
+  typedArrayParts,
+  type TypedArrayConstructor,
+  type TypedArrayKind,
+} from './array-bytes.js';
 import type { BackendView } from './backend.js';
 import { windowOf, type ByteWindow } from './byte-window.js';
 import { disposeSymbol } from './dispose.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
 import { accessCanRead, accessCanWrite, type Advice, type MemoryMappedFileAccess } from './types.js';
+import { decoderFor, encodeText } from './text.js';
 import { checkAdvice, checkIndex, describe } from './validate.js';
 import { notifyArguments, waitArguments, type ViewWaiter, type WaitResult } from './wait.js';
 
@@ -127,36 +138,44 @@ export abstract class ViewAccessor {
   /** A DataView over the view's bytes, zero-copy (see `bytes`). */
   abstract get dataView(): DataView;
 
-  abstract readBoolean(position: number): boolean;
-  abstract readInt8(position: number): number;
-  abstract readUint8(position: number): number;
-  abstract readInt16(position: number): number;
-  abstract readUint16(position: number): number;
-  abstract readInt32(position: number): number;
-  abstract readUint32(position: number): number;
-  abstract readFloat32(position: number): number;
-  abstract readFloat64(position: number): number;
-  abstract readBigInt64(position: number): bigint;
-  abstract readBigUint64(position: number): bigint;
-  abstract writeBoolean(position: number, value: boolean): void;
-  abstract writeInt8(position: number, value: number): void;
-  abstract writeUint8(position: number, value: number): void;
-  abstract writeInt16(position: number, value: number): void;
-  abstract writeUint16(position: number, value: number): void;
-  abstract writeInt32(position: number, value: number): void;
-  abstract writeUint32(position: number, value: number): void;
-  abstract writeFloat32(position: number, value: number): void;
-  abstract writeFloat64(position: number, value: number): void;
-  abstract writeBigInt64(position: number, value: bigint): void;
-  abstract writeBigUint64(position: number, value: bigint): void;
+  abstract readBoolean(position: number, littleEndian?: boolean): boolean;
+  abstract readInt8(position: number, littleEndian?: boolean): number;
+  abstract readUint8(position: number, littleEndian?: boolean): number;
+  abstract readInt16(position: number, littleEndian?: boolean): number;
+  abstract readUint16(position: number, littleEndian?: boolean): number;
+  abstract readInt32(position: number, littleEndian?: boolean): number;
+  abstract readUint32(position: number, littleEndian?: boolean): number;
+  abstract readFloat32(position: number, littleEndian?: boolean): number;
+  abstract readFloat64(position: number, littleEndian?: boolean): number;
+  abstract readBigInt64(position: number, littleEndian?: boolean): bigint;
+  abstract readBigUint64(position: number, littleEndian?: boolean): bigint;
+  abstract writeBoolean(position: number, value: boolean, littleEndian?: boolean): void;
+  abstract writeInt8(position: number, value: number, littleEndian?: boolean): void;
+  abstract writeUint8(position: number, value: number, littleEndian?: boolean): void;
+  abstract writeInt16(position: number, value: number, littleEndian?: boolean): void;
+  abstract writeUint16(position: number, value: number, littleEndian?: boolean): void;
+  abstract writeInt32(position: number, value: number, littleEndian?: boolean): void;
+  abstract writeUint32(position: number, value: number, littleEndian?: boolean): void;
+  abstract writeFloat32(position: number, value: number, littleEndian?: boolean): void;
+  abstract writeFloat64(position: number, value: number, littleEndian?: boolean): void;
+  abstract writeBigInt64(position: number, value: bigint, littleEndian?: boolean): void;
+  abstract writeBigUint64(position: number, value: bigint, littleEndian?: boolean): void;
 
   /**
    * Works out and throws the error of a call that failed a fast-path check,
    * in .NET's order: closed, access, position; then, for a typed write given
    * `type`, the value's type (a `TypeError`, code `EINVAL`: values are never
-   * converted, so no user code runs inside a write).
+   * converted, so no user code runs inside a write); then the byte order
+   * (`littleEndian`: a boolean or undefined, never converted either).
    */
-  protected fail(position: unknown, width: number, write: boolean, value?: unknown, type?: 'number' | 'bigint'): never {
+  protected fail(
+    position: unknown,
+    width: number,
+    write: boolean,
+    value?: unknown,
+    type?: 'number' | 'bigint',
+    littleEndian?: unknown,
+  ): never {
     if (this.isClosed) throw closedError('view accessor');
     if (write && !this.canWrite) {
       throw new MemmapError('EACCES', `cannot write through a view opened with '${this.access}' access`);
@@ -165,10 +184,13 @@ export abstract class ViewAccessor {
       throw new MemmapError('EACCES', `cannot read through a view opened with '${this.access}' access`);
     }
     const pos = checkIndex(position, 'position');
-    if (type === undefined || pos > this.capacity - width) {
-      throw rangeError(`position ${pos} + ${width} bytes is beyond the view's capacity ${this.capacity}`);
+    if (pos <= this.capacity - width) {
+      if (type !== undefined && typeof value !== type) throw typeError(`value must be a ${type}, got ${describe(value)}`);
+      if (littleEndian !== undefined && typeof littleEndian !== 'boolean') {
+        throw typeError(`littleEndian must be a boolean (or undefined for little-endian), got ${describe(littleEndian)}`);
+      }
     }
-    throw typeError(`value must be a ${type}, got ${describe(value)}`);
+    throw rangeError(`position ${pos} + ${width} bytes is beyond the view's capacity ${this.capacity}`);
   }
 
   /**
@@ -181,13 +203,24 @@ export abstract class ViewAccessor {
   readArray(position: number, array: TypedArray, offset = 0, count?: number): number {
     // The array is read through the built-in getters: no getter of the caller's runs inside the call.
     const target = typedArrayParts(array, 'array');
-    const want = checkArraySpan(target.length, offset, count);
-    if (this.isClosed || !this.canRead) this.fail(position, 0, false);
-    const pos = this.checkPosition(position);
-    const n = Math.min(want, Math.floor((this.capacity - pos) / target.bytesPerElement));
+    const want = offset === 0 && count === undefined ? target.length : checkArraySpan(target.length, offset, count);
+    // The common call: a whole position within the capacity of an open, readable view (r1 is
+    // capacity - 1, or -1 when closed or unreadable). Anything else takes #readPosition, which names the error.
+    const pos =
+      typeof position === 'number' && position >>> 0 === position && position <= this.r1 + 1 && this.r1 >= 0
+        ? position
+        : this.#readPosition(position);
+    const bpe = target.bytesPerElement;
+    const n = pos + want * bpe <= this.capacity ? want : Math.floor((this.capacity - pos) / bpe);
     if (n === 0) return 0;
-    this.window.read(pos, bytesOf(target, offset, n));
+    this.window.readElements(pos, target, offset, n);
     return n;
+  }
+
+  /** readArray's position, checked after the view's state (closed, access) as in .NET. */
+  #readPosition(position: unknown): number {
+    if (this.isClosed || !this.canRead) this.fail(position, 0, false);
+    return this.checkPosition(position);
   }
 
   /**
@@ -208,7 +241,7 @@ export abstract class ViewAccessor {
       );
     }
     if (n === 0) return 0;
-    this.window.write(pos, bytesOf(source, offset, n));
+    this.window.writeElements(pos, source, offset, n);
     return n;
   }
 
@@ -231,6 +264,110 @@ export abstract class ViewAccessor {
     if (typeof fn !== 'function') throw typeError('fn must be a function');
     if (this.isClosed) throw closedError('view accessor');
     return this.window.withBytes(pos, len, this.canWrite, fn);
+  }
+
+  /**
+   * A zero-copy typed array of `length` elements (default: to the view's
+   * end, which must then be a whole number of elements) at `offset` in the
+   * view: stores into it are stores into the map, as through `bytes`, and
+   * its elements are in the host's byte order (little-endian everywhere
+   * memmap runs). `type` must be a built-in typed-array constructor (never
+   * a subclass: its constructor would run user code). The first element
+   * must be aligned in the map: `this.offset + offset` a multiple of the
+   * element size (mappings start on page boundaries, so this is the
+   * alignment of its address too), else `ERANGE` naming the alignment.
+   * Arguments are checked first (no conversion, so no user code runs), then
+   * the view's state.
+   *
+   * After close() the array is detached (native) like `bytes`. Paged views
+   * (the wasm backend's persisted maps) have no stable memory to view:
+   * `EUNSUPPORTED`, naming the alternatives. A view that cannot write gets
+   * an array only where its stores stay private (native `read` views, whose
+   * pages are private): on a SharedArrayBuffer map, which cannot be made
+   * read-only, on macOS shared maps (whose read views are shared read-only
+   * pages) and for `readExecute` views (no write permission: a store would
+   * fault) it is `EACCES`.
+   */
+  typedArray<C extends TypedArrayConstructor>(type: C, offset = 0, length?: number): InstanceType<C> {
+    const info = constructorInfo(type);
+    if (info === undefined) {
+      throw typeError(`type must be a built-in typed-array constructor (Int8Array … BigUint64Array), got ${describe(type)}`);
+    }
+    const off = checkIndex(offset, 'offset');
+    const bpe = info.bytesPerElement;
+    if (off > this.capacity) throw rangeError(`offset ${off} is beyond the view's capacity ${this.capacity}`);
+    let n: number;
+    if (length === undefined) {
+      const rest = this.capacity - off;
+      if (rest % bpe !== 0) {
+        throw rangeError(
+          `the ${rest} bytes from offset ${off} to the view's end are not a whole number of ${bpe}-byte ${info.kind} elements: pass a length`,
+        );
+      }
+      n = rest / bpe;
+    } else {
+      n = checkIndex(length, 'length');
+      if (off + n * bpe > this.capacity) {
+        throw rangeError(`offset ${off} + ${n} elements of ${bpe} bytes is beyond the view's capacity ${this.capacity}`);
+      }
+    }
+    const at = this.offset + off;
+    if (at % bpe !== 0) {
+      throw rangeError(
+        `${info.kind} elements must be ${bpe}-byte aligned in the map: offset ${off} in a view at ${this.offset} is byte ${at} of the map, not a multiple of ${bpe}`,
+      );
+    }
+    if (this.isClosed) throw closedError('view accessor');
+    return this.typedArrayAt(info.kind, off, n) as InstanceType<C>;
+  }
+
+  /** typedArray()'s array, once its arguments and the view's state are checked. */
+  protected abstract typedArrayAt(kind: TypedArrayKind, offset: number, length: number): InstanceType<TypedArrayConstructor>;
+
+  /**
+   * Decodes `byteLength` bytes at `position` as `TextDecoder` does with
+   * `encoding` (default 'utf-8'; any label TextDecoder knows): malformed
+   * input becomes U+FFFD and a leading byte order mark is dropped. An
+   * encoding TextDecoder does not know is a TypeError (`EINVAL`). Arguments
+   * are checked first (never converted), then the view's state.
+   */
+  readString(position: number, byteLength: number, encoding: string = 'utf-8'): string {
+    const pos = checkIndex(position, 'position');
+    const len = checkIndex(byteLength, 'byteLength');
+    if (pos + len > this.capacity) {
+      throw rangeError(`position ${pos} + byteLength ${len} is beyond the view's capacity ${this.capacity}`);
+    }
+    const decoder = decoderFor(encoding);
+    if (this.isClosed) throw closedError('view accessor');
+    if (!this.canRead) throw new MemmapError('EACCES', `cannot read through a view opened with '${this.access}' access`);
+    // A copy: TextDecoder refuses views of a SharedArrayBuffer in browsers, and
+    // a paged view's bytes are spread over its page cache.
+    const bytes = new Uint8Array(len);
+    this.window.read(pos, bytes);
+    return decoder.decode(bytes);
+  }
+
+  /**
+   * Writes `string` at `position` in UTF-8 (as `TextEncoder` does: a lone
+   * surrogate becomes U+FFFD) and returns the bytes written. All or
+   * nothing: a string whose bytes do not fit before the view's end is
+   * `ERANGE` and nothing is written. `string` must be a string (never
+   * converted). Arguments are checked first, then the view's state.
+   */
+  writeString(position: number, string: string): number {
+    const pos = checkIndex(position, 'position');
+    if (typeof string !== 'string') throw typeError(`string must be a string, got ${describe(string)}`);
+    if (pos > this.capacity) throw rangeError(`position ${pos} is beyond the view's capacity ${this.capacity}`);
+    const bytes = encodeText(string);
+    if (pos + bytes.length > this.capacity) {
+      throw rangeError(
+        `the string's ${bytes.length} UTF-8 bytes at position ${pos} go beyond the view's capacity ${this.capacity}; nothing was written`,
+      );
+    }
+    if (this.isClosed) throw closedError('view accessor');
+    if (!this.canWrite) throw new MemmapError('EACCES', `cannot write through a view opened with '${this.access}' access`);
+    if (bytes.length > 0) this.window.write(pos, bytes);
+    return bytes.length;
   }
 
   protected checkPosition(position: unknown): number {
@@ -379,167 +516,218 @@ export class DirectViewAccessor extends ViewAccessor {
     return this.#dv;
   }
 
-  readBoolean(position: number): boolean {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.r1) {
-      this.fail(position, 1, false);
+  protected typedArrayAt(kind: TypedArrayKind, offset: number, length: number): InstanceType<TypedArrayConstructor> {
+    if (!this.canWrite && (this.access !== 'read' || !this.view.readStoresPrivate)) {
+      throw new MemmapError(
+        'EACCES',
+        this.access === 'read'
+          ? "a typed array over a 'read' view of this map could write the map: its memory cannot be made read-only here. " +
+              'Use a view that writes, or copy the elements out with readArray()'
+          : `a typed array over a '${this.access}' view: its pages cannot take a store (one would fault). ` +
+              "Use a 'read' view (whose stores stay private) or copy the elements out with readArray()",
+      );
+    }
+    // Over the view's own buffer: detached with it at close(), like `bytes`.
+    return makeTypedArray(kind, this.#bytes.buffer, this.#bytes.byteOffset + offset, length);
+  }
+
+  readBoolean(position: number, littleEndian?: boolean): boolean {
+    if (
+      typeof position !== 'number' || position >>> 0 !== position || position > this.r1 ||
+      (littleEndian !== undefined && typeof littleEndian !== 'boolean')
+    ) {
+      this.fail(position, 1, false, undefined, undefined, littleEndian);
     }
     return this.#bytes[position] !== 0;
   }
-  readInt8(position: number): number {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.r1) {
-      this.fail(position, 1, false);
+  readInt8(position: number, littleEndian?: boolean): number {
+    if (
+      typeof position !== 'number' || position >>> 0 !== position || position > this.r1 ||
+      (littleEndian !== undefined && typeof littleEndian !== 'boolean')
+    ) {
+      this.fail(position, 1, false, undefined, undefined, littleEndian);
     }
     return this.#dv.getInt8(position);
   }
-  readUint8(position: number): number {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.r1) {
-      this.fail(position, 1, false);
+  readUint8(position: number, littleEndian?: boolean): number {
+    if (
+      typeof position !== 'number' || position >>> 0 !== position || position > this.r1 ||
+      (littleEndian !== undefined && typeof littleEndian !== 'boolean')
+    ) {
+      this.fail(position, 1, false, undefined, undefined, littleEndian);
     }
     return this.#bytes[position] as number;
   }
-  readInt16(position: number): number {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.r2) {
-      this.fail(position, 2, false);
+  readInt16(position: number, littleEndian?: boolean): number {
+    if (
+      typeof position !== 'number' || position >>> 0 !== position || position > this.r2 ||
+      (littleEndian !== undefined && typeof littleEndian !== 'boolean')
+    ) {
+      this.fail(position, 2, false, undefined, undefined, littleEndian);
     }
-    return this.#dv.getInt16(position, true);
+    return this.#dv.getInt16(position, littleEndian !== false);
   }
-  readUint16(position: number): number {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.r2) {
-      this.fail(position, 2, false);
+  readUint16(position: number, littleEndian?: boolean): number {
+    if (
+      typeof position !== 'number' || position >>> 0 !== position || position > this.r2 ||
+      (littleEndian !== undefined && typeof littleEndian !== 'boolean')
+    ) {
+      this.fail(position, 2, false, undefined, undefined, littleEndian);
     }
-    return this.#dv.getUint16(position, true);
+    return this.#dv.getUint16(position, littleEndian !== false);
   }
-  readInt32(position: number): number {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.r4) {
-      this.fail(position, 4, false);
+  readInt32(position: number, littleEndian?: boolean): number {
+    if (
+      typeof position !== 'number' || position >>> 0 !== position || position > this.r4 ||
+      (littleEndian !== undefined && typeof littleEndian !== 'boolean')
+    ) {
+      this.fail(position, 4, false, undefined, undefined, littleEndian);
     }
-    return this.#dv.getInt32(position, true);
+    return this.#dv.getInt32(position, littleEndian !== false);
   }
-  readUint32(position: number): number {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.r4) {
-      this.fail(position, 4, false);
+  readUint32(position: number, littleEndian?: boolean): number {
+    if (
+      typeof position !== 'number' || position >>> 0 !== position || position > this.r4 ||
+      (littleEndian !== undefined && typeof littleEndian !== 'boolean')
+    ) {
+      this.fail(position, 4, false, undefined, undefined, littleEndian);
     }
-    return this.#dv.getUint32(position, true);
+    return this.#dv.getUint32(position, littleEndian !== false);
   }
-  readFloat32(position: number): number {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.r4) {
-      this.fail(position, 4, false);
+  readFloat32(position: number, littleEndian?: boolean): number {
+    if (
+      typeof position !== 'number' || position >>> 0 !== position || position > this.r4 ||
+      (littleEndian !== undefined && typeof littleEndian !== 'boolean')
+    ) {
+      this.fail(position, 4, false, undefined, undefined, littleEndian);
     }
-    return this.#dv.getFloat32(position, true);
+    return this.#dv.getFloat32(position, littleEndian !== false);
   }
-  readFloat64(position: number): number {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.r8) {
-      this.fail(position, 8, false);
+  readFloat64(position: number, littleEndian?: boolean): number {
+    if (
+      typeof position !== 'number' || position >>> 0 !== position || position > this.r8 ||
+      (littleEndian !== undefined && typeof littleEndian !== 'boolean')
+    ) {
+      this.fail(position, 8, false, undefined, undefined, littleEndian);
     }
-    return this.#dv.getFloat64(position, true);
+    return this.#dv.getFloat64(position, littleEndian !== false);
   }
-  readBigInt64(position: number): bigint {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.r8) {
-      this.fail(position, 8, false);
+  readBigInt64(position: number, littleEndian?: boolean): bigint {
+    if (
+      typeof position !== 'number' || position >>> 0 !== position || position > this.r8 ||
+      (littleEndian !== undefined && typeof littleEndian !== 'boolean')
+    ) {
+      this.fail(position, 8, false, undefined, undefined, littleEndian);
     }
-    return this.#dv.getBigInt64(position, true);
+    return this.#dv.getBigInt64(position, littleEndian !== false);
   }
-  readBigUint64(position: number): bigint {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.r8) {
-      this.fail(position, 8, false);
+  readBigUint64(position: number, littleEndian?: boolean): bigint {
+    if (
+      typeof position !== 'number' || position >>> 0 !== position || position > this.r8 ||
+      (littleEndian !== undefined && typeof littleEndian !== 'boolean')
+    ) {
+      this.fail(position, 8, false, undefined, undefined, littleEndian);
     }
-    return this.#dv.getBigUint64(position, true);
+    return this.#dv.getBigUint64(position, littleEndian !== false);
   }
 
-  writeBoolean(position: number, value: boolean): void {
-    if (typeof position !== 'number' || position >>> 0 !== position || position > this.w1) {
-      this.fail(position, 1, true);
+  writeBoolean(position: number, value: boolean, littleEndian?: boolean): void {
+    if (
+      typeof position !== 'number' || position >>> 0 !== position || position > this.w1 ||
+      (littleEndian !== undefined && typeof littleEndian !== 'boolean')
+    ) {
+      this.fail(position, 1, true, undefined, undefined, littleEndian);
     }
     this.#bytes[position] = value ? 1 : 0;
   }
-  writeInt8(position: number, value: number): void {
+  writeInt8(position: number, value: number, littleEndian?: boolean): void {
     if (
       typeof position !== 'number' || position >>> 0 !== position || position > this.w1 ||
-      typeof value !== 'number'
+      typeof value !== 'number' || (littleEndian !== undefined && typeof littleEndian !== 'boolean')
     ) {
-      this.fail(position, 1, true, value, 'number');
+      this.fail(position, 1, true, value, 'number', littleEndian);
     }
     this.#dv.setInt8(position, value);
   }
-  writeUint8(position: number, value: number): void {
+  writeUint8(position: number, value: number, littleEndian?: boolean): void {
     if (
       typeof position !== 'number' || position >>> 0 !== position || position > this.w1 ||
-      typeof value !== 'number'
+      typeof value !== 'number' || (littleEndian !== undefined && typeof littleEndian !== 'boolean')
     ) {
-      this.fail(position, 1, true, value, 'number');
+      this.fail(position, 1, true, value, 'number', littleEndian);
     }
     this.#bytes[position] = value;
   }
-  writeInt16(position: number, value: number): void {
+  writeInt16(position: number, value: number, littleEndian?: boolean): void {
     if (
       typeof position !== 'number' || position >>> 0 !== position || position > this.w2 ||
-      typeof value !== 'number'
+      typeof value !== 'number' || (littleEndian !== undefined && typeof littleEndian !== 'boolean')
     ) {
-      this.fail(position, 2, true, value, 'number');
+      this.fail(position, 2, true, value, 'number', littleEndian);
     }
-    this.#dv.setInt16(position, value, true);
+    this.#dv.setInt16(position, value, littleEndian !== false);
   }
-  writeUint16(position: number, value: number): void {
+  writeUint16(position: number, value: number, littleEndian?: boolean): void {
     if (
       typeof position !== 'number' || position >>> 0 !== position || position > this.w2 ||
-      typeof value !== 'number'
+      typeof value !== 'number' || (littleEndian !== undefined && typeof littleEndian !== 'boolean')
     ) {
-      this.fail(position, 2, true, value, 'number');
+      this.fail(position, 2, true, value, 'number', littleEndian);
     }
-    this.#dv.setUint16(position, value, true);
+    this.#dv.setUint16(position, value, littleEndian !== false);
   }
-  writeInt32(position: number, value: number): void {
+  writeInt32(position: number, value: number, littleEndian?: boolean): void {
     if (
       typeof position !== 'number' || position >>> 0 !== position || position > this.w4 ||
-      typeof value !== 'number'
+      typeof value !== 'number' || (littleEndian !== undefined && typeof littleEndian !== 'boolean')
     ) {
-      this.fail(position, 4, true, value, 'number');
+      this.fail(position, 4, true, value, 'number', littleEndian);
     }
-    this.#dv.setInt32(position, value, true);
+    this.#dv.setInt32(position, value, littleEndian !== false);
   }
-  writeUint32(position: number, value: number): void {
+  writeUint32(position: number, value: number, littleEndian?: boolean): void {
     if (
       typeof position !== 'number' || position >>> 0 !== position || position > this.w4 ||
-      typeof value !== 'number'
+      typeof value !== 'number' || (littleEndian !== undefined && typeof littleEndian !== 'boolean')
     ) {
-      this.fail(position, 4, true, value, 'number');
+      this.fail(position, 4, true, value, 'number', littleEndian);
     }
-    this.#dv.setUint32(position, value, true);
+    this.#dv.setUint32(position, value, littleEndian !== false);
   }
-  writeFloat32(position: number, value: number): void {
+  writeFloat32(position: number, value: number, littleEndian?: boolean): void {
     if (
       typeof position !== 'number' || position >>> 0 !== position || position > this.w4 ||
-      typeof value !== 'number'
+      typeof value !== 'number' || (littleEndian !== undefined && typeof littleEndian !== 'boolean')
     ) {
-      this.fail(position, 4, true, value, 'number');
+      this.fail(position, 4, true, value, 'number', littleEndian);
     }
-    this.#dv.setFloat32(position, value, true);
+    this.#dv.setFloat32(position, value, littleEndian !== false);
   }
-  writeFloat64(position: number, value: number): void {
+  writeFloat64(position: number, value: number, littleEndian?: boolean): void {
     if (
       typeof position !== 'number' || position >>> 0 !== position || position > this.w8 ||
-      typeof value !== 'number'
+      typeof value !== 'number' || (littleEndian !== undefined && typeof littleEndian !== 'boolean')
     ) {
-      this.fail(position, 8, true, value, 'number');
+      this.fail(position, 8, true, value, 'number', littleEndian);
     }
-    this.#dv.setFloat64(position, value, true);
+    this.#dv.setFloat64(position, value, littleEndian !== false);
   }
-  writeBigInt64(position: number, value: bigint): void {
+  writeBigInt64(position: number, value: bigint, littleEndian?: boolean): void {
     if (
       typeof position !== 'number' || position >>> 0 !== position || position > this.w8 ||
-      typeof value !== 'bigint'
+      typeof value !== 'bigint' || (littleEndian !== undefined && typeof littleEndian !== 'boolean')
     ) {
-      this.fail(position, 8, true, value, 'bigint');
+      this.fail(position, 8, true, value, 'bigint', littleEndian);
     }
-    this.#dv.setBigInt64(position, value, true);
+    this.#dv.setBigInt64(position, value, littleEndian !== false);
   }
-  writeBigUint64(position: number, value: bigint): void {
+  writeBigUint64(position: number, value: bigint, littleEndian?: boolean): void {
     if (
       typeof position !== 'number' || position >>> 0 !== position || position > this.w8 ||
-      typeof value !== 'bigint'
+      typeof value !== 'bigint' || (littleEndian !== undefined && typeof littleEndian !== 'boolean')
     ) {
-      this.fail(position, 8, true, value, 'bigint');
+      this.fail(position, 8, true, value, 'bigint', littleEndian);
     }
-    this.#dv.setBigUint64(position, value, true);
+    this.#dv.setBigUint64(position, value, littleEndian !== false);
   }
 }

@@ -72,6 +72,19 @@ describe('buffers kept or moved past close [native]', function () {
     assert.deepEqual(r, { sub: 0, buf: 0, u32: 0, dvRead: 'TypeError' });
   });
 
+  it(`a typedArray's buffer moved with transfer() reaches neither the closed file nor the next mapping${needsTransfer}`, function () {
+    if (!hasTransfer) this.skip();
+    const r = scenario('typedArrayTransfer');
+    assert.equal(r.aStillMapped, false, 'the closed file is no longer mapped (/proc/self/maps)');
+    assert.equal(r.staleLength, 1 << 16, "the moved buffer is the whole view's memory");
+    assert.deepEqual(r.staleRead, [0, 0, 0, 0], 'and reads zeros, not the closed file');
+    assert.deepEqual(reached(r), untouched);
+  });
+
+  it('typed arrays made by typedArray() are detached at close, like bytes', () => {
+    assert.deepEqual(scenario('typedArrayAliases'), { f64: 0, i32: 0, big: 0 });
+  });
+
   it(`the address range a moved buffer keeps is released once that buffer is garbage-collected${needsTransfer}`, function () {
     if (!hasTransfer) this.skip();
     const r = scenario('release');

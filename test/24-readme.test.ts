@@ -34,6 +34,7 @@ function examples(): Map<string, string> {
       : first.startsWith('// page') ? 'page'
       : block.includes("MemoryMappedFile.createFromFile('data.bin'") ? 'quickstart'
       : first.startsWith('// jobs.ts') ? 'jobs'
+      : first.startsWith('// wav.ts') ? 'wav'
       : `unknown: ${first}`;
     named.set(name, block);
   }
@@ -55,8 +56,8 @@ describe("README's examples, as written", function () {
   });
   after(() => cwd.cleanup());
 
-  it('are the six this test knows: the Node quickstart, processes A and B, the job queue, the worker and the page', () => {
-    assert.deepEqual([...blocks.keys()].sort(), ['jobs', 'page', 'process-a', 'process-b', 'quickstart', 'worker']);
+  it('are the seven this test knows: the Node quickstart, the WAV file, processes A and B, the job queue, the worker and the page', () => {
+    assert.deepEqual([...blocks.keys()].sort(), ['jobs', 'page', 'process-a', 'process-b', 'quickstart', 'wav', 'worker']);
   });
 
   const node = (file: string) => ['--import', tsx, path.join(dir, file)];
@@ -70,6 +71,23 @@ describe("README's examples, as written", function () {
     const head = fs.readFileSync(cwd.file('head.bin'));
     assert.equal(head.length, 4096);
     assert.equal(head.readDoubleLE(8), Math.PI);
+  });
+
+  it('the WAV example writes a header field by field and its samples through a typed array: a valid WAV file', () => {
+    fs.writeFileSync(path.join(dir, 'wav.ts'), blocks.get('wav') as string);
+    const r = spawnSync(process.execPath, node('wav.ts'), { cwd: cwd.dir, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const sample = (i: number) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 44100));
+    assert.equal(r.stdout.trim(), `WAVE 44100 ${sample(10)} 52494646`);
+    const file = fs.readFileSync(cwd.file('tone.wav'));
+    assert.equal(file.length, 44 + 2 * 4410);
+    assert.equal(file.toString('latin1', 0, 4), 'RIFF');
+    assert.equal(file.readUInt32LE(4), file.length - 8);
+    assert.equal(file.toString('latin1', 8, 16), 'WAVEfmt ');
+    assert.deepEqual([file.readUInt16LE(20), file.readUInt16LE(22), file.readUInt32LE(24), file.readUInt16LE(34)], [1, 1, 44100, 16]);
+    assert.equal(file.toString('latin1', 36, 40), 'data');
+    assert.equal(file.readUInt32LE(40), 2 * 4410);
+    for (const i of [0, 10, 100, 4409]) assert.equal(file.readInt16LE(44 + 2 * i), sample(i), `sample ${i} is in the file`);
   });
 
   it('process B counts in the map that process A holds, and A then closes it: the map is gone', async () => {

@@ -33,6 +33,18 @@ import type { ViewWaiter } from '../src/wait.js';
 
 const GRANULARITY = 4096;
 
+/**
+ * A copy-on-write view's own copy of its range, placed at the same offset
+ * modulo the granularity as the range has in the map, so that its typed
+ * arrays are aligned as the map's are (typedArray checks the map's offset).
+ */
+function privateCopy(shared: Uint8Array, offset: number): Uint8Array {
+  const slack = offset % GRANULARITY;
+  const copy = new Uint8Array(new ArrayBuffer(slack + shared.length), slack, shared.length);
+  copy.set(shared);
+  return copy;
+}
+
 class SabView implements BackendView {
   readonly bytes: Uint8Array;
   readonly pages = null;
@@ -104,7 +116,7 @@ class SabMap implements BackendMap {
       throw new MemmapError('EACCES', `a '${access}' view cannot be made from a map opened with '${this.#access}' access`);
     }
     const shared = new Uint8Array(this.#buffer, this.#base + offset, size);
-    const bytes = access === 'copyOnWrite' ? shared.slice() : shared;
+    const bytes = access === 'copyOnWrite' ? privateCopy(shared, offset) : shared;
     return new SabView(bytes, offset, this.#threads, this.#retain());
   }
 

@@ -16,6 +16,8 @@ import { propertyRuns, propertySuite } from './properties.js';
 import { safetySuite } from './safety.js';
 import { sharedMapSuite } from './shared-maps.js';
 import { streamSuite } from './streams.js';
+import { typedBadInputSuite } from './typed-bad-input.js';
+import { typedViewSuite } from './typed-views.js';
 import { waitSuite } from './waits.js';
 
 export function contractSuites(t: TestApi, env: () => ContractEnv): void {
@@ -30,6 +32,8 @@ export function contractSuites(t: TestApi, env: () => ContractEnv): void {
   coordinationBadInputSuite(t, env);
   safetySuite(t, env);
   namedFileSuite(t, env);
+  typedViewSuite(t, env);
+  typedBadInputSuite(t, env);
   propertySuite(t, env, propertyRuns(60));
 }
 

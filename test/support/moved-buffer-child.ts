@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { MemoryMappedFile } from '../../node/index.js';
+import { MemoryMappedFile, type ViewAccessor } from '../../node/index.js';
 
 const [scenario, dir] = process.argv.slice(2) as [string, string];
 const SIZE = 1 << 16;
@@ -35,12 +35,12 @@ function anonymousRanges(size: number): string[] {
 }
 
 /** Opens a.bin (filled with 0x11), runs `take` on its view's buffer, closes view and map. */
-function takeThenClose<T>(take: (bytes: Uint8Array) => T, size = SIZE) {
+function takeThenClose<T>(take: (bytes: Uint8Array, view: ViewAccessor) => T, size = SIZE) {
   const a = path.join(dir, 'a.bin');
   fs.writeFileSync(a, Buffer.alloc(size, 0x11));
   const map = MemoryMappedFile.createFromFileSync(a, { backend: 'native' });
   const view = map.createViewAccessorSync();
-  const taken = take(view.bytes);
+  const taken = take(view.bytes, view);
   view.close();
   map.close();
   return { a, taken, aStillMapped: mapped(a) };
@@ -136,6 +136,22 @@ async function run(): Promise<unknown> {
         dvRead = (err as Error).name;
       }
       return { sub: taken.sub.length, buf: taken.buf.length, u32: taken.u32.length, dvRead };
+    }
+    case 'typedArrayTransfer': {
+      // A typedArray's buffer is the view's own: moving it moves the same memory as bytes.buffer.transfer().
+      const { taken, aStillMapped } = takeThenClose((_bytes, view) => new Float64Array((view.typedArray(Float64Array, 0, 8).buffer as any).transfer()));
+      const v = victim();
+      const staleRead = [...new Uint8Array(taken.buffer, 0, 4)];
+      new Uint8Array(taken.buffer).fill(0x41);
+      return { aStillMapped, staleLength: taken.byteLength, staleRead, ...v.finish() };
+    }
+    case 'typedArrayAliases': {
+      const { taken } = takeThenClose((_bytes, view) => ({
+        f64: view.typedArray(Float64Array, 8, 4),
+        i32: view.typedArray(Int32Array),
+        big: view.typedArray(BigInt64Array, 64, 2),
+      }));
+      return { f64: taken.f64.length, i32: taken.i32.length, big: taken.big.length };
     }
     case 'release': {
       // The address range a moved buffer pins is released once that buffer is
