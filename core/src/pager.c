@@ -298,8 +298,13 @@ static int mm__seen_lately(mm_pager *p, uint64_t page_no) {
   return 0;
 }
 
-/* Whether a miss now loads only the sectors it needs. */
+/*
+ * Whether a miss now loads only the sectors it needs. Never for a private
+ * pager: a copy-on-write page is copied whole, at once, as the file's cache
+ * holds it then (its other sectors must not follow the file afterwards).
+ */
 static int mm__reads_at_random(const mm_pager *p) {
+  if (p->flags & MM_PAGER_PRIVATE) return 0;
   if (p->policy == MM_ADVICE_RANDOM) return 1;
   return p->policy == MM_ADVICE_NORMAL && p->scattered >= 2;
 }

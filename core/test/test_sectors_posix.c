@@ -299,6 +299,29 @@ static void test_sequential_reads_ahead(void) {
   close(fd);
 }
 
+/* A private (copy-on-write) pager copies a page whole at its first write, whatever the policy. */
+static void test_private_pages_are_copied_whole(void) {
+  int fd = sectors_file(2);
+  mm_storage *s = NULL;
+  mm_pager *p = NULL;
+  uint8_t b = 0x7e;
+  int dup_fd;
+  MM_CHECK(fd >= 0);
+  dup_fd = dup(fd);
+  MM_CHECK(dup_fd >= 0 && mm_storage_open_fd(dup_fd, 1, &s) == 0);
+  MM_CHECK_EQ(mm_pager_open(s, PAGE, 8, 0, MM_PAGER_PRIVATE, &p), 0);
+  MM_CHECK_EQ(mm_pager_set_policy(p, MM_ADVICE_RANDOM), 0);
+  MM_CHECK_EQ(mm_pager_reads_at_random(p), 0);
+  MM_CHECK_EQ(mm_pager_write(p, 3 * SECTOR, &b, 1), 0);
+  MM_CHECK_EQ(mm_pager_is_whole(p, 0), 1);
+  MM_CHECK_EQ(put_byte(fd, 9 * SECTOR, 0x55), 0); /* the file changes after the copy */
+  MM_CHECK_EQ(mm_pager_read(p, 9 * SECTOR, &b, 1), 0);
+  MM_CHECK_EQ(b, 0x11);
+  MM_CHECK_EQ(mm_pager_close(p), 0);
+  MM_CHECK_EQ(byte_at(fd, 3 * SECTOR), 0x11);
+  close(fd);
+}
+
 /* Prefetching loads whole pages; releasing clean pages keeps dirty and pinned ones. */
 static void test_load_and_release_clean(void) {
   int fd = sectors_file(8);
@@ -336,6 +359,7 @@ int main(int argc, char **argv) {
   MM_RUN(test_failed_sector_load);
   MM_RUN(test_write_around_uncached_pages);
   MM_RUN(test_sequential_reads_ahead);
+  MM_RUN(test_private_pages_are_copied_whole);
   MM_RUN(test_load_and_release_clean);
   return MM_TEST_END();
 }

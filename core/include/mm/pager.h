@@ -279,7 +279,9 @@ void mm_pager_set_storage(mm_pager *p, mm_storage *storage);
  * MM_ADVICE_RANDOM always loads only the sectors touched;
  * MM_ADVICE_SEQUENTIAL always whole pages, and a miss reads ahead: the pages
  * after it that the cache lacks come in the same storage read (up to 1 MiB
- * and a quarter of the frames). Pins always load the whole page.
+ * and a quarter of the frames). Pins always load the whole page, and so
+ * does every miss of a MM_PAGER_PRIVATE pager (a copy-on-write page is
+ * copied whole, at once).
  * MM_EINVAL for any other advice.
  */
 int mm_pager_set_policy(mm_pager *p, int advice);
