@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { writeReport } from './report.js';
 
 /** The benchmarks, in the order they run. Add a file here to add a benchmark. */
-const BENCHMARKS = ['persisted.ts', 'typed.ts', 'shared.ts', 'coordination.ts', 'live-maps.ts', 'wasm.ts', 'peers.ts', 'browser/run.ts'];
+const BENCHMARKS = ['persisted.ts', 'typed.ts', 'shared.ts', 'coordination.ts', 'live-maps.ts', 'wasm.ts', 'prefetch.ts', 'peers.ts', 'browser/run.ts'];
 
 function main(): number {
   const here = path.dirname(fileURLToPath(import.meta.url));

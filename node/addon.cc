@@ -63,9 +63,11 @@ struct Tables;
 
 struct ViewBox {
   mm_view view;
-  int refs;                       // the handle's, the buffer finalizer's, and one per flush in flight
+  int refs;                       // the handle's, the buffer finalizer's, one per flush or prefetch in flight
   int flushing;                   // flushes in flight on the thread pool (viewFlushAsync)
   int end_pending;                // what a close asked for while they ran: kEndClose or kEndRetire
+  int prefetches;                 // prefetches on the thread pool (main thread only)
+  std::atomic<bool> stop;         // set when the view ends: a running prefetch stops early
   double handle;                  // the view's handle while it is open, else -1
   std::shared_ptr<Tables> tables; // where that handle is
 };
@@ -86,17 +88,22 @@ void DeleteBox(ViewBox* box) {
 // How a view ends once its flushes in flight are done (ViewBox::end_pending).
 constexpr int kEndNone = 0, kEndClose = 1, kEndRetire = 2;
 
-// Ends the view now (kEndClose: unmaps; kEndRetire: inert pages), or, while a
-// flush on the thread pool still reads its pages, when the last one is done:
-// the flush never meets unmapped or inert pages, so what was written before a
-// close is on the storage when the flush reports success.
+// Ends a view whose pages JavaScript can no longer reach: now (kEndClose:
+// unmaps; kEndRetire: inert pages), or, while a flush on the thread pool
+// still reads its pages, when the last one is done, so that the flush never
+// meets unmapped or inert pages and what was written before a close is on
+// the storage when the flush reports success. A prefetch still touching the
+// pages stops early and must find mapped memory: the view is then retired
+// (inert pages at the same addresses) and the last ReleaseBox, when the
+// prefetch is done, releases the range.
 void EndView(ViewBox* box, int how) {
+  box->stop = true;
   if (box->flushing > 0) {
     if (box->end_pending != kEndClose) box->end_pending = how;
     return;
   }
   int os_errno = 0;
-  if (how == kEndRetire) mm_view_retire(&box->view, &os_errno);
+  if (how == kEndRetire || box->prefetches > 0) mm_view_retire(&box->view, &os_errno);
   else mm_view_close(&box->view);
 }
 
@@ -484,6 +491,68 @@ class CoreWork : public Napi::AsyncWorker {
   int os_errno_ = 0;
 };
 
+// viewAdvise(handle, advice, offset, length): advice.h's advice for a range of the view.
+Napi::Value ViewAdvise(const Napi::CallbackInfo& info) {
+  ViewBox* box = Data(info.Env())->tables->views.Get(HandleArg(info, 0));
+  if (box == nullptr) ThrowCore(info.Env(), MM_ECLOSED, 0, "the view is closed");
+  mm_advice advice = static_cast<mm_advice>(EnumArg(info, 1, MM_ADVICE__COUNT));
+  int os_errno = 0;
+  int rc = mm_view_advise(&box->view, advice, U64Arg(info, 2), U64Arg(info, 3), &os_errno);
+  if (rc < 0) ThrowCore(info.Env(), rc, os_errno, "madvise");
+  return info.Env().Undefined();
+}
+
+// A prefetch on the thread pool: mm_prefetch over the span in slices, so that
+// closing the view stops it early. It holds a reference on the box (the
+// mapping stays, retired at worst, see EndView) and on the view's buffer
+// (whose finalizer would end the view).
+class PrefetchWork : public Napi::AsyncWorker {
+ public:
+  PrefetchWork(Napi::Env env, ViewBox* box, void* addr, size_t span, Napi::ArrayBuffer buffer)
+      : Napi::AsyncWorker(env, "memmap.prefetch"), deferred_(Napi::Promise::Deferred::New(env)), box_(box),
+        addr_(static_cast<uint8_t*>(addr)), span_(span), buffer_(Napi::Persistent(buffer)) {
+    box_->refs++;
+    box_->prefetches++;
+  }
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    const size_t slice = 4u << 20;
+    for (size_t at = 0; at < span_ && rc_ == 0; at += slice) {
+      if (box_->stop) return;
+      rc_ = mm_prefetch(addr_ + at, span_ - at < slice ? span_ - at : slice, &os_errno_);
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    bool stopped = box_->stop;
+    box_->prefetches--;
+    ReleaseBox(box_);
+    try {
+      if (stopped) {
+        deferred_.Reject(CoreError(env, MM_ECLOSED, 0, "the view closed during prefetch"));
+      } else if (rc_ < 0) {
+        deferred_.Reject(CoreError(env, rc_, os_errno_, "prefetch"));
+      } else {
+        deferred_.Resolve(env.Undefined());
+      }
+    } catch (const Napi::Error&) {
+      // The thread is being terminated: no JavaScript runs any more, and nobody waits for the promise.
+    }
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  ViewBox* box_;
+  uint8_t* addr_;
+  size_t span_;
+  Napi::Reference<Napi::ArrayBuffer> buffer_;
+  int rc_ = 0;
+  int os_errno_ = 0;
+};
+
 // A flush of a view's range on the thread pool. It holds a reference on the
 // view's box and counts as in flight, so a close meanwhile (viewClose, the
 // buffer's finalizer, the environment's teardown) waits for it to end the
@@ -596,6 +665,22 @@ class GrowWork : public CoreWork {
 Napi::Value MapGrowAsync(const Napi::CallbackInfo& info) {
   mm_map* map = LiveMap(info);
   return (new GrowWork(info.Env(), map, U64Arg(info, 1)))->Start();
+}
+
+// viewPrefetch(handle, offset, length, buffer) -> Promise: resolves once the
+// range is resident; rejects with ECLOSED when the view closes first.
+Napi::Value ViewPrefetch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ViewBox* box = Data(env)->tables->views.Get(HandleArg(info, 0));
+  if (box == nullptr) ThrowCore(env, MM_ECLOSED, 0, "the view is closed");
+  void* addr = nullptr;
+  size_t span = 0;
+  int rc = mm_view_span(&box->view, U64Arg(info, 1), U64Arg(info, 2), &addr, &span);
+  if (rc < 0) ThrowCore(env, rc, 0, "prefetch");
+  PrefetchWork* work = new PrefetchWork(env, box, addr, span, info[3].As<Napi::ArrayBuffer>());
+  Napi::Promise promise = work->Promise();
+  work->Queue();
+  return promise;
 }
 
 // A timeout in ms (validated by TypeScript: >= 0, Infinity for none) as ns, -1 for none.
@@ -741,6 +826,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mapGrow", Napi::Function::New<MapGrow>(env));
   exports.Set("mapGrowAsync", Napi::Function::New<MapGrowAsync>(env));
   exports.Set("mapOpenAsync", Napi::Function::New<MapOpenAsync>(env));
+  exports.Set("viewAdvise", Napi::Function::New<ViewAdvise>(env));
+  exports.Set("viewPrefetch", Napi::Function::New<ViewPrefetch>(env));
   exports.Set("viewClose", Napi::Function::New<ViewClose>(env));
   exports.Set("viewWait", Napi::Function::New<ViewWait>(env));
   exports.Set("viewWaitAsync", Napi::Function::New<ViewWaitAsync>(env));

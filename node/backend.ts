@@ -60,6 +60,10 @@ interface Addon {
   viewFlush(view: number, offset: number, length: number): void;
   /** viewFlush on the thread pool; a close meanwhile waits for it to finish with the pages. */
   viewFlushAsync(view: number, offset: number, length: number): Promise<void>;
+  /** madvise of [offset, offset + length) of the view; advice: its index in ADVICE_VALUES. */
+  viewAdvise(view: number, advice: number, offset: number, length: number): void;
+  /** Faults [offset, offset + length) in on the thread pool; `buffer` (the view's) stays referenced until it settles. */
+  viewPrefetch(view: number, offset: number, length: number, buffer: ArrayBuffer): Promise<void>;
   viewClose(view: number, buffer: ArrayBuffer): void;
   /** The core's mm_wait_result (0 ok, 1 not-equal, 2 timed-out); timeout in ms, Infinity for none. */
   viewWait(view: number, position: number, expected: number, timeoutMs: number): number;
@@ -226,6 +230,14 @@ class NativeView implements BackendView {
 
   flushAsync(offset: number, length: number): Promise<void> {
     return this.#addon.viewFlushAsync(this.#handle, offset, length);
+  }
+
+  advise(advice: number, offset: number, length: number): void {
+    this.#addon.viewAdvise(this.#handle, advice, offset, length);
+  }
+
+  prefetch(offset: number, length: number): Promise<void> {
+    return this.#addon.viewPrefetch(this.#handle, offset, length, this.bytes.buffer as ArrayBuffer);
   }
 
   close(): void {

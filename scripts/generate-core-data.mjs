@@ -7,6 +7,7 @@
 //                             MM_SHARED_MODE_MAP   -> SHARED_MODE_VALUES
 //   core/include/mm/pager.h   MM_PAGER_* limits    -> PAGER_LIMITS
 //   core/include/mm/paged.h   MM_PAGED_RESERVED_FRAMES
+//   core/include/mm/advice.h  MM_ADVICE_MAP        -> ADVICE_VALUES
 //
 //   node scripts/generate-core-data.mjs          write the file if it changed
 //   node scripts/generate-core-data.mjs --check  fail if the file differs
@@ -137,6 +138,9 @@ export const PAGER_LIMITS = {
   defaultCacheSize: ${limit('MM_PAGER_DEFAULT_CACHE_SIZE')},
   reservedFrames: ${define(paged, 'MM_PAGED_RESERVED_FRAMES')},
 } as const;
+
+/** A view's advice names, in the order of the core's mm_advice enum (MM_ADVICE_MAP, advice.h). */
+export const ADVICE_VALUES = ${list(names(header('advice.h'), 'MM_ADVICE_MAP'))} as const;
 `;
 }
 

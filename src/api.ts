@@ -14,6 +14,6 @@ export { Channel, type ChannelCreateOptions, type ChannelOptions, type InPlaceMe
 export { ViewStream, type StreamConversionOptions } from './view-stream.js';
 export { MemmapError, type MemmapErrorCode } from './errors.js';
 export type { WaitResult } from './wait.js';
-export type { CacheStats, FileMode, MemoryMappedFileAccess, SeekOrigin, SharedMode } from './types.js';
+export type { Advice, CacheStats, FileMode, MemoryMappedFileAccess, SeekOrigin, SharedMode } from './types.js';
 export type { BackendName } from './backend.js';
 export type { FileTarget } from './platform-types.js';

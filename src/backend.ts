@@ -115,6 +115,13 @@ export interface BackendView {
   flush(offset: number, length: number): void;
   /** flush() without blocking the event loop (native: the thread pool; wasm: slices). */
   flushAsync(offset: number, length: number): Promise<void>;
+  /**
+   * Advice (an index in ADVICE_VALUES) for the view's bytes [offset, offset
+   * + length) (validated; length resolved, never 0 for a non-empty view).
+   */
+  advise(advice: number, offset: number, length: number): void;
+  /** Makes [offset, offset + length) resident without blocking; rejects ECLOSED if the view closes first. */
+  prefetch(offset: number, length: number): Promise<void>;
   /** Ends the view; a direct view's `bytes` are detached (length 0). Idempotent. */
   close(): void;
 }
@@ -158,9 +165,14 @@ export interface PagePort {
    * The address of `page`'s frame, held by the core (writable when asked).
    * Valid until the next call on this port. With `overwrite` (for a writable
    * translation whose caller overwrites the whole page at once), a page
-   * missing from the cache is not read from the storage first.
+   * missing from the cache is not read from the storage first. -1 when the
+   * core holds nothing because it reads at random and the page is not whole
+   * in its cache: copy through read() / write(), which load only what they
+   * touch.
    */
   translate(page: number, writable: boolean, overwrite?: boolean): number;
+  /** Copies src to the view's bytes at pos through the core. */
+  write(pos: number, src: Uint8Array): void;
   /** Pins `page` writable for a withBytes() callback; returns its frame's address. */
   lend(page: number): number;
   /** Ends a lend (pass the address it returned); works after the view closed. */

@@ -95,8 +95,8 @@ class PagedWindow implements ByteWindow {
         abs += run;
         continue;
       } else {
-        const addr = port.translate(page, false) + inPage;
-        dst.set(port.memory.u8.subarray(addr, addr + take), done);
+        // Part of a page not at hand: one copy by the core (which, reading at random, loads only these bytes).
+        port.read(pos + done, take === dst.length ? dst : dst.subarray(done, done + take));
       }
       done += take;
       abs += take;
@@ -123,8 +123,9 @@ class PagedWindow implements ByteWindow {
       const slot = page & port.mask;
       const hit = port.tags[slot] === page && port.writable[slot] === 1;
       // A write of a whole page need not read the page first (overwrite).
-      const addr = (hit ? (port.frames[slot] as number) : port.translate(page, true, take === ps)) + inPage;
-      port.memory.u8.set(src.subarray(done, done + take), addr);
+      const frame = hit ? (port.frames[slot] as number) : port.translate(page, true, take === ps);
+      if (frame < 0) port.write(pos + done, src.subarray(done, done + take));
+      else port.memory.u8.set(src.subarray(done, done + take), frame + inPage);
       done += take;
       abs += take;
     }

@@ -15,7 +15,9 @@
  * the checks that name the error, maps above 2 GiB (division instead of
  * shifts), the tag check of a shared slot, and translate() on a miss, which
  * makes the page resident and pinned. A value that straddles two pages goes
- * through a small scratch buffer and the byte window.
+ * through a small scratch buffer and one copy by the core, and so does one
+ * whose page the core does not hold (translate() is -1: the cache reads at
+ * random, and the copy loads only what it touches).
  *
  * @module
  */
@@ -150,31 +152,39 @@ export class PagedViewAccessor extends ViewAccessor {
     if (this.#tags[slot] === page && (!write || this.#wr[slot] === 1)) {
       return (this.#frames[slot] as number) + inPage;
     }
-    return this.#port.translate(page, write) + inPage;
+    const frame = this.#port.translate(page, write);
+    return frame < 0 ? -1 : frame + inPage;
   }
 
-  /** Reads `width` straddling bytes into the scratch buffer. */
+  /**
+   * Reads `width` bytes that are not at hand (they straddle two pages, or the
+   * core holds nothing for their page) into the scratch buffer, in one call
+   * of the core.
+   */
   #load(position: number, width: number): DataView {
-    this.window.read(position, this.#scratch.subarray(0, width));
+    this.#port.read(position, this.#scratch.subarray(0, width));
     return this.#scratchView;
   }
 
-  /** Writes the first `width` bytes of the scratch buffer at `position`. */
+  /** Writes the first `width` bytes of the scratch buffer at `position`, in one call of the core. */
   #store(position: number, width: number): void {
-    this.window.write(position, this.#scratch.subarray(0, width));
+    this.#port.write(position, this.#scratch.subarray(0, width));
   }
 
   readBoolean(position: number, littleEndian?: boolean): boolean {
     if ((littleEndian !== undefined && typeof littleEndian !== 'boolean')) this.fail(position, 1, false, undefined, undefined, littleEndian);
-    return this.#mem.u8[this.#at(position, 1, this.r1, false)] !== 0;
+    const a = this.#at(position, 1, this.r1, false);
+    return (a >= 0 ? (this.#mem.u8[a] as number) : this.#load(position, 1).getUint8(0)) !== 0;
   }
   readInt8(position: number, littleEndian?: boolean): number {
     if ((littleEndian !== undefined && typeof littleEndian !== 'boolean')) this.fail(position, 1, false, undefined, undefined, littleEndian);
-    return this.#mem.dv.getInt8(this.#at(position, 1, this.r1, false));
+    const a = this.#at(position, 1, this.r1, false);
+    return a >= 0 ? this.#mem.dv.getInt8(a) : this.#load(position, 1).getInt8(0);
   }
   readUint8(position: number, littleEndian?: boolean): number {
     if ((littleEndian !== undefined && typeof littleEndian !== 'boolean')) this.fail(position, 1, false, undefined, undefined, littleEndian);
-    return this.#mem.u8[this.#at(position, 1, this.r1, false)] as number;
+    const a = this.#at(position, 1, this.r1, false);
+    return a >= 0 ? (this.#mem.u8[a] as number) : this.#load(position, 1).getUint8(0);
   }
   readInt16(position: number, littleEndian?: boolean): number {
     let a = this.#fast(position, this.#f2, this.#pageMask - 1);
@@ -235,15 +245,26 @@ export class PagedViewAccessor extends ViewAccessor {
 
   writeBoolean(position: number, value: boolean, littleEndian?: boolean): void {
     if ((littleEndian !== undefined && typeof littleEndian !== 'boolean')) this.fail(position, 1, true, undefined, undefined, littleEndian);
-    this.#mem.u8[this.#at(position, 1, this.w1, true)] = value ? 1 : 0;
+    this.#byte(position, value ? 1 : 0);
   }
   writeInt8(position: number, value: number, littleEndian?: boolean): void {
     if (typeof value !== 'number' || (littleEndian !== undefined && typeof littleEndian !== 'boolean')) this.fail(position, 1, true, value, 'number', littleEndian);
-    this.#mem.dv.setInt8(this.#at(position, 1, this.w1, true), value);
+    this.#byte(position, value);
   }
   writeUint8(position: number, value: number, littleEndian?: boolean): void {
     if (typeof value !== 'number' || (littleEndian !== undefined && typeof littleEndian !== 'boolean')) this.fail(position, 1, true, value, 'number', littleEndian);
-    this.#mem.u8[this.#at(position, 1, this.w1, true)] = value;
+    this.#byte(position, value);
+  }
+
+  /** Stores one byte (a Uint8Array store: -128..255 wrap as setInt8 and setUint8 would). */
+  #byte(position: number, value: number): void {
+    const a = this.#at(position, 1, this.w1, true);
+    if (a >= 0) {
+      this.#mem.u8[a] = value;
+      return;
+    }
+    this.#scratch[0] = value;
+    this.#store(position, 1);
   }
   writeInt16(position: number, value: number, littleEndian?: boolean): void {
     let a = this.#fastW(position, this.#g2, this.#pageMask - 1);

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { ACCESS_RULES, ACCESS_VALUES, MODE_VALUES, SHARED_MODE_VALUES } from './generated/core.js';
+import { ACCESS_RULES, ACCESS_VALUES, ADVICE_VALUES, MODE_VALUES, SHARED_MODE_VALUES } from './generated/core.js';
 
-export { ACCESS_VALUES, MODE_VALUES, SHARED_MODE_VALUES };
+export { ACCESS_VALUES, ADVICE_VALUES, MODE_VALUES, SHARED_MODE_VALUES };
 
 /**
  * Access of a map or a view.
@@ -34,6 +34,18 @@ export type FileMode = (typeof MODE_VALUES)[number];
 
 /** How a non-persisted map is opened: `createNew`, `createOrOpen` or `openExisting`. */
 export type SharedMode = (typeof SHARED_MODE_VALUES)[number];
+
+/**
+ * How a view's pages will be used (`ViewAccessor.advise`); a hint that never
+ * changes what the view reads or writes.
+ * - `normal`: no special treatment (the default).
+ * - `sequential`: read in ascending order; read ahead.
+ * - `random`: read in no order; a miss reads no more than it needs.
+ * - `willNeed`: the range will be read soon; start loading it.
+ * - `dontNeed`: the range will not be needed soon; its memory may go (written
+ *   bytes are never dropped).
+ */
+export type Advice = (typeof ADVICE_VALUES)[number];
 
 /** Where `seek` counts from. */
 export type SeekOrigin = 'begin' | 'current' | 'end';

@@ -5,7 +5,7 @@
  * @module
  */
 import { MemmapError, rangeError, typeError } from './errors.js';
-import { ACCESS_VALUES, MODE_VALUES, type FileMode, type MemoryMappedFileAccess } from './types.js';
+import { ACCESS_VALUES, ADVICE_VALUES, MODE_VALUES, type FileMode, type MemoryMappedFileAccess } from './types.js';
 
 /** A non-negative safe integer (offsets, sizes, capacities, positions). */
 export function checkIndex(value: unknown, name: string): number {
@@ -50,6 +50,13 @@ export function checkAccess(value: unknown, name = 'access'): MemoryMappedFileAc
     throw typeError(`${name} must be one of ${ACCESS_VALUES.join(', ')}, got '${value}'`);
   }
   return value as MemoryMappedFileAccess;
+}
+
+/** An advice name (the core's list); returns its index in the core's enum. */
+export function checkAdvice(value: unknown): number {
+  const i = typeof value === 'string' ? (ADVICE_VALUES as readonly string[]).indexOf(value) : -1;
+  if (i < 0) throw typeError(`advice must be one of ${ADVICE_VALUES.join(', ')}, got ${describe(value)}`);
+  return i;
 }
 
 export function checkMode(value: unknown): FileMode {

@@ -32,9 +32,9 @@ import type { BackendView } from './backend.js';
 import { windowOf, type ByteWindow } from './byte-window.js';
 import { disposeSymbol } from './dispose.js';
 import { MemmapError, closedError, rangeError, typeError } from './errors.js';
-import { accessCanRead, accessCanWrite, type MemoryMappedFileAccess } from './types.js';
+import { accessCanRead, accessCanWrite, type Advice, type MemoryMappedFileAccess } from './types.js';
 import { decoderFor, encodeText } from './text.js';
-import { checkFlushRange, checkIndex, describe } from './validate.js';
+import { checkAdvice, checkFlushRange, checkIndex, describe } from './validate.js';
 import { notifyArguments, waitArguments, type ViewWaiter, type WaitResult } from './wait.js';
 
 /** Any typed array (not a DataView) that readArray/writeArray copy to or from. */
@@ -405,6 +405,48 @@ export abstract class ViewAccessor {
     const [off, len] = checkFlushRange(offset, length, this.capacity, 'view');
     if (this.isClosed) throw closedError('view accessor');
     return this.view.flushAsync(off, len);
+  }
+
+  /**
+   * Tells the backend how the view's bytes [offset, offset + length) will be
+   * used (default: the whole view; length defaults to the rest of the view).
+   * Native: madvise (POSIX), PrefetchVirtualMemory / a working-set trim
+   * (Windows). Paged views (wasm): `normal`, `sequential` and `random` set
+   * the file cache's read policy, `willNeed` loads the range into the cache
+   * (as much as fits), `dontNeed` lets its clean pages go. SharedArrayBuffer
+   * maps: nothing to do. Advice never changes the view's bytes: `dontNeed`
+   * never drops a change that is not written back, and never a
+   * `copyOnWrite` view's private pages. Errors: `EINVAL` (an unknown advice:
+   * TypeError), `ERANGE`, `ECLOSED`.
+   */
+  advise(advice: Advice, offset = 0, length?: number): void {
+    const [how, off, len] = this.#adviceRange(checkAdvice(advice), offset, length);
+    if (this.isClosed) throw closedError('view accessor');
+    if (len > 0) this.view.advise(how, off, len);
+  }
+
+  /**
+   * Makes the view's bytes [offset, offset + length) resident (default: the
+   * whole view) without blocking the event loop, and resolves then: native
+   * maps fault the pages in on the thread pool, paged maps (wasm) load them
+   * into the cache in slices between which the event loop runs (a range
+   * larger than the cache leaves its last pages resident). Rejects with
+   * `ECLOSED` when the view closes first; errors as advise(), as rejections.
+   */
+  async prefetch(offset = 0, length?: number): Promise<void> {
+    const [, off, len] = this.#adviceRange(0, offset, length);
+    if (this.isClosed) throw closedError('view accessor');
+    if (len > 0) await this.view.prefetch(off, len);
+  }
+
+  #adviceRange(how: number, offset: unknown, length: unknown): [number, number, number] {
+    const off = checkIndex(offset, 'offset');
+    if (off > this.capacity) throw rangeError(`offset ${off} is beyond the view's capacity ${this.capacity}`);
+    const len = length === undefined ? this.capacity - off : checkIndex(length, 'length');
+    if (off + len > this.capacity) {
+      throw rangeError(`offset ${off} + length ${len} is beyond the view's capacity ${this.capacity}`);
+    }
+    return [how, off, len];
   }
 
   /**

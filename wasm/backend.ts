@@ -91,6 +91,7 @@ class FileRegistry {
   }
 }
 
+
 class PagedView implements BackendView {
   readonly bytes = null;
   /** Each thread has a page cache of its own: nothing is shared to wait on. */
@@ -171,6 +172,15 @@ class PagedView implements BackendView {
   /** What a flushAsync() reports when close() finished it. */
   #closedDuringFlush(): void {
     if (this.#closeFlushError !== null) throw this.#closeFlushError;
+  }
+
+  advise(advice: number, offset: number, length: number): void {
+    if (this.#closed) throw closedError('view');
+    this.pages.advise(advice, offset, length);
+  }
+
+  prefetch(offset: number, length: number): Promise<void> {
+    return this.pages.prefetch(offset, length, yieldToLoop);
   }
 
   close(): void {

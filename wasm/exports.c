@@ -217,6 +217,45 @@ EMSCRIPTEN_KEEPALIVE int mm_wasm_view_read(mm_paged_view *v, double pos, double 
   return mm_paged_view_read_sink(v, p, (size_t)len, mm__plat_sink(), to);
 }
 
+/* Copies n bytes at `src` (WASM memory) to `pos` of the view (mm_paged_view_write). */
+EMSCRIPTEN_KEEPALIVE int mm_wasm_view_write(mm_paged_view *v, double pos, double n, const uint8_t *src) {
+  uint64_t p, len;
+  int rc = mm__u64(pos, &p);
+  if (rc == 0) rc = mm__u64(n, &len);
+  if (rc < 0) return rc;
+  if (len > SIZE_MAX) return MM_ERANGE;
+  return mm_paged_view_write(v, p, src, (size_t)len);
+}
+
+/*
+ * Advice (mm_advice) for [pos, pos + n) of the view (mm_paged_view_advise);
+ * stores the dropped page (or MM_PAGED_DROPPED_*) as a double in *dropped.
+ */
+EMSCRIPTEN_KEEPALIVE int mm_wasm_view_advise(mm_paged_view *v, int advice, double pos, double n,
+                                             double *dropped) {
+  uint64_t p, len;
+  int64_t gone = MM_PAGED_DROPPED_NONE;
+  int rc = mm__u64(pos, &p);
+  if (rc == 0) rc = mm__u64(n, &len);
+  if (rc == 0) rc = mm_paged_view_advise(v, (mm_advice)advice, p, len, &gone);
+  *dropped = (double)gone;
+  return rc;
+}
+
+/* The bytes of [pos, pos + n) a prefetch makes resident (mm_paged_view_prefetch_span). */
+EMSCRIPTEN_KEEPALIVE double mm_wasm_view_prefetch_span(const mm_paged_view *v, double pos, double n) {
+  uint64_t p, len;
+  if (mm__u64(pos, &p) < 0 || mm__u64(n, &len) < 0) return 0;
+  return (double)mm_paged_view_prefetch_span(v, p, len);
+}
+
+/* Loads page `page` into the file's cache (mm_paged_view_load). */
+EMSCRIPTEN_KEEPALIVE int mm_wasm_view_load(mm_paged_view *v, double page) {
+  uint64_t n;
+  int rc = mm__u64(page, &n);
+  return rc < 0 ? rc : mm_paged_view_load(v, n);
+}
+
 /* Flushes (see mm_paged_view_flush). */
 EMSCRIPTEN_KEEPALIVE int mm_wasm_view_flush(mm_paged_view *v) { return mm_paged_view_flush(v); }
 

@@ -66,6 +66,10 @@ interface CoreExports {
   mm_wasm_view_lend(view: number, page: number, writable: number, frame: number, dropped: number): number;
   mm_wasm_view_unlend(view: number, frame: number, writable: number): number;
   mm_wasm_view_read(view: number, pos: number, n: number, at: number): number;
+  mm_wasm_view_write(view: number, pos: number, n: number, src: number): number;
+  mm_wasm_view_advise(view: number, advice: number, pos: number, n: number, dropped: number): number;
+  mm_wasm_view_prefetch_span(view: number, pos: number, n: number): number;
+  mm_wasm_view_load(view: number, page: number): number;
   mm_wasm_view_flush(view: number): number;
   mm_wasm_view_flush_range(view: number, offset: number, length: number): number;
   mm_wasm_view_write_back(view: number, offset: number, length: number, fromPage: number, maxPages: number): number;
@@ -97,9 +101,14 @@ export const HOLD_READ = 0;
 export const HOLD_WRITE = 1;
 /** A writable hold whose caller overwrites the whole page at once: a page missing from the cache is not read first. */
 export const HOLD_OVERWRITE = 2;
+/** What hold() returns when the core held nothing (MM_PAGED_HOLD_NONE): copy through readView / writeView. */
+export const NOT_HELD = -1;
 /** What a hold or lend dropped (MM_PAGED_DROPPED_* in core/include/mm/paged.h). */
 export const DROPPED_NONE = -1;
 export const DROPPED_ALL = -2;
+
+/** Bytes of the staging area writeView copies through (allocated once, so that writes never grow memory). */
+const STAGING = 16384;
 
 /** The counters of a pager (mm_pager_stats): the public CacheStats without the geometry. */
 export type PagerStats = Omit<CacheStats, 'pageSize' | 'frames'>;
@@ -206,6 +215,8 @@ export class WasmCore {
   readonly #eio: number;
   /** Out-parameters: a pointer slot at +0, a double at +8, 9 doubles of stats at +16. */
   readonly #scratch: number;
+  /** STAGING bytes of WASM memory that writeView copies its source through. */
+  readonly #staging: number;
   /** The JS array mm_js_put and mm_js_fill copy into during readView(). */
   #destination: Uint8Array | null = null;
   /** Set by hold() and lend(): the page the core dropped from its hold ring (or DROPPED_*). */
@@ -268,7 +279,8 @@ export class WasmCore {
     this.errorCodes = codes;
     this.#eio = codes.get('EIO') as number;
     this.#scratch = this.#x.malloc(16 + 8 * STATS_KEYS.length) >>> 0;
-    if (this.#scratch === 0) throw new MemmapError('ENOMEM', 'the WASM core could not allocate its scratch memory');
+    this.#staging = this.#x.malloc(STAGING) >>> 0;
+    if (this.#scratch === 0 || this.#staging === 0) throw new MemmapError('ENOMEM', 'the WASM core could not allocate its scratch memory');
   }
 
   /** The name of a core code (`EUNKNOWN` for a code not in the table). */
@@ -417,7 +429,7 @@ export class WasmCore {
     this.dropped = this.#view().getFloat64(this.#scratch + 8, true);
     if (rc < 0) throw this.#fail(rc);
     this.heldPrivate = rc === 1;
-    return this.#outPointer();
+    return rc === 2 ? NOT_HELD : this.#outPointer();
   }
 
   /** Lends page `page` to a withBytes() callback and returns its frame's address; sets `dropped`. */
@@ -450,6 +462,37 @@ export class WasmCore {
     } finally {
       this.#destination = null;
     }
+    if (rc < 0) throw this.#fail(rc);
+  }
+
+  /** Copies `src` to `pos` of the view through the core (in slices of the staging area). */
+  writeView(view: number, pos: number, src: Uint8Array): void {
+    this.#pending = undefined;
+    for (let done = 0; done < src.length; done += STAGING) {
+      const part = src.subarray(done, done + STAGING);
+      this.bytes.set(part, this.#staging);
+      const rc = this.#x.mm_wasm_view_write(view, pos + done, part.length, this.#staging);
+      if (rc < 0) throw this.#fail(rc);
+    }
+  }
+
+  /** Advice (an index in ADVICE_VALUES) for [pos, pos + n) of the view; sets `dropped`. */
+  adviseView(view: number, advice: number, pos: number, n: number): void {
+    this.#pending = undefined;
+    const rc = this.#x.mm_wasm_view_advise(view, advice, pos, n, this.#scratch + 8);
+    this.dropped = this.#view().getFloat64(this.#scratch + 8, true);
+    if (rc < 0) throw this.#fail(rc);
+  }
+
+  /** How many bytes of [pos, pos + n) of the view a prefetch makes resident (the core's rule). */
+  prefetchSpan(view: number, pos: number, n: number): number {
+    return this.#x.mm_wasm_view_prefetch_span(view, pos, n);
+  }
+
+  /** Makes page `page` resident in the file's cache (not held). */
+  loadPage(view: number, page: number): void {
+    this.#pending = undefined;
+    const rc = this.#x.mm_wasm_view_load(view, page);
     if (rc < 0) throw this.#fail(rc);
   }
 

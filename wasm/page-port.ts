@@ -24,7 +24,7 @@
 import { NO_FRAME, type MemoryRef, type PagePort } from '../src/backend.js';
 import { closedError } from '../src/errors.js';
 import { PAGER_LIMITS } from '../src/generated/core.js';
-import { DROPPED_ALL, HOLD_OVERWRITE, HOLD_READ, HOLD_WRITE, type WasmCore } from './loader.js';
+import { DROPPED_ALL, HOLD_OVERWRITE, HOLD_READ, HOLD_WRITE, NOT_HELD, type WasmCore } from './loader.js';
 
 /** The translation table's largest size (entries); above it, pages share slots. */
 const MAX_SLOTS = 1 << 18;
@@ -142,6 +142,8 @@ export class WasmPagePort implements PagePort {
   /** A copy-on-write view: its table holds only its private pages. */
   readonly #private: boolean;
   readonly #onLendsDone: () => void;
+  /** The view's first byte in the file. */
+  readonly #base: number;
   #lends = 0;
   #closed = false;
 
@@ -153,6 +155,7 @@ export class WasmPagePort implements PagePort {
     this.#table = table;
     this.#private = copyOnWrite;
     this.#onLendsDone = onLendsDone;
+    this.#base = core.viewOffset(view);
     this.memory = memory;
     this.pageSize = files.pageSize;
     this.mask = table.mask;
@@ -176,6 +179,7 @@ export class WasmPagePort implements PagePort {
     const core = this.#core;
     const address = core.hold(this.#view, page, writable ? (overwrite ? HOLD_OVERWRITE : HOLD_WRITE) : HOLD_READ);
     this.#files.dropped(core.dropped);
+    if (address === NOT_HELD) return NOT_HELD;
     const table = this.#table;
     if (core.heldPrivate) {
       table.set(page, address, true); // a private page: writable, and it stays until the view goes
@@ -206,6 +210,39 @@ export class WasmPagePort implements PagePort {
   read(pos: number, dst: Uint8Array): void {
     this.#check();
     this.#core.readView(this.#view, pos, dst);
+  }
+
+  write(pos: number, src: Uint8Array): void {
+    this.#check();
+    this.#core.writeView(this.#view, pos, src);
+  }
+
+  /** Advice for [pos, pos + n) of the view (an index in ADVICE_VALUES). */
+  advise(advice: number, pos: number, n: number): void {
+    this.#check();
+    this.#core.adviseView(this.#view, advice, pos, n);
+    this.#files.dropped(this.#core.dropped);
+  }
+
+  /**
+   * Loads the pages of [pos, pos + n) into the file's cache (as many as the
+   * core says it keeps), `budgetMs` of work at a time, yielding to the event
+   * loop between; stops with ECLOSED when the view closes meanwhile.
+   */
+  async prefetch(pos: number, n: number, yieldNow: () => Promise<void>, budgetMs = 2): Promise<void> {
+    this.#check();
+    const ps = this.pageSize;
+    const start = this.#base + pos;
+    const end = start + this.#core.prefetchSpan(this.#view, pos, n);
+    let page = Math.floor(start / ps);
+    while (page * ps < end) {
+      const until = Date.now() + budgetMs;
+      while (page * ps < end && Date.now() < until) this.#core.loadPage(this.#view, page++);
+      if (page * ps < end) {
+        await yieldNow();
+        this.#check();
+      }
+    }
   }
 
   /** The view closed: no call but unlend reaches the core any more. */

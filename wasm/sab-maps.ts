@@ -71,6 +71,14 @@ class SabView implements BackendView {
     // Nothing is persisted: the bytes are the map.
   }
 
+  advise(): void {
+    // A SharedArrayBuffer is memory the engine manages: there is nothing to advise it.
+  }
+
+  async prefetch(): Promise<void> {
+    // The bytes are memory of this agent cluster already.
+  }
+
   close(): void {
     this.waiter?.close();
     const release = this.#release;

@@ -207,6 +207,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
           break;
         }
         check(rc >= 0);
+        if (rc == MM_PAGED_HOLD_NONE) {
+          /* The cache reads at random and lacks the whole page: only a read or write hold of the file's cache. */
+          check(op == 1 && kind != MM_PIN_OVERWRITE && (kind == MM_PIN_READ || w->own == NULL));
+          break;
+        }
         if (writable) model_private(w, page);
         if (kind == MM_PIN_OVERWRITE) {
           /* The frame may be zeros (the page was not loaded): the caller overwrites all of it. */

@@ -3,7 +3,9 @@
  * operations, under injected storage faults.
  *
  * The input bytes choose a page size, a frame count, a capacity, a mode
- * (shared, read-only, private) and then a sequence of operations: reads,
+ * (shared, read-only, private), a read policy (normal, sequential, random:
+ * whole pages, read-ahead, sectors and writes around the cache) and then a
+ * sequence of operations: reads,
  * writes, pins with in-place writes, overwrite pins that fill a whole page,
  * flushes (whole and ranges) and fault arming (fail the Nth read, write or
  * flush, once or from then on). The
@@ -122,6 +124,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     faulty->methods->close(faulty);
     return 0;
   }
+  /* The read policy (normal, sequential, random), from the capacity so that the seeds keep their meaning. */
+  if (mm_pager_set_policy(p, (int)(capacity % 3)) != 0) abort();
   model = (uint8_t *)calloc((size_t)capacity, 1);
   known = (uint8_t *)malloc((size_t)capacity);
   memset(known, 1, (size_t)capacity);

@@ -482,6 +482,14 @@ int mm_paged_view_hold(mm_paged_view *v, uint64_t page, int kind, uint8_t **fram
       return MM_PAGED_HOLD_PRIVATE;
     }
   }
+  if (kind != MM_PIN_OVERWRITE) {
+    mm_pager *shared = v->map->file->pager;
+    /* A page of one sector costs a hold no more than a copy would load. */
+    if (mm_pager_page_size(shared) > MM_PAGER_SECTOR_SIZE && mm_pager_reads_at_random(shared) &&
+        !mm_pager_is_whole(shared, page)) {
+      return MM_PAGED_HOLD_NONE;
+    }
+  }
   return mm__file_hold(v->map->file, page, kind, frame, dropped);
 }
 
@@ -658,6 +666,48 @@ int mm_paged_grow(mm_paged_map *pm, uint64_t capacity, int *os_errno) {
   if (capacity > mm_pager_capacity(file->pager)) mm_pager_grow(file->pager, capacity);
   pm->capacity = capacity;
   return 0;
+}
+
+int mm_paged_view_advise(mm_paged_view *v, mm_advice advice, uint64_t pos, uint64_t n, int64_t *dropped) {
+  mm__file *file;
+  uint64_t page;
+  *dropped = MM_PAGED_DROPPED_NONE;
+  if (v->closed) return MM_ECLOSED;
+  if ((unsigned)advice >= MM_ADVICE__COUNT) return MM_EINVAL;
+  if (pos > v->size || n > v->size - pos) return MM_ERANGE;
+  file = v->map->file;
+  switch (advice) {
+    case MM_ADVICE_WILL_NEED:
+      n = mm_paged_view_prefetch_span(v, pos, n);
+      for (page = (v->offset + pos) / v->page_size; n > 0 && page * v->page_size < v->offset + pos + n; page++) {
+        int rc = mm_pager_load(file->pager, page);
+        if (rc < 0) return rc;
+      }
+      return 0;
+    case MM_ADVICE_DONT_NEED: {
+      /* Holds pin their pages: let them all go first (the caller forgets every translation). */
+      int rc;
+      mm__drop_all_holds(file);
+      *dropped = MM_PAGED_DROPPED_ALL;
+      rc = mm_pager_release_clean(file->pager, v->offset + pos, n);
+      return rc < 0 ? rc : 0;
+    }
+    default:
+      return mm_pager_set_policy(file->pager, advice);
+  }
+}
+
+uint64_t mm_paged_view_prefetch_span(const mm_paged_view *v, uint64_t pos, uint64_t n) {
+  uint64_t ps = v->page_size, start = v->offset + pos, keep;
+  if (v->closed || pos > v->size || n > v->size - pos || n == 0) return 0;
+  keep = (uint64_t)v->map->file->hold_count * ps - start % ps;
+  return n < keep ? n : keep;
+}
+
+int mm_paged_view_load(mm_paged_view *v, uint64_t page) {
+  if (v->closed) return MM_ECLOSED;
+  if (!mm__view_has_page(v, page)) return MM_ERANGE;
+  return mm_pager_load(v->map->file->pager, page);
 }
 
 int mm_paged_view_close(mm_paged_view *v) {

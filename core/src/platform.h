@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mm/advice.h"
 #include "mm/map.h"
 #include "mm/pager.h"
 #include "mm/storage.h"
@@ -84,6 +85,24 @@ int mm__plat_map(intptr_t handle, uint64_t offset, size_t length,
  * in the drive's cache; FlushViewOfFile and FlushFileBuffers on Windows).
  */
 int mm__plat_sync(intptr_t handle, void *addr, size_t length, int *os_errno);
+
+/*
+ * Gives the system advice (advice.h) about [addr, addr + length), page
+ * aligned, of a view with `access`. It must never lose data: 'dontNeed' on a
+ * private (copy-on-write or read) view may only drop what can be read back
+ * unchanged. Where the platform has no such advice, 0 (a hint may be
+ * ignored).
+ */
+int mm__plat_advise(void *addr, size_t length, mm_access access, mm_advice advice, int *os_errno);
+
+/*
+ * Makes [addr, addr + length), page aligned, resident and mapped, and waits
+ * until it is (any thread; see mm_prefetch in view.h).
+ */
+int mm__plat_prefetch(void *addr, size_t length, int *os_errno);
+
+/* The system's page size (the unit of residency). */
+size_t mm__plat_page_size(void);
 
 /* Unmaps [addr, addr + length). */
 void mm__plat_unmap(void *addr, size_t length);

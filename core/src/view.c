@@ -73,6 +73,37 @@ int mm_view_flush_range(mm_view *view, uint64_t offset, uint64_t length, int *os
   return mm__plat_sync(view->map->handle, (uint8_t *)view->base + start, (size_t)(end - start), os_errno);
 }
 
+int mm_view_span(const mm_view *view, uint64_t offset, uint64_t length, void **addr, size_t *span) {
+  uint64_t page = mm__plat_page_size(), start, end;
+  if (view->closed) return MM_ECLOSED;
+  if (offset > view->size || length > view->size - offset) return MM_ERANGE;
+  if (length == 0) length = view->size - offset;
+  start = (view->pointer_offset + offset) / page * page;
+  end = (view->pointer_offset + offset + length + page - 1) / page * page;
+  if (end > view->length) end = view->length;
+  *addr = (uint8_t *)view->base + start;
+  *span = (size_t)(end - start);
+  return 0;
+}
+
+int mm_view_advise(mm_view *view, mm_advice advice, uint64_t offset, uint64_t length, int *os_errno) {
+  void *addr;
+  size_t span;
+  int rc;
+  *os_errno = 0;
+  if (view->closed) return MM_ECLOSED;
+  if ((unsigned)advice >= MM_ADVICE__COUNT) return MM_EINVAL;
+  rc = mm_view_span(view, offset, length, &addr, &span);
+  if (rc < 0 || span == 0) return rc;
+  return mm__plat_advise(addr, span, view->access, advice, os_errno);
+}
+
+int mm_prefetch(void *addr, size_t length, int *os_errno) {
+  *os_errno = 0;
+  if (length == 0) return 0;
+  return mm__plat_prefetch(addr, length, os_errno);
+}
+
 /* Unmaps a read view's wait window (sync.h), if it has one. */
 static void mm__view_unwatch(mm_view *view) {
   if (view->watch != NULL) mm__plat_unmap(view->watch, view->length);

@@ -38,3 +38,6 @@ export const PAGER_LIMITS = {
   defaultCacheSize: 16777216,
   reservedFrames: 4,
 } as const;
+
+/** A view's advice names, in the order of the core's mm_advice enum (MM_ADVICE_MAP, advice.h). */
+export const ADVICE_VALUES = ['normal', 'sequential', 'random', 'willNeed', 'dontNeed'] as const;

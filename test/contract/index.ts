@@ -5,6 +5,7 @@
  * worker on the wasm backend over OPFS (test/browser/).
  */
 import { accessorSuite } from './accessors.js';
+import { adviceSuite } from './advice.js';
 import { badInputSuite } from './bad-input.js';
 import { coordinationSuite } from './coordination.js';
 import { coordinationBadInputSuite } from './coordination-bad-input.js';
@@ -25,6 +26,7 @@ export function contractSuites(t: TestApi, env: () => ContractEnv): void {
   accessorSuite(t, env);
   streamSuite(t, env);
   badInputSuite(t, env);
+  adviceSuite(t, env);
   sharedMapSuite(t, env);
   waitSuite(t, env);
   coordinationSuite(t, env);

@@ -191,7 +191,7 @@ export function mapSuite(t: TestApi, env: () => ContractEnv): void {
       const reads = s.storageReads;
       const whole = new Uint8Array(32 * PS);
       acc.readArray(0, whole);
-      ok(map.cacheStats()!.storageReads >= reads + 16, 'direct whole-page reads count as storage reads');
+      ok(map.cacheStats()!.storageReads > reads, 'direct whole-page reads (a run of them per read) count as storage reads');
       deepEqual(whole.subarray(16 * PS, 20 * PS), pattern(4 * PS, 42));
       acc.close();
       map.close();

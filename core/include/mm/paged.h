@@ -40,6 +40,7 @@
 
 #include <stdint.h>
 
+#include "mm/advice.h"
 #include "mm/map.h"
 #include "mm/pager.h"
 
@@ -130,6 +131,9 @@ int mm_paged_view_is_closed(const mm_paged_view *v);
 /* What mm_paged_view_hold returns on success. */
 #define MM_PAGED_HOLD_SHARED 0  /* a frame of the file's cache, held in its ring */
 #define MM_PAGED_HOLD_PRIVATE 1 /* a private page of a copy-on-write view: valid until the view is released */
+/* Nothing held: the file's cache reads at random and the page is not whole in it; copy through
+ * mm_paged_view_read / mm_paged_view_write instead (they load only the sectors they touch). */
+#define MM_PAGED_HOLD_NONE 2
 
 /*
  * Holds page `page` (numbered from the start of the file; it must meet the
@@ -150,6 +154,11 @@ int mm_paged_view_is_closed(const mm_paged_view *v);
  * MM_PAGED_HOLD_PRIVATE; so does a read hold of a page that is private
  * already. Private pages are never dropped, so the view's private frames
  * bound how many pages it can change: one more is MM_ENOMEM.
+ *
+ * A read or write hold of a page of the file's cache is MM_PAGED_HOLD_NONE,
+ * holding nothing, while the cache reads at random (mm_pager_reads_at_random)
+ * and the page, larger than a sector, is not loaded whole: a hold would load
+ * the whole page.
  *
  * Errors: MM_ECLOSED, MM_ERANGE, MM_EACCES, MM_EINVAL (kind), MM_ENOMEM, and
  * the storage's codes when loading the page or writing back the one it
@@ -231,6 +240,32 @@ intptr_t mm_paged_view_file_handle(const mm_paged_view *v);
  * their capacity. MM_ECLOSED once the map is closed.
  */
 int mm_paged_grow(mm_paged_map *pm, uint64_t capacity, int *os_errno);
+
+/*
+ * Advice (advice.h) for the view's bytes [pos, pos + n): 'normal',
+ * 'sequential' and 'random' set the file cache's policy
+ * (mm_pager_set_policy; it is the file's, shared by every view of it);
+ * 'willNeed' loads the pages of the range's first mm_paged_view_prefetch_span
+ * bytes; 'dontNeed' drops every hold of the file's cache (*dropped is then
+ * MM_PAGED_DROPPED_ALL) and lets the clean pages of the range go. Dirty
+ * pages and a copy-on-write view's private pages always stay. MM_ECLOSED,
+ * MM_EINVAL (advice), MM_ERANGE, or the storage's codes.
+ */
+int mm_paged_view_advise(mm_paged_view *v, mm_advice advice, uint64_t pos, uint64_t n, int64_t *dropped);
+
+/*
+ * How much of the view's bytes [pos, pos + n) a prefetch makes resident:
+ * the first bytes of the range that fit in the pages the cache's holds can
+ * keep (0 for a closed view or a bad range).
+ */
+uint64_t mm_paged_view_prefetch_span(const mm_paged_view *v, uint64_t pos, uint64_t n);
+
+/*
+ * Makes page `page` (numbered from the start of the file; it must meet the
+ * view's range) resident and whole in the file's cache, without holding it.
+ * MM_ECLOSED, MM_ERANGE, or as mm_pager_load.
+ */
+int mm_paged_view_load(mm_paged_view *v, uint64_t page);
 
 /*
  * Closes the view: its holds' and lends' pages stay in the cache for the

@@ -38,6 +38,14 @@ extern "C" {
  * into a JS storage (about 5 us for an OPFS read) is small per byte. */
 #define MM_PAGER_DEFAULT_PAGE_SIZE 65536u
 
+/*
+ * The unit in which reads at random load a page: pages are split into
+ * sectors of this size (or of page_size / 64 for pages above 256 KiB, so
+ * that a page has at most 64), each loaded on its own when the pager reads
+ * at random (see mm_pager_set_policy).
+ */
+#define MM_PAGER_SECTOR_SIZE 4096u
+
 /* Frame counts are in this range. The minimum leaves room to pin a value that
  * straddles two pages while reads and writes still find free frames. */
 #define MM_PAGER_MIN_FRAMES 4u
@@ -123,7 +131,9 @@ int mm_pager_read(mm_pager *p, uint64_t offset, void *buf, size_t n);
 
 /*
  * Copies n bytes from buf to `offset` (n may cross pages); the pages become
- * dirty. Returns 0; MM_ERANGE (nothing written); MM_EACCES on a read-only
+ * dirty. While a shared writable pager reads at random
+ * (mm_pager_reads_at_random), bytes of a page that is not in the cache are
+ * written straight to the storage instead (no page is loaded or dirtied). Returns 0; MM_ERANGE (nothing written); MM_EACCES on a read-only
  * pager; or as mm_pager_read. On failure a prefix of the range may have been
  * written to the cache.
  */
@@ -242,7 +252,10 @@ struct mm_pager_sink {
  * storage without passing through a frame: a long sequential read does not
  * cycle every page through the cache. Such a read counts in storage_reads
  * (not as a hit or a miss); the bytes of a short read past the storage's end
- * are put as zeros. Other pages are loaded as by mm_pager_read. Errors as
+ * are put as zeros. While the pager reads at random (mm_pager_reads_at_random),
+ * the first touch of a page missing from the cache is read the same way, just
+ * the bytes asked for; a second touch soon after loads its sectors into the
+ * cache. Other pages are loaded as by mm_pager_read. Errors as
  * mm_pager_read.
  */
 int mm_pager_read_sink(mm_pager *p, uint64_t offset, size_t n, mm_pager_sink *sink, uint64_t at);
@@ -267,6 +280,42 @@ void mm_pager_discard(mm_pager *p);
  * of the same file, e.g. a writable one). The caller closes the old one.
  */
 void mm_pager_set_storage(mm_pager *p, mm_storage *storage);
+
+/*
+ * Sets how the pager loads pages on a miss (advice.h): MM_ADVICE_NORMAL (the
+ * default) loads whole pages until misses stop following each other, and
+ * then only the sectors a copy touches (mm_pager_read, mm_pager_write,
+ * mm_pager_read_sink; a touch of a partly loaded page that has two sectors
+ * loaded, or once misses follow each other again, loads the rest of it);
+ * MM_ADVICE_RANDOM always loads only the sectors touched;
+ * MM_ADVICE_SEQUENTIAL always whole pages, and a miss reads ahead: the pages
+ * after it that the cache lacks come in the same storage read (up to 1 MiB
+ * and a quarter of the frames). Pins always load the whole page, and so
+ * does every miss of a MM_PAGER_PRIVATE pager (a copy-on-write page is
+ * copied whole, at once).
+ * MM_EINVAL for any other advice.
+ */
+int mm_pager_set_policy(mm_pager *p, int advice);
+int mm_pager_policy(const mm_pager *p);
+
+/* 1 when a miss now loads only the sectors it needs (the policy, or its guess), else 0. */
+int mm_pager_reads_at_random(const mm_pager *p);
+
+/* 1 when page `page_no` is resident and loaded whole, else 0. */
+int mm_pager_is_whole(const mm_pager *p, uint64_t page_no);
+
+/*
+ * Makes page `page_no` resident and whole without pinning it (a prefetch).
+ * Returns 0, MM_ERANGE past the capacity, or as mm_pager_read.
+ */
+int mm_pager_load(mm_pager *p, uint64_t page_no);
+
+/*
+ * Lets go of the resident pages meeting [offset, offset + n) that are clean
+ * and not pinned (their frames become free); dirty and pinned pages stay.
+ * Returns how many pages went, or MM_ERANGE.
+ */
+int mm_pager_release_clean(mm_pager *p, uint64_t offset, uint64_t n);
 
 /* Copies the counters of the pager into *out. */
 void mm_pager_get_stats(const mm_pager *p, mm_pager_stats *out);

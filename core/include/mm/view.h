@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mm/advice.h"
 #include "mm/map.h"
 
 #ifdef __cplusplus
@@ -90,6 +91,33 @@ int mm_view_flush_range(mm_view *view, uint64_t offset, uint64_t length, int *os
  * can then still reach this view's own file, never another mapping.
  */
 int mm_view_retire(mm_view *view, int *os_errno);
+
+/*
+ * The page-aligned span of [offset, offset + length) of the view (from its
+ * first byte; length 0 = to the end): *addr is rounded down to the system's
+ * page, *span reaches the end of the last page the range meets (never past
+ * the mapping). MM_ECLOSED, MM_ERANGE (beyond the view).
+ */
+int mm_view_span(const mm_view *view, uint64_t offset, uint64_t length, void **addr, size_t *span);
+
+/*
+ * Tells the system how the view's pages in [offset, offset + length) will be
+ * used (advice.h; ranges as mm_view_span). The advice never loses data:
+ * 'dontNeed' drops the residency of a shared view's pages (their changes
+ * stay in the file's cache) and of a private view's pages only where that
+ * keeps their contents (Linux MADV_PAGEOUT; elsewhere it is a no-op).
+ * MM_ECLOSED, MM_EINVAL (advice), MM_ERANGE, or the system's error.
+ */
+int mm_view_advise(mm_view *view, mm_advice advice, uint64_t offset, uint64_t length, int *os_errno);
+
+/*
+ * Makes the pages of [addr, addr + length) (a span from mm_view_span)
+ * resident and mapped, reading them from the file where needed; blocks until
+ * they are. Safe on any thread, and on memory that mm_view_retire made inert
+ * meanwhile (it then maps zero pages and commits nothing). Returns 0 or the
+ * system's error (MM_EFAULT where the file no longer backs the range).
+ */
+int mm_prefetch(void *addr, size_t length, int *os_errno);
 
 /* Unmaps the view (a retired view: releases its address range). Closing twice is harmless. */
 int mm_view_close(mm_view *view);

@@ -169,6 +169,18 @@ int mm__plat_sync(intptr_t handle, void *addr, size_t length, int *os_errno) {
   return MM_EUNSUPPORTED;
 }
 
+size_t mm__plat_page_size(void) { return 4096; }
+
+int mm__plat_advise(void *addr, size_t length, mm_access access, mm_advice advice, int *os_errno) {
+  *os_errno = 0;
+  return MM_EUNSUPPORTED;
+}
+
+int mm__plat_prefetch(void *addr, size_t length, int *os_errno) {
+  *os_errno = 0;
+  return MM_EUNSUPPORTED;
+}
+
 void mm__plat_unmap(void *addr, size_t length) {}
 
 int mm__plat_remap_inert(void *addr, size_t length, int *os_errno) {

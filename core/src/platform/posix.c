@@ -262,6 +262,61 @@ int mm__plat_map(intptr_t handle, uint64_t offset, size_t length,
   return 0;
 }
 
+size_t mm__plat_page_size(void) {
+  long page = sysconf(_SC_PAGESIZE);
+  return page > 0 ? (size_t)page : 4096;
+}
+
+/*
+ * madvise(2). 'dontNeed' is MADV_DONTNEED only on a shared mapping, where it
+ * drops the page-table entries and the changes stay in the file's (or the
+ * shared object's) page cache, dirty, to be written back. On a private
+ * mapping (read, copyOnWrite) Linux's MADV_DONTNEED would throw the private
+ * changes away, so there it is MADV_PAGEOUT (Linux 5.4: reclaim, swapping
+ * private pages out; nothing is lost), and a no-op where that is missing.
+ */
+int mm__plat_advise(void *addr, size_t length, mm_access access, mm_advice advice, int *os_errno) {
+  int shared = access != MM_ACCESS_READ && access != MM_ACCESS_COPY_ON_WRITE;
+  int how;
+  switch (advice) {
+    case MM_ADVICE_NORMAL: how = MADV_NORMAL; break;
+    case MM_ADVICE_SEQUENTIAL: how = MADV_SEQUENTIAL; break;
+    case MM_ADVICE_RANDOM: how = MADV_RANDOM; break;
+    case MM_ADVICE_WILL_NEED: how = MADV_WILLNEED; break;
+    case MM_ADVICE_DONT_NEED:
+      if (shared) {
+        how = MADV_DONTNEED;
+        break;
+      }
+#ifdef MADV_PAGEOUT
+      if (madvise(addr, length, MADV_PAGEOUT) != 0 && errno != EINVAL) return mm__fail(os_errno);
+#endif
+      return 0;
+    default: return MM_EINVAL;
+  }
+  if (madvise(addr, length, how) != 0) return mm__fail(os_errno);
+  return 0;
+}
+
+/*
+ * MADV_POPULATE_READ (Linux 5.14) faults the range in and reports a range
+ * the file no longer backs as EFAULT instead of raising SIGBUS. Elsewhere:
+ * MADV_WILLNEED starts the reads, and one load per page waits for them.
+ */
+int mm__plat_prefetch(void *addr, size_t length, int *os_errno) {
+  size_t page = mm__plat_page_size(), at;
+  volatile const uint8_t *bytes = (volatile const uint8_t *)addr;
+  uint8_t sink = 0;
+#ifdef MADV_POPULATE_READ
+  if (madvise(addr, length, MADV_POPULATE_READ) == 0) return 0;
+  if (errno != EINVAL) return mm__fail(os_errno);
+#endif
+  (void)madvise(addr, length, MADV_WILLNEED);
+  for (at = 0; at < length; at += page) sink ^= bytes[at];
+  (void)sink;
+  return 0;
+}
+
 int mm__plat_sync(intptr_t handle, void *addr, size_t length, int *os_errno) {
   if (msync(addr, length, MS_SYNC) != 0) return mm__fail(os_errno);
 #if defined(F_FULLFSYNC)

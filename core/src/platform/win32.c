@@ -453,6 +453,58 @@ int mm__plat_sync(intptr_t handle, void *addr, size_t length, int *os_errno) {
   return 0;
 }
 
+size_t mm__plat_page_size(void) { return mm__page_size(); }
+
+typedef BOOL(WINAPI *mm__prefetch_vm)(HANDLE, ULONG_PTR, PWIN32_MEMORY_RANGE_ENTRY, ULONG);
+
+/* PrefetchVirtualMemory (Windows 8+), found once; NULL where missing. */
+static mm__prefetch_vm mm__prefetcher(void) {
+  static INIT_ONCE once = INIT_ONCE_STATIC_INIT;
+  static mm__prefetch_vm fn;
+  BOOL pending;
+  if (InitOnceBeginInitialize(&once, 0, &pending, NULL) && pending) {
+    HMODULE kernel32 = GetModuleHandleW(L"kernel32.dll");
+    fn = kernel32 != NULL ? (mm__prefetch_vm)(void *)GetProcAddress(kernel32, "PrefetchVirtualMemory") : NULL;
+    InitOnceComplete(&once, 0, NULL);
+  }
+  return fn;
+}
+
+/*
+ * Windows has no access-pattern hints for mapped views: 'normal',
+ * 'sequential' and 'random' are no-ops. 'willNeed' is PrefetchVirtualMemory.
+ * 'dontNeed' is VirtualUnlock of a range that is not locked, which only
+ * trims the pages from the working set (modified pages go to the modified
+ * list and on to the file or the page file): nothing is lost.
+ * DiscardVirtualMemory is not used: it throws the pages' contents away.
+ */
+int mm__plat_advise(void *addr, size_t length, mm_access access, mm_advice advice, int *os_errno) {
+  *os_errno = 0;
+  if ((unsigned)advice >= MM_ADVICE__COUNT) return MM_EINVAL;
+  if (advice == MM_ADVICE_WILL_NEED) {
+    mm__prefetch_vm prefetch = mm__prefetcher();
+    WIN32_MEMORY_RANGE_ENTRY range;
+    range.VirtualAddress = addr;
+    range.NumberOfBytes = length;
+    if (prefetch != NULL && !prefetch(GetCurrentProcess(), 1, &range, 0)) return mm__win_fail(os_errno);
+  } else if (advice == MM_ADVICE_DONT_NEED) {
+    if (!VirtualUnlock(addr, length) && GetLastError() != ERROR_NOT_LOCKED) return mm__win_fail(os_errno);
+  }
+  return 0;
+}
+
+/* PrefetchVirtualMemory starts the reads; one load per page waits for them and maps the pages. */
+int mm__plat_prefetch(void *addr, size_t length, int *os_errno) {
+  size_t page = mm__page_size(), at;
+  volatile const uint8_t *bytes = (volatile const uint8_t *)addr;
+  uint8_t sink = 0;
+  int rc = mm__plat_advise(addr, length, MM_ACCESS_READ, MM_ADVICE_WILL_NEED, os_errno);
+  if (rc < 0) return rc;
+  for (at = 0; at < length; at += page) sink ^= bytes[at];
+  (void)sink;
+  return 0;
+}
+
 void mm__plat_unmap(void *addr, size_t length) {
   MEMORY_BASIC_INFORMATION info;
   if (VirtualQuery(addr, &info, sizeof info) == 0) return;
