@@ -1,5 +1,5 @@
 /**
- * A worker_thread for test/33-prefetch-lifetime.test.ts: maps a large file
+ * A worker_thread for test/34-prefetch-lifetime.test.ts: maps a large file
  * on the native backend, starts a prefetch of all of it and posts 'started',
  * so that the parent can terminate it while the prefetch runs.
  */
