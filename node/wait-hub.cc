@@ -265,7 +265,13 @@ void CallJs(napi_env env, napi_value, void*, void* data) {
     delete w;
     return;
   }
-  Finish(Napi::Env(env), w, w->result);
+  // No JavaScript call is on the stack to take an exception: in a worker being
+  // terminated every Node-API call fails and node-addon-api throws, which here
+  // would end the process (std::terminate). Nobody is left to hear the outcome.
+  try {
+    Finish(Napi::Env(env), w, w->result);
+  } catch (...) {
+  }
 }
 
 // Under the mutex: drops every wait of `env` (no JS: its env is going away).
