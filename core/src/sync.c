@@ -65,10 +65,10 @@ int mm_word_wait_any_max(void) { return mm__plat_wait_any_max(); }
 
 int mm_word_wait_any(const mm_word *words, const int32_t *expected, int n, int64_t timeout_ns,
                      int *os_errno) {
+  int max = mm__plat_wait_any_max(); /* at most MM_WAIT_ANY_MAX */
   *os_errno = 0;
-  if (n < 1 || n > MM_WAIT_ANY_MAX || n > mm__plat_wait_any_max()) {
-    return mm__plat_wait_any_max() == 0 ? MM_EUNSUPPORTED : MM_EINVAL;
-  }
+  if (max == 0) return MM_EUNSUPPORTED;
+  if (n < 1 || n > max) return MM_EINVAL;
   return mm__plat_wait_any(words, expected, n, timeout_ns < 0 ? MM_WAIT_FOREVER : timeout_ns,
                            os_errno);
 }

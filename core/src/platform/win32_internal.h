@@ -20,7 +20,9 @@ typedef struct mm__win_object {
   HANDLE file;
   HANDLE section;
   int writable; /* `file` was opened for writing (FlushFileBuffers needs it) */
-  uint64_t name_key; /* a named section's: mm__win_hash of its name (waits key on it); 0 otherwise */
+  /* What waits on the object's words key on (win32_sync.c): set at creation for a named section
+   * (its name), else made on the first wait (the file's identity; or the process and object). */
+  volatile LONG64 wait_key;
 } mm__win_object;
 
 mm__win_object *mm__win_object_new(HANDLE file, HANDLE section);

@@ -225,7 +225,7 @@ int mm__plat_named_open(const char *name, int mode, uint64_t capacity, uint64_t 
         CloseHandle(section);
         return MM_ENOMEM;
       }
-      obj->name_key = mm__name_key(name);
+      obj->wait_key = (LONG64)mm__name_key(name);
       out->handle = (intptr_t)obj;
       out->size = capacity;
       out->kind = MM__NAMED_SHARED;
@@ -256,7 +256,7 @@ int mm__plat_named_open(const char *name, int mode, uint64_t capacity, uint64_t 
   }
   rc = mm__join(section, access, out, os_errno);
   if (rc < 0) CloseHandle(section);
-  else ((mm__win_object *)out->handle)->name_key = mm__name_key(name);
+  else ((mm__win_object *)out->handle)->wait_key = (LONG64)mm__name_key(name);
   return rc;
 }
 

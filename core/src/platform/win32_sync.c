@@ -70,7 +70,11 @@ uint64_t mm__win_hash(uint64_t seed, const void *data, size_t n) {
   return h;
 }
 
-/* The key of the object a word lives in (see above). */
+/*
+ * The key of the object a word lives in (see above). An object's key is made
+ * once and kept in it (a named section's at creation), so a wait asks the
+ * file system nothing; threads that make it at once store the same value.
+ */
 static int mm__key_of(const mm_word *word, uint64_t *key, int *os_errno) {
   DWORD pid = GetCurrentProcessId();
   mm__win_object *obj;
@@ -81,20 +85,18 @@ static int mm__key_of(const mm_word *word, uint64_t *key, int *os_errno) {
     return 0;
   }
   obj = (mm__win_object *)word->object;
+  *key = (uint64_t)obj->wait_key;
+  if (*key != 0) return 0;
   if (obj->file != NULL) {
-    BY_HANDLE_FILE_INFORMATION info;
-    DWORD id[3];
-    if (!GetFileInformationByHandle(obj->file, &info)) return mm__win_fail(os_errno);
-    id[0] = info.dwVolumeSerialNumber;
-    id[1] = info.nFileIndexHigh;
-    id[2] = info.nFileIndexLow;
-    *key = mm__win_hash(mm__win_hash(0, "file", 4), id, sizeof id);
-  } else if (obj->name_key != 0) {
-    *key = obj->name_key;
+    char identity[MM__IDENTITY_MAX];
+    int rc = mm__plat_identity(word->object, identity, os_errno);
+    if (rc < 0) return rc;
+    *key = mm__win_hash(mm__win_hash(0, "file", 4), identity, strlen(identity));
   } else {
     *key = mm__win_hash(mm__win_hash(0, "anonymous", 9), &pid, sizeof pid);
     *key = mm__win_hash(*key, &obj, sizeof obj);
   }
+  InterlockedExchange64(&obj->wait_key, (LONG64)*key);
   return 0;
 }
 
