@@ -186,7 +186,58 @@ static void test_across_processes(void) {
   mm_map_free(m);
 }
 
-/* The child of test_across_processes: 0 when woken. */
+/*
+ * A sleeper killed while asleep (TerminateProcess) stays counted in the word's
+ * record while another process keeps the word's objects open: one later
+ * notify counts it as woken, once. It never costs a live sleeper its wake.
+ */
+static void test_killed_sleeper(void) {
+  char cmd[MAX_PATH + 128], self[MAX_PATH];
+  STARTUPINFOA si;
+  PROCESS_INFORMATION pi;
+  mm_map *m = NULL;
+  mm_view v;
+  waiter w;
+  HANDLE t;
+  char own[80];
+  int e, tries, woken = 0;
+  /* A name of its own: the dead sleeper's count lives as long as the name's wait objects. */
+  snprintf(own, sizeof own, "%s-killed", name);
+  MM_CHECK_EQ(mm_map_open_shared(own, MM_SHARED_CREATE_NEW, 4096, MM_ACCESS_READ_WRITE, &m, &e), 0);
+  MM_CHECK_EQ(mm_view_open(m, 0, 0, MM_ACCESS_READ_WRITE, &v, &e), 0);
+  MM_CHECK(GetModuleFileNameA(NULL, self, sizeof self) > 0);
+  snprintf(cmd, sizeof cmd, "\"%s\" --wait %s", self, own);
+  memset(&si, 0, sizeof si);
+  si.cb = sizeof si;
+  MM_CHECK(CreateProcessA(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi));
+  for (tries = 0; tries < 1000 && *(volatile int32_t *)(mm_view_data(&v) + 4) != 1; tries++) Sleep(10);
+  Sleep(200); /* asleep in its wait by now */
+  /* This process opens the word's wait objects too (a notify of 0 wakes nobody), so
+   * they outlive the child and keep its count: the dead sleeper is left in the record. */
+  MM_CHECK_EQ(mm_view_notify(&v, 0, 0, &e), 0);
+  MM_CHECK(TerminateProcess(pi.hProcess, 9));
+  MM_CHECK_EQ(WaitForSingleObject(pi.hProcess, 10000), WAIT_OBJECT_0);
+  CloseHandle(pi.hProcess);
+  CloseHandle(pi.hThread);
+  w = (waiter){&v, 0, 0, 20000 * 1000000LL, -100};
+  t = CreateThread(NULL, 0, wait_thread, &w, 0, NULL);
+  MM_CHECK(t != NULL);
+  for (tries = 0; tries < 1000 && WaitForSingleObject(t, 0) == WAIT_TIMEOUT; tries++) {
+    woken += mm_view_notify(&v, 0, 1, &e);
+    Sleep(10);
+  }
+  MM_CHECK_EQ(WaitForSingleObject(t, 10000), WAIT_OBJECT_0);
+  CloseHandle(t);
+  MM_CHECK_EQ(w.result, MM_WAIT_WOKEN);
+  /* The live sleeper and the dead one, each counted once: after both, nobody. */
+  woken += mm_view_notify(&v, 0, 1, &e);
+  MM_CHECK_EQ(woken, 2);
+  MM_CHECK_EQ(mm_view_notify(&v, 0, 1, &e), 0);
+  mm_view_close(&v);
+  mm_map_free(m);
+}
+
+/* The child of test_across_processes and test_killed_sleeper: 0 when woken. */
 static int wait_child(const char *n) {
   mm_map *m;
   mm_view v;
@@ -301,6 +352,7 @@ int main(int argc, char **argv) {
   MM_RUN(test_wake_counts);
   MM_RUN(test_read_view_and_files);
   MM_RUN(test_across_processes);
+  MM_RUN(test_killed_sleeper);
   MM_RUN(test_wait_any);
   MM_RUN(test_thread_identity);
   mm_test_rmtree(dir);
