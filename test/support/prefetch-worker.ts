@@ -1,5 +1,6 @@
 /**
- * A worker_thread for test/34-prefetch-lifetime.test.ts: maps a large file
+ * A worker_thread for test/34-prefetch-lifetime.test.ts and
+ * test/35-prefetch-terminate.test.ts: maps a large file
  * on the native backend, starts a prefetch of all of it and posts 'started',
  * so that the parent can terminate it while the prefetch runs.
  */
