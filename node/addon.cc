@@ -372,7 +372,9 @@ Napi::Value MapClose(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// mapView(handle, offset, size, access) -> [ArrayBuffer, pointerOffset, size, view handle]
+// mapView(handle, offset, size, access) -> [ArrayBuffer, pointerOffset, size, view handle, storesPrivate]
+//   storesPrivate: whether a store through the buffer stays in the view's own
+//   pages (mm_view.stores_private, as the platform mapped the view)
 Napi::Value MapView(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   mm_map* map = LiveMap(info);
@@ -411,13 +413,14 @@ Napi::Value MapView(const Napi::CallbackInfo& info) {
     throw;
   }
   box->refs = 2;
-  Napi::Array result = Napi::Array::New(env, 4);
+  Napi::Array result = Napi::Array::New(env, 5);
   result.Set(0u, ab);
   result.Set(1u, Napi::Number::New(env, static_cast<double>(box->view.pointer_offset)));
   result.Set(2u, Napi::Number::New(env, static_cast<double>(box->view.size)));
   box->tables = data->tables;
   box->handle = data->tables->views.Add(box);
   result.Set(3u, Napi::Number::New(env, box->handle));
+  result.Set(4u, Napi::Boolean::New(env, box->view.stores_private != 0));
   return result;
 }
 

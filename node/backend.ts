@@ -55,7 +55,7 @@ interface Addon {
   /** mapGrow on the thread pool; no other call on the map until it settles. */
   mapGrowAsync(map: number, capacity: number): Promise<number>;
   /** -> [buffer, pointerOffset, size, view handle] */
-  mapView(map: number, offset: number, size: number, access: number): [ArrayBuffer, number, number, number];
+  mapView(map: number, offset: number, size: number, access: number): [ArrayBuffer, number, number, number, boolean];
   /** msync of the view's bytes [offset, offset + length), page-rounded. */
   viewFlush(view: number, offset: number, length: number): void;
   /** viewFlush on the thread pool; a close meanwhile waits for it to finish with the pages. */
@@ -249,24 +249,17 @@ class NativeMap implements BackendMap {
   readonly #addon: Addon;
   #handle = -1;
   readonly allocationGranularity: number;
-  /**
-   * `read` views are MAP_PRIVATE (core/src/platform/posix.c; win32.c:
-   * FILE_MAP_COPY), except of shared memory on macOS, which maps it
-   * MAP_SHARED only: there a read view's pages are shared and read-only.
-   */
-  readonly #readStoresPrivate: boolean;
 
   /** A map not open yet: open() or openAsync() give it its handle. */
-  private constructor(a: Addon, kind: 0 | 1) {
+  private constructor(a: Addon) {
     this.#addon = a;
     this.allocationGranularity = a.allocationGranularity;
-    this.#readStoresPrivate = !(kind === 1 && process.platform === 'darwin');
   }
 
   /** Opens the map (the addon's mapOpen); the object holds its handle, which a map dropped without close() releases. */
   static open(a: Addon, kind: 0 | 1, pathOrName: string | null, mode: number, capacity: number, access: number,
     mapName: string | null = null): NativeMap {
-    const map = new NativeMap(a, kind);
+    const map = new NativeMap(a);
     [map.#handle] = a.mapOpen(kind, pathOrName, mode, capacity, access, map, mapName);
     return map;
   }
@@ -274,7 +267,7 @@ class NativeMap implements BackendMap {
   /** open() on the thread pool. */
   static async openAsync(a: Addon, kind: 0 | 1, pathOrName: string | null, mode: number, capacity: number,
     access: number, mapName: string | null = null): Promise<NativeMap> {
-    const map = new NativeMap(a, kind);
+    const map = new NativeMap(a);
     [map.#handle] = await a.mapOpenAsync(kind, pathOrName, mode, capacity, access, map, mapName);
     return map;
   }
@@ -292,8 +285,11 @@ class NativeMap implements BackendMap {
   }
 
   view(offset: number, size: number, access: MemoryMappedFileAccess): BackendView {
-    const [buffer, pointerOffset, viewSize, handle] = this.#addon.mapView(this.#handle, offset, size, ACCESS_VALUES.indexOf(access));
-    return new NativeView(this.#addon, buffer, offset, pointerOffset, viewSize, handle, this.#readStoresPrivate);
+    // Whether the view's stores stay private is the core's answer, as the platform mapped the view
+    // (a read view is copy-on-write where it can be: not of shared memory on macOS).
+    const [buffer, pointerOffset, viewSize, handle, storesPrivate] = this.#addon.mapView(
+      this.#handle, offset, size, ACCESS_VALUES.indexOf(access));
+    return new NativeView(this.#addon, buffer, offset, pointerOffset, viewSize, handle, storesPrivate);
   }
 
   close(): void {

@@ -93,9 +93,11 @@ export interface BackendView {
   readonly bytes: Uint8Array | null;
   /**
    * Whether stores through `bytes` by a view that cannot write stay private
-   * to the view (native: its pages are MAP_PRIVATE), so that typed arrays
-   * over them may be handed out. Absent (false) where they would reach the
-   * map: a SharedArrayBuffer cannot be made read-only.
+   * to the view, so that typed arrays over them may be handed out. Native:
+   * the core's answer, as the platform mapped the view (mm_view's
+   * stores_private: copy-on-write pages, except shared memory on macOS).
+   * Absent (false) where they would reach the map: a SharedArrayBuffer
+   * cannot be made read-only.
    */
   readonly readStoresPrivate?: boolean;
   /** The page cache of a paged view; null for a direct view. */

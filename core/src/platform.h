@@ -73,10 +73,16 @@ size_t mm__plat_granularity(void);
 
 /*
  * Maps `length` bytes of the file from `offset` (a multiple of the
- * granularity) with the protection and sharing that `access` implies.
+ * granularity) with the protection and sharing that `access` implies, and
+ * says how the mapping was made: *stores_private is 1 when a store through
+ * it is taken and stays in the mapping's own pages (copy-on-write: it
+ * reaches neither the file or shared object nor any other mapping), 0 when
+ * a store reaches the object or faults. `read` and `copyOnWrite` mappings
+ * are private where the platform allows; where it does not (macOS maps
+ * shared memory shared only), a `read` mapping is shared and read-only.
  */
 int mm__plat_map(intptr_t handle, uint64_t offset, size_t length,
-                 mm_access access, void **addr, int *os_errno);
+                 mm_access access, void **addr, int *stores_private, int *os_errno);
 
 /*
  * Writes the modified pages of [addr, addr + length), a view of `handle`, to

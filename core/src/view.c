@@ -13,7 +13,7 @@ int mm_view_open(mm_map *map, uint64_t offset, uint64_t size,
                  mm_access access, mm_view *out, int *os_errno) {
   uint64_t capacity, granularity, slack, length;
   void *addr = NULL;
-  int rc;
+  int rc, stores_private = 0;
 
   *os_errno = 0;
   memset(out, 0, sizeof *out);
@@ -32,7 +32,7 @@ int mm_view_open(mm_map *map, uint64_t offset, uint64_t size,
   if (length < size || length > (uint64_t)SIZE_MAX) return MM_ERANGE;
 
   rc = mm__plat_map(map->handle, offset - slack, (size_t)length, access, &addr,
-                    os_errno);
+                    &stores_private, os_errno);
   if (rc < 0) return rc;
 
   mm__map_view_opened(map);
@@ -43,6 +43,7 @@ int mm_view_open(mm_map *map, uint64_t offset, uint64_t size,
   out->offset = offset;
   out->size = size;
   out->access = access;
+  out->stores_private = stores_private;
   out->closed = 0;
   return 0;
 }

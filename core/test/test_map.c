@@ -175,6 +175,39 @@ static void test_access_table(void) {
   MM_CHECK(!mm_access_allows(MM_ACCESS_READ_WRITE, MM_ACCESS_READ_EXECUTE));
 }
 
+/*
+ * Whether a store through a view's bytes stays private is what the platform
+ * reports when it maps the view (mm_view.stores_private): a store through
+ * each private view reaches neither the file nor another view.
+ */
+static void test_stores_private(void) {
+  mm_map *m = NULL;
+  mm_view rw, rd, cow;
+  int e;
+  char buf[4] = {0};
+  const char *p = path_of("private.bin");
+  write_file(p, "0123456789", 10);
+  MM_CHECK_EQ(mm_map_open_file(p, MM_MODE_OPEN, 0, MM_ACCESS_READ_WRITE, &m, &e), 0);
+  MM_CHECK_EQ(mm_view_open(m, 0, 0, MM_ACCESS_READ_WRITE, &rw, &e), 0);
+  MM_CHECK_EQ(mm_view_open(m, 0, 0, MM_ACCESS_READ, &rd, &e), 0);
+  MM_CHECK_EQ(mm_view_open(m, 0, 0, MM_ACCESS_COPY_ON_WRITE, &cow, &e), 0);
+  MM_CHECK_EQ(rw.stores_private, 0);
+  MM_CHECK_EQ(rd.stores_private, 1);
+  MM_CHECK_EQ(cow.stores_private, 1);
+  mm_view_data(&rd)[0] = 'r';
+  mm_view_data(&cow)[1] = 'c';
+  MM_CHECK_EQ(mm_view_data(&rd)[0], 'r');
+  MM_CHECK(memcmp(mm_view_data(&rw), "01", 2) == 0);
+  MM_CHECK_EQ(mm_view_data(&cow)[0], '0');
+  MM_CHECK_EQ(mm_view_data(&rd)[1], '1');
+  MM_CHECK_EQ(mm_test_read_at(p, buf, 2, 0), 2);
+  MM_CHECK(memcmp(buf, "01", 2) == 0);
+  mm_view_close(&rw);
+  mm_view_close(&rd);
+  mm_view_close(&cow);
+  mm_map_free(m);
+}
+
 static void test_retire(void) {
   mm_map *m = NULL;
   mm_view v, again;
@@ -248,6 +281,7 @@ int main(int argc, char **argv) {
   MM_RUN(test_rule_order_and_detail);
   MM_RUN(test_views);
   MM_RUN(test_access_table);
+  MM_RUN(test_stores_private);
   MM_RUN(test_retire);
   mm_test_rmtree(dir);
   return MM_TEST_END();

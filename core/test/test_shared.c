@@ -63,6 +63,38 @@ static void test_access(void) {
   MM_CHECK(!mm_test_named_exists(name));
 }
 
+/*
+ * A read view of a named map reports whether its stores stay private
+ * (mm_view.stores_private, from the platform that mapped it), and where they
+ * do, a store through it reaches neither the object nor a holder's view.
+ */
+static void test_read_view_stores(void) {
+  mm_map *w = NULL, *r = NULL;
+  mm_view vw, vr;
+  int e;
+  MM_CHECK_EQ(mm_map_open_shared(name, MM_SHARED_CREATE_NEW, 4096, MM_ACCESS_READ_WRITE, &w, &e), 0);
+  MM_CHECK_EQ(mm_map_open_shared(name, MM_SHARED_OPEN_EXISTING, 0, MM_ACCESS_READ, &r, &e), 0);
+  MM_CHECK_EQ(mm_view_open(w, 0, 0, MM_ACCESS_READ_WRITE, &vw, &e), 0);
+  MM_CHECK_EQ(mm_view_open(r, 0, 0, MM_ACCESS_READ, &vr, &e), 0);
+  MM_CHECK_EQ(vw.stores_private, 0);
+  memcpy(mm_view_data(&vw), "held", 4);
+  MM_CHECK(memcmp(mm_view_data(&vr), "held", 4) == 0);
+#if defined(__APPLE__)
+  /* macOS maps shared memory shared only: the read view is shared and read-only (a store would fault) */
+  MM_CHECK_EQ(vr.stores_private, 0);
+#else
+  MM_CHECK_EQ(vr.stores_private, 1);
+  mm_view_data(&vr)[0] = 'X';
+  MM_CHECK_EQ(mm_view_data(&vr)[0], 'X');
+  MM_CHECK_EQ(mm_view_data(&vw)[0], 'h');
+#endif
+  mm_view_close(&vr);
+  mm_view_close(&vw);
+  mm_map_free(r);
+  mm_map_free(w);
+  MM_CHECK(!mm_test_named_exists(name));
+}
+
 static void test_anonymous(void) {
   mm_map *m = NULL;
   mm_view a, b;
@@ -119,6 +151,7 @@ int main(int argc, char **argv) {
   snprintf(name, sizeof name, "mmtest-shared-%ld", mm_test_pid());
   MM_RUN(test_create_open_close);
   MM_RUN(test_access);
+  MM_RUN(test_read_view_stores);
   MM_RUN(test_anonymous);
   MM_RUN(test_bad_arguments);
   MM_RUN(test_write_access_never_creates);

@@ -40,6 +40,10 @@ typedef struct mm_view {
   uint64_t offset;       /* requested offset in the map */
   uint64_t size;         /* bytes of the view */
   mm_access access;      /* the view's access */
+  int stores_private;    /* 1: a store through the view's bytes stays in its own copy-on-write pages and
+                            reaches neither the map nor another view; 0: it reaches the map, or faults
+                            (set by the platform that mapped the view: a `read` view is private where
+                            the platform allows) */
   int closed;            /* non-zero after mm_view_retire or mm_view_close */
   void *watch;           /* read views: a shared read-only mapping of [base, base + length) that
                             waits go through (sync.h), made on the first wait; else NULL */

@@ -221,7 +221,7 @@ size_t mm__plat_granularity(void) {
 }
 
 int mm__plat_map(intptr_t handle, uint64_t offset, size_t length,
-                 mm_access access, void **addr, int *os_errno) {
+                 mm_access access, void **addr, int *stores_private, int *os_errno) {
   int prot = PROT_READ, share = MAP_SHARED;
   void *p;
 
@@ -254,11 +254,13 @@ int mm__plat_map(intptr_t handle, uint64_t offset, size_t length,
    */
   if (p == MAP_FAILED && errno == EINVAL && (share & MAP_PRIVATE)) {
     if (access == MM_ACCESS_COPY_ON_WRITE) return MM_EUNSUPPORTED;
-    p = mmap(NULL, length, PROT_READ, MAP_SHARED, (int)handle, (off_t)offset);
+    share = MAP_SHARED;
+    p = mmap(NULL, length, PROT_READ, share, (int)handle, (off_t)offset);
   }
 #endif
   if (p == MAP_FAILED) return mm__fail(os_errno);
   *addr = p;
+  *stores_private = (share & MAP_PRIVATE) != 0;
   return 0;
 }
 

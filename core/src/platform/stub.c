@@ -40,7 +40,7 @@ void mm__plat_unlink(const char *path) {}
 size_t mm__plat_granularity(void) { return 4096; }
 
 int mm__plat_map(intptr_t handle, uint64_t offset, size_t length,
-                 mm_access access, void **addr, int *os_errno) {
+                 mm_access access, void **addr, int *stores_private, int *os_errno) {
   *os_errno = 0;
   return MM_EUNSUPPORTED;
 }

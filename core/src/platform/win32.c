@@ -414,7 +414,7 @@ static void *mm__map_in_placeholder(HANDLE section, uint64_t offset, size_t leng
 }
 
 int mm__plat_map(intptr_t handle, uint64_t offset, size_t length, mm_access access, void **addr,
-                 int *os_errno) {
+                 int *stores_private, int *os_errno) {
   mm__win_object *obj = (mm__win_object *)handle;
   DWORD section_protect, view_protect, desired;
   HANDLE section = obj->section;
@@ -441,6 +441,7 @@ int mm__plat_map(intptr_t handle, uint64_t offset, size_t length, mm_access acce
   /* The view keeps its section alive: the handle of a per-view section is no longer needed. */
   if (section != obj->section) CloseHandle(section);
   *addr = p;
+  *stores_private = view_protect == PAGE_WRITECOPY;
   return 0;
 }
 
