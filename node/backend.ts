@@ -145,6 +145,7 @@ let self: ThreadId | undefined;
 
 /** The core's thread identity and liveness (Linux: tid and start time; macOS: pid and start time; Windows: thread id and creation time). */
 const nativeThreads: Threads = {
+  liveness: 'sync',
   self(): ThreadId {
     if (!self) {
       const [id, token] = loadAddon().threadSelf();

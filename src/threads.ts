@@ -29,7 +29,18 @@ export interface ThreadId {
   readonly token: number;
 }
 
+/**
+ * How a Threads tells that a thread has died: `'sync'`, alive() answers (so
+ * lock, tryLock and the other synchronous operations take over from a dead
+ * holder); `'async'`, only aliveAsync() does (only lockAsync, receiveAsync
+ * and the other asynchronous operations do); `'none'`, neither can tell (a
+ * lock whose holder died stays held: waits for it end with their timeout).
+ */
+export type LivenessKind = 'sync' | 'async' | 'none';
+
 export interface Threads {
+  /** How a dead thread is told from a live one here. */
+  readonly liveness: LivenessKind;
   /** The calling thread. */
   self(): ThreadId;
   /** Whether the thread runs: true, false, or null when it cannot be told synchronously here. */
@@ -62,6 +73,9 @@ const LOCK_PREFIX = 'memmap-thread-';
 export function webLockThreads(): Threads {
   let me: ThreadId | undefined;
   return {
+    get liveness(): LivenessKind {
+      return lockManager() ? 'async' : 'none';
+    },
     self(): ThreadId {
       if (me) return me;
       const random = new Uint32Array(1);

@@ -1,7 +1,7 @@
 /** The contract suites (test/contract/) on Node, for every backend, over real files in a temp dir. */
 import fs from 'node:fs';
 import { contractSuites, type ContractEnv, type FileEnv } from './contract/index.js';
-import { MapMutex } from '../node/index.js';
+import { MapMutex, ViewAccessor } from '../node/index.js';
 import { describeBackend } from './support/backends.js';
 import { makeTempDir } from './support/files.js';
 
@@ -24,6 +24,7 @@ describeBackend('contract', (backend) => {
     platform: 'node',
     MemoryMappedFile: backend.MemoryMappedFile,
     MapMutex,
+    ViewAccessor,
     Channel: backend.Channel,
     files: nodeFiles(tmp.dir),
     paged: backend.pagedFiles,

@@ -75,5 +75,5 @@ export function nodeThreads(): Threads {
     if (stat === undefined) return null;
     return stat !== null && stat.state !== 'Z' && stat.state !== 'X' && (token === 0 || stat.start === token);
   };
-  return { self: () => me, alive, aliveAsync: async (id, token) => alive(id, token) };
+  return { liveness: 'sync', self: () => me, alive, aliveAsync: async (id, token) => alive(id, token) };
 }

@@ -72,6 +72,7 @@ const scenarios: Record<string, (msg: Record<string, unknown>) => Promise<TestRe
       platform: 'browser',
       MemoryMappedFile: mm.MemoryMappedFile,
       MapMutex: mm.MapMutex,
+      ViewAccessor: mm.ViewAccessor,
       Channel: mm.Channel,
       files,
       paged: true,

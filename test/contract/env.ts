@@ -3,7 +3,7 @@
  * files of the platform (node:fs in Node, OPFS in a browser worker), behind
  * one small async interface so the same suites run everywhere.
  */
-import type { Channel, MapMutex, MemoryMappedFile } from '../../src/api.js';
+import type { Channel, MapMutex, MemoryMappedFile, ViewAccessor } from '../../src/api.js';
 
 /** The test-registration functions (mocha's in Node, harness.ts's in the browser). */
 export interface TestApi {
@@ -27,6 +27,12 @@ export interface ContractEnv {
   readonly platform: 'node' | 'browser';
   readonly MemoryMappedFile: typeof MemoryMappedFile;
   readonly MapMutex: typeof MapMutex;
+  /**
+   * The accessor class of the same API, whose internal `waiterOf` gives a
+   * view's waiter: the suites ask its `threads` what the code decides (how a
+   * dead holder is told: src/threads.ts) instead of deriving it again.
+   */
+  readonly ViewAccessor: typeof ViewAccessor;
   /** Channel, with its factories bound to the backend. */
   readonly Channel: typeof Channel;
   readonly files: FileEnv;
