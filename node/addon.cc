@@ -188,6 +188,12 @@ class Handles {
 struct Tables {
   Handles<mm_map> maps;
   Handles<ViewBox> views;
+  // Set once the environment's thread can run no more JavaScript (a worker
+  // being terminated, the process exiting): its prefetches stop at their next
+  // slice (see ProbeEnv). Read on the thread pool.
+  std::atomic<bool> ending{false};
+  // A prefetch's question to the JS thread is queued and not yet answered.
+  std::atomic<bool> probing{false};
 };
 
 struct AddonData {
@@ -196,6 +202,8 @@ struct AddonData {
   // A function that does nothing: calling it fails once the thread is being terminated.
   Napi::FunctionReference noop;
   std::shared_ptr<Tables> tables = std::make_shared<Tables>();
+  // How a prefetch on the thread pool asks whether this thread still runs JavaScript; made by the first prefetch.
+  napi_threadsafe_function probe = nullptr;
 
   explicit AddonData(napi_env e) : env(e) {}
 
@@ -505,15 +513,70 @@ Napi::Value ViewAdvise(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Whether the environment is ending, as a prefetch on the thread pool can
+// learn it. Node finishes an environment's thread-pool work before its
+// cleanup hooks run, so a worker's terminate() (or the process's exit) would
+// wait for every prefetch to page in its whole range. Instead, between its
+// slices a prefetch queues a question to the JS thread (one at a time, by a
+// threadsafe function that keeps no loop alive); Node still turns the loop
+// while it waits for the work, and the answer, a call of a function that
+// does nothing, fails once the thread can run no JavaScript: then the
+// environment is ending and its prefetches stop.
+void AnswerProbe(napi_env env, napi_value noop, void* context, void*) {
+  Tables* tables = static_cast<std::shared_ptr<Tables>*>(context)->get();
+  napi_value undefined, ignored;
+  if (env == nullptr || noop == nullptr || napi_get_undefined(env, &undefined) != napi_ok ||
+      napi_call_function(env, undefined, noop, 0, nullptr, &ignored) != napi_ok) {
+    tables->ending = true;
+  }
+  tables->probing = false;
+}
+
+void ProbeFinalized(napi_env, void* context, void*) { delete static_cast<std::shared_ptr<Tables>*>(context); }
+
+// Lets go of the probe before Node tears its threadsafe function down (hooks run newest first).
+void ReleaseProbe(void* probe) {
+  napi_release_threadsafe_function(static_cast<napi_threadsafe_function>(probe), napi_tsfn_abort);
+}
+
+// The environment's probe, made on first use.
+napi_threadsafe_function ProbeOf(Napi::Env env, AddonData* data) {
+  if (data->probe != nullptr) return data->probe;
+  auto* context = new std::shared_ptr<Tables>(data->tables);
+  if (napi_create_threadsafe_function(env, data->noop.Value(), nullptr, Napi::String::New(env, "memmap prefetch"), 0,
+                                      1, context, ProbeFinalized, context, AnswerProbe, &data->probe) != napi_ok) {
+    delete context;
+    data->probe = nullptr;
+    ThrowCore(env, MM_ENOMEM, 0, "prefetch");
+  }
+  napi_unref_threadsafe_function(env, data->probe);
+  napi_add_env_cleanup_hook(env, ReleaseProbe, data->probe);
+  return data->probe;
+}
+
+// From the thread pool: whether the prefetch of `tables`' environment must
+// stop because the environment is ending (asking again when no question is
+// pending; a probe that can no longer be queued means the same).
+bool EnvEnding(Tables* tables, napi_threadsafe_function probe) {
+  if (tables->ending) return true;
+  if (!tables->probing.exchange(true) &&
+      napi_call_threadsafe_function(probe, nullptr, napi_tsfn_nonblocking) != napi_ok) {
+    tables->ending = true;
+  }
+  return tables->ending;
+}
+
 // A prefetch on the thread pool: mm_prefetch over the span in slices, so that
-// closing the view stops it early. It holds a reference on the box (the
+// closing the view, or the end of its environment (EnvEnding), stops it early. It holds a reference on the box (the
 // mapping stays, retired at worst, see EndView) and on the view's buffer
 // (whose finalizer would end the view).
 class PrefetchWork : public Napi::AsyncWorker {
  public:
-  PrefetchWork(Napi::Env env, ViewBox* box, void* addr, size_t span, Napi::ArrayBuffer buffer)
+  PrefetchWork(Napi::Env env, ViewBox* box, void* addr, size_t span, Napi::ArrayBuffer buffer,
+               napi_threadsafe_function probe)
       : Napi::AsyncWorker(env, "memmap.prefetch"), deferred_(Napi::Promise::Deferred::New(env)), box_(box),
-        addr_(static_cast<uint8_t*>(addr)), span_(span), buffer_(Napi::Persistent(buffer)) {
+        tables_(box->tables), probe_(probe), addr_(static_cast<uint8_t*>(addr)), span_(span),
+        buffer_(Napi::Persistent(buffer)) {
     box_->refs++;
     box_->prefetches++;
   }
@@ -523,18 +586,19 @@ class PrefetchWork : public Napi::AsyncWorker {
   void Execute() override {
     const size_t slice = 4u << 20;
     for (size_t at = 0; at < span_ && rc_ == 0; at += slice) {
-      if (box_->stop) return;
+      if (box_->stop || EnvEnding(tables_.get(), probe_)) return;
       rc_ = mm_prefetch(addr_ + at, span_ - at < slice ? span_ - at : slice, &os_errno_);
     }
   }
 
   void OnOK() override {
     Napi::Env env = Env();
-    bool stopped = box_->stop;
+    bool stopped = box_->stop || tables_->ending;
     box_->prefetches--;
     ReleaseBox(box_);
     try {
       if (stopped) {
+        // Its view closed, or its environment is ending and nobody is left to hear.
         deferred_.Reject(CoreError(env, MM_ECLOSED, 0, "the view closed during prefetch"));
       } else if (rc_ < 0) {
         deferred_.Reject(CoreError(env, rc_, os_errno_, "prefetch"));
@@ -549,6 +613,8 @@ class PrefetchWork : public Napi::AsyncWorker {
  private:
   Napi::Promise::Deferred deferred_;
   ViewBox* box_;
+  std::shared_ptr<Tables> tables_;
+  napi_threadsafe_function probe_;
   uint8_t* addr_;
   size_t span_;
   Napi::Reference<Napi::ArrayBuffer> buffer_;
@@ -680,7 +746,8 @@ Napi::Value ViewPrefetch(const Napi::CallbackInfo& info) {
   size_t span = 0;
   int rc = mm_view_span(&box->view, U64Arg(info, 1), U64Arg(info, 2), &addr, &span);
   if (rc < 0) ThrowCore(env, rc, 0, "prefetch");
-  PrefetchWork* work = new PrefetchWork(env, box, addr, span, info[3].As<Napi::ArrayBuffer>());
+  napi_threadsafe_function probe = ProbeOf(env, Data(env));
+  PrefetchWork* work = new PrefetchWork(env, box, addr, span, info[3].As<Napi::ArrayBuffer>(), probe);
   Napi::Promise promise = work->Promise();
   work->Queue();
   return promise;
