@@ -17,6 +17,7 @@
 #include "mm/pager.h"
 #include "mm/storage.h"
 #include "mm/storage_fault.h"
+#include "count_sink.h"
 #include "mmtest.h"
 
 #define PAGE 65536u
@@ -189,26 +190,6 @@ static void test_normal_policy_notices_random_misses(void) {
   close(fd);
 }
 
-/* A sink into a buffer of the test that counts its copies and storage reads. */
-typedef struct count_sink {
-  mm_pager_sink base;
-  uint8_t *out;
-  int puts;
-  int fills;
-} count_sink;
-
-static void count_put(mm_pager_sink *sink, uint64_t at, const uint8_t *src, size_t n) {
-  count_sink *c = (count_sink *)sink;
-  memcpy(c->out + at, src, n);
-  c->puts++;
-}
-
-static int count_fill(mm_pager_sink *sink, mm_storage *storage, uint64_t at, size_t n, uint64_t offset) {
-  count_sink *c = (count_sink *)sink;
-  c->fills++;
-  return storage->methods->read_at(storage, c->out + at, n, offset);
-}
-
 /*
  * Reading at random, a copy out of a page that is not cached reads just its
  * bytes around the cache; a second touch of that page soon after caches it.
@@ -222,7 +203,7 @@ static void test_only_pages_touched_again_soon_are_cached(void) {
   mm_pager *p;
   mm_pager_stats st;
   static uint8_t out[SECTOR];
-  count_sink sink = {{count_put, count_fill}, out, 0, 0};
+  count_sink sink = count_sink_into(out);
   unsigned i;
   MM_CHECK(fd >= 0);
   p = sectors_pager(fd, 16, NULL);
