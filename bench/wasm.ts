@@ -89,8 +89,10 @@ import {
   printSpeedup,
   randomPositions,
   rowsToJson,
+  runBench,
   runFigure,
   sinkValue,
+  writeJson,
   type Contender,
   type Row,
 } from './harness.js';
@@ -732,28 +734,20 @@ function main(): void {
     rows.push(...fig5);
 
     console.log(`\n(WASM memory at the end: ${mib(wasmMemoryBytes())}; checksum sink ${sinkValue()})`);
-    if (opts.jsonPath !== undefined) {
-      const memory = big.memory;
-      const memoryRows = (['before', 'opened', 'afterOps', 'afterClose'] as const).map((k) => ({
-        figure: 'WASM memory, 4 GiB sparse file, cacheSize 64 MiB',
-        contender: k,
-        value: memory[k] / MiB,
-        unit: 'MiB',
-        ratio: memory[k] / memory.before,
-        target: null,
-      }));
-      fs.writeFileSync(opts.jsonPath, JSON.stringify([...rowsToJson(rows), ...memoryRows], null, 2) + '\n');
-      console.log(`wrote ${opts.jsonPath}`);
-    }
+    const memory = big.memory;
+    const memoryRows = (['before', 'opened', 'afterOps', 'afterClose'] as const).map((k) => ({
+      figure: 'WASM memory, 4 GiB sparse file, cacheSize 64 MiB',
+      contender: k,
+      value: memory[k] / MiB,
+      unit: 'MiB',
+      ratio: memory[k] / memory.before,
+      target: null,
+    }));
+    writeJson(opts.jsonPath, [...rowsToJson(rows), ...memoryRows]);
   } finally {
     for (const x of open.reverse()) x.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-try {
-  main();
-} catch (err) {
-  console.error(err);
-  process.exitCode = 1;
-}
+await runBench(main);
