@@ -48,7 +48,7 @@ import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Channel, MemoryMappedFile, type ViewAccessor } from '../node/index.js';
-import { printFigure, printSpeedup, rowsToJson, runFigureAsync, sinkValue, type Row } from './harness.js';
+import { printFigure, printSpeedup, rowsToJson, runBench, runFigureAsync, sinkValue, writeJson, type Row } from './harness.js';
 import { benchOptions } from './options.js';
 import type { Setup } from './coordination-peer.js';
 
@@ -345,10 +345,7 @@ async function main(): Promise<void> {
     absolute('64 KiB messages, Channel receiveInPlace', f(fig4, 2), 'GB/s', f(fig4, 2) >= 2, '≥ 2 GB/s');
 
     console.log(`\n(checksum sink ${sinkValue()})`);
-    if (opts.jsonPath !== undefined) {
-      fs.writeFileSync(opts.jsonPath, JSON.stringify(rowsToJson(rows), null, 2) + '\n');
-      console.log(`wrote ${opts.jsonPath}`);
-    }
+    writeJson(opts.jsonPath, rowsToJson(rows));
   } finally {
     await child.stop();
     await worker.stop();
@@ -360,7 +357,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+await runBench(main);

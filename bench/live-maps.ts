@@ -33,7 +33,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { MemoryMappedFile } from '../node/index.js';
-import { printFigure, rowsOf, rowsToJson, runFigure, runFigureAsync, type Contender, type Row } from './harness.js';
+import { printFigure, rowsOf, rowsToJson, runFigure, runFigureAsync, writeJson, type Contender, type Row } from './harness.js';
 import { benchOptions } from './options.js';
 
 const CHUNK = 4096;
@@ -249,10 +249,7 @@ async function main(): Promise<void> {
   for (const r of stalls) console.log(`  → ${r.contender}: largest stall ${(r.value / 1000).toFixed(2)} ms`);
   rows.push(...stalls);
 
-  if (opts.jsonPath !== undefined) {
-    fs.writeFileSync(opts.jsonPath, JSON.stringify(rowsToJson(rows), null, 2) + '\n');
-    console.log(`wrote ${opts.jsonPath}`);
-  }
+  writeJson(opts.jsonPath, rowsToJson(rows));
 }
 
 try {

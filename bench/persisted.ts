@@ -51,8 +51,10 @@ import {
   printSpeedup,
   randomPositions,
   rowsToJson,
+  runBench,
   runFigure,
   sinkValue,
+  writeJson,
   type Row,
 } from './harness.js';
 import { benchOptions, type BenchOptions } from './options.js';
@@ -315,10 +317,7 @@ function main(): void {
     rows.push(...fig3);
 
     console.log(`\n(checksum sink ${sinkValue()})`);
-    if (opts.jsonPath !== undefined) {
-      fs.writeFileSync(opts.jsonPath, JSON.stringify(rowsToJson(rows), null, 2) + '\n');
-      console.log(`wrote ${opts.jsonPath}`);
-    }
+    writeJson(opts.jsonPath, rowsToJson(rows));
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
     stream?.close();
@@ -328,9 +327,4 @@ function main(): void {
   }
 }
 
-try {
-  main();
-} catch (err) {
-  console.error(err);
-  process.exitCode = 1;
-}
+await runBench(main);

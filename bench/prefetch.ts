@@ -34,6 +34,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { MemoryMappedFile, type BackendName, type ViewAccessor } from '../node/index.js';
+import { runBench, writeJson } from './harness.js';
 import { benchOptions } from './options.js';
 
 const MiB = 1 << 20;
@@ -147,13 +148,10 @@ async function main(): Promise<void> {
         rows.push({ figure, contender, value, unit: 'ms', ratio, spread: null, target: null });
       }
     }
-    if (opts.jsonPath !== undefined) fs.writeFileSync(opts.jsonPath, JSON.stringify(rows, null, 2) + '\n');
+    writeJson(opts.jsonPath, rows);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+await runBench(main);

@@ -51,7 +51,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MemoryMappedFile, type ViewAccessor } from '../node/index.js';
-import { printFigure, printSpeedup, rowsToJson, runFigure, runFigureAsync, sinkValue, type Row} from './harness.js';
+import { printFigure, printSpeedup, rowsToJson, runBench, runFigure, runFigureAsync, sinkValue, writeJson, type Row } from './harness.js';
 import { benchOptions, type BenchOptions } from './options.js';
 import { PING_CELL, spinUntil } from './spin.js';
 
@@ -370,14 +370,11 @@ async function main(): Promise<void> {
     rows.push(...fig3);
 
     console.log(`\n(checksum sink ${sinkValue()})`);
-    if (opts.jsonPath !== undefined) {
-      const medianTrips = [
-        { figure: 'median ping-pong round trip', contender: 'child_process IPC', value: p50.ipc, unit: 'µs', ratio: 1, target: null },
-        { figure: 'median ping-pong round trip', contender: 'named map', value: p50.shm, unit: 'µs', ratio: p50.ipc / p50.shm, target: 20 },
-      ];
-      fs.writeFileSync(opts.jsonPath, JSON.stringify([...rowsToJson(rows), ...medianTrips], null, 2) + '\n');
-      console.log(`wrote ${opts.jsonPath}`);
-    }
+    const medianTrips = [
+      { figure: 'median ping-pong round trip', contender: 'child_process IPC', value: p50.ipc, unit: 'µs', ratio: 1, target: null },
+      { figure: 'median ping-pong round trip', contender: 'named map', value: p50.shm, unit: 'µs', ratio: p50.ipc / p50.shm, target: 20 },
+    ];
+    writeJson(opts.jsonPath, [...rowsToJson(rows), ...medianTrips]);
   } finally {
     if (peer) await peer.stop();
     view?.close();
@@ -388,7 +385,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+await runBench(main);

@@ -36,7 +36,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MemoryMappedFile, type ViewAccessor } from '../node/index.js';
 import { fillWithFloats, writeFileFully } from './data.js';
-import { printFigure, randomPositions, rowsToJson, runFigure, sinkValue, type Row } from './harness.js';
+import { printFigure, randomPositions, rowsToJson, runBench, runFigure, sinkValue, writeJson, type Row } from './harness.js';
 import { benchOptions } from './options.js';
 import { PAGE, copyPages, readArrayPages, touchPages } from './page-copies.js';
 
@@ -131,19 +131,11 @@ function main(): void {
     }
 
     console.log(`\n(checksum sink ${sinkValue()})`);
-    if (opts.jsonPath !== undefined) {
-      fs.writeFileSync(opts.jsonPath, JSON.stringify(rowsToJson(rows), null, 2) + '\n');
-      console.log(`wrote ${opts.jsonPath}`);
-    }
+    writeJson(opts.jsonPath, rowsToJson(rows));
   } finally {
     for (const o of opened) o.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-try {
-  main();
-} catch (err) {
-  console.error(err);
-  process.exitCode = 1;
-}
+await runBench(main);

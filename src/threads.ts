@@ -64,26 +64,39 @@ function lockManager(): LockManagerLike | undefined {
 const LOCK_PREFIX = 'memmap-thread-';
 
 /**
+ * How long a thread's lock may take to show in `navigator.locks.query()`
+ * after the thread asked for it: a request and a query are messages to the
+ * browser's lock manager from two threads, and under load the query can
+ * overtake the request. A thread is taken for dead only when two queries
+ * this far apart both lack its lock.
+ */
+const LOCK_SHOW_MS = 250;
+
+/**
  * Identity by a random id and liveness by Web Locks: the thread asks for an
- * exclusive lock `memmap-thread-<id>` on its first self() and never lets it
- * go; the lock ends with the thread (a terminated worker's locks are
- * released). A thread is alive while its lock is held or still requested.
- * Without `navigator.locks`, ids are still unique but liveness is unknown.
+ * exclusive lock `memmap-thread-<id>` as soon as this object is made (when
+ * the module loads, long before the thread's id is written into any map)
+ * and never lets it go; the lock ends with the thread (a terminated worker's
+ * locks are released). A thread is alive while its lock is held or still
+ * requested. Without `navigator.locks`, ids are still unique but liveness is
+ * unknown.
  */
 export function webLockThreads(): Threads {
-  let me: ThreadId | undefined;
+  const random = new Uint32Array(1);
+  crypto.getRandomValues(random);
+  const me: ThreadId = { id: ((random[0] as number) % MAX_THREAD_ID) + 1, token: 0 };
+  lockManager()
+    ?.request(`${LOCK_PREFIX}${me.id}`, { mode: 'exclusive' }, () => new Promise<void>(() => {}))
+    .catch(() => {});
+  const listed = async (locks: LockManagerLike, name: string): Promise<boolean> => {
+    const state = await locks.query();
+    return [...(state.held ?? []), ...(state.pending ?? [])].some((l) => l.name === name);
+  };
   return {
     get liveness(): LivenessKind {
       return lockManager() ? 'async' : 'none';
     },
     self(): ThreadId {
-      if (me) return me;
-      const random = new Uint32Array(1);
-      crypto.getRandomValues(random);
-      me = { id: ((random[0] as number) % MAX_THREAD_ID) + 1, token: 0 };
-      lockManager()
-        ?.request(`${LOCK_PREFIX}${me.id}`, { mode: 'exclusive' }, () => new Promise<void>(() => {}))
-        .catch(() => {});
       return me;
     },
     alive(): null {
@@ -93,8 +106,9 @@ export function webLockThreads(): Threads {
       const locks = lockManager();
       if (!locks) return null;
       const name = `${LOCK_PREFIX}${id}`;
-      const state = await locks.query();
-      return [...(state.held ?? []), ...(state.pending ?? [])].some((l) => l.name === name);
+      if (await listed(locks, name)) return true;
+      await new Promise((resolve) => setTimeout(resolve, LOCK_SHOW_MS));
+      return listed(locks, name);
     },
   };
 }

@@ -29,6 +29,9 @@ function fsError(code: string, description: string, syscall: string, path: strin
 export class NodeFileHost implements FileHost {
   readonly #fs: typeof NodeFs;
   readonly #errno: Readonly<Record<string, number>>;
+  /** fs.readSync and fs.writeSync, looked up once: node:fs is a large object, slow to look a name up in on every read. */
+  readonly #readSync: typeof NodeFs.readSync;
+  readonly #writeSync: typeof NodeFs.writeSync;
 
   constructor() {
     const getBuiltin = globalThis.process?.getBuiltinModule;
@@ -36,6 +39,8 @@ export class NodeFileHost implements FileHost {
       throw new Error('NodeFileHost needs Node 20.16 or later (process.getBuiltinModule)');
     }
     this.#fs = getBuiltin('node:fs');
+    this.#readSync = this.#fs.readSync;
+    this.#writeSync = this.#fs.writeSync;
     this.#errno = getBuiltin('node:os').constants.errno as Record<string, number>;
   }
 
@@ -100,9 +105,10 @@ export class NodeFileHost implements FileHost {
   }
 
   read(id: number, dst: Uint8Array, offset: number): number {
-    let done = 0;
-    while (done < dst.length) {
-      const n = this.#fs.readSync(id, dst, done, dst.length - done, offset + done);
+    const length = dst.length;
+    let done = this.#readSync(id, dst, 0, length, offset);
+    while (done < length) {
+      const n = this.#readSync(id, dst, done, length - done, offset + done);
       if (n === 0) break; // end of file: the pager zero-fills the rest
       done += n;
     }
@@ -112,7 +118,7 @@ export class NodeFileHost implements FileHost {
   write(id: number, src: Uint8Array, offset: number): void {
     let done = 0;
     while (done < src.length) {
-      done += this.#fs.writeSync(id, src, done, src.length - done, offset + done);
+      done += this.#writeSync(id, src, done, src.length - done, offset + done);
     }
   }
 

@@ -35,7 +35,7 @@ import { bundleForBrowser } from '../../scripts/bundle-browser.mjs';
 import { ENGINE_NAMES, launchBrowser } from '../../scripts/browsers.mjs';
 // @ts-expect-error: a plain .mjs script without declarations
 import { startServer } from '../../scripts/serve.mjs';
-import { printFigure, rowsOf, rowsToJson, type Row } from '../harness.js';
+import { printFigure, rowsOf, rowsToJson, runBench, writeJson, type Row } from '../harness.js';
 import { benchOptions } from '../options.js';
 import type { BenchMessage, BenchRequest, FigureResult } from './worker.js';
 
@@ -117,16 +117,7 @@ async function main(): Promise<void> {
     await server.close();
   }
   console.log(`\n(${((Date.now() - start) / 1000).toFixed(1)} s in all)`);
-  if (opts.jsonPath !== undefined) {
-    fs.mkdirSync(path.dirname(opts.jsonPath), { recursive: true });
-    fs.writeFileSync(opts.jsonPath, JSON.stringify(rowsToJson(rows), null, 2) + '\n');
-    console.log(`wrote ${opts.jsonPath}`);
-  }
+  writeJson(opts.jsonPath, rowsToJson(rows));
 }
 
-try {
-  await main();
-} catch (err) {
-  console.error(err);
-  process.exitCode = 1;
-}
+await runBench(main);

@@ -96,7 +96,9 @@ struct mm_pager {
   mm__frame *frames;
   int32_t *buckets;
   uint32_t *ghosts;     /* pages read around the cache lately, by hash (tag: low bits + 1; 0: none) */
+  uint32_t *ghost_at;   /* per ghost slot: the value of `arounds` when its page was read around */
   uint32_t ghost_mask;  /* ghost slots - 1 */
+  uint32_t arounds;     /* reads around the cache so far (wraps) */
   mm__flush_item *flush_items; /* frame_count entries, used by flush */
   mm_pager_stats stats;        /* counters; the gauges are computed on demand */
 };
@@ -286,15 +288,20 @@ static void mm__note_miss(mm_pager *p, uint64_t page_no) {
 /*
  * Whether page `page_no`, missing from the cache while it reads at random,
  * was read around the cache lately (then it is wanted again: cache it), and
- * if not, remembers that it was now.
+ * if not, remembers that it was now. "Lately" is within the last frame_count
+ * reads around the cache: a page touched again only after more distinct
+ * pages than the cache holds would have been evicted before that touch had
+ * the cache kept it, so caching it would cost a load and a copy for nothing.
  */
 static int mm__seen_lately(mm_pager *p, uint64_t page_no) {
   uint32_t slot = mm__bucket(p, page_no) & p->ghost_mask, tag = (uint32_t)page_no + 1u;
-  if (p->ghosts[slot] == tag) {
+  uint32_t now = p->arounds++;
+  if (p->ghosts[slot] == tag && now - p->ghost_at[slot] <= p->frame_count) {
     p->ghosts[slot] = 0;
     return 1;
   }
   p->ghosts[slot] = tag;
+  p->ghost_at[slot] = now;
   return 0;
 }
 
@@ -531,7 +538,7 @@ int mm_pager_open(mm_storage *storage, uint32_t page_size, uint32_t frame_count,
   buckets = (size_t)1 << bucket_bits;
   ghosts = buckets < MM__MAX_GHOSTS ? buckets : MM__MAX_GHOSTS;
   meta = sizeof(mm_pager) + frame_count * sizeof(mm__frame) +
-         frame_count * sizeof(mm__flush_item) + buckets * sizeof(int32_t) + ghosts * sizeof(uint32_t);
+         frame_count * sizeof(mm__flush_item) + buckets * sizeof(int32_t) + 2 * ghosts * sizeof(uint32_t);
   p = calloc(1, meta);
   if (p == NULL) return MM_ENOMEM;
   /* mm_pager, mm__frame and mm__flush_item are all aligned as uint64_t, their
@@ -541,6 +548,7 @@ int mm_pager_open(mm_storage *storage, uint32_t page_size, uint32_t frame_count,
   p->flush_items = (mm__flush_item *)(p->frames + frame_count);
   p->buckets = (int32_t *)(p->flush_items + frame_count);
   p->ghosts = (uint32_t *)(p->buckets + buckets);
+  p->ghost_at = p->ghosts + ghosts;
   p->ghost_mask = (uint32_t)ghosts - 1;
   /* Aligned by hand: aligned_alloc is missing from some C runtimes (MSVC). */
   p->pool_alloc = malloc(pool_bytes + MM__POOL_ALIGN - 1);

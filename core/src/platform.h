@@ -1,7 +1,8 @@
 /*
  * platform.h — what the core needs from an operating system, implemented once
  * per platform in src/platform/ (posix*.c, win32*.c, emulated.c for WASM;
- * stub.c elsewhere) and chosen by CMake.
+ * stub.c elsewhere; unsupported_*.c for the slots WASM and the stub both
+ * lack) and chosen by CMake.
  *
  * Every function returns 0 or a negative MM_E* code and stores the raw OS
  * errno in *os_errno when a system call failed (GetLastError() on Windows). A

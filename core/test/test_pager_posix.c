@@ -21,6 +21,7 @@
 #include "mm/pager.h"
 #include "mm/storage.h"
 #include "mm/storage_fault.h"
+#include "count_sink.h"
 #include "mmtest.h"
 
 #define PS 4096u
@@ -1035,25 +1036,6 @@ static void test_fault_crash_restores_size(void) {
 }
 
 
-/* A sink into a buffer whose fill goes through the pager's own storage (and so its fault wrapper). */
-typedef struct buf_sink {
-  mm_pager_sink base;
-  uint8_t *bytes;
-  unsigned puts, fills;
-} buf_sink;
-
-static void buf_put(mm_pager_sink *sink, uint64_t at, const uint8_t *src, size_t n) {
-  buf_sink *b = (buf_sink *)sink;
-  memcpy(b->bytes + at, src, n);
-  b->puts++;
-}
-
-static int buf_fill(mm_pager_sink *sink, mm_storage *s, uint64_t at, size_t n, uint64_t offset) {
-  buf_sink *b = (buf_sink *)sink;
-  b->fills++;
-  return s->methods->read_at(s, b->bytes + at, n, offset);
-}
-
 /* Whole pages missing from the cache go straight from the storage to the
  * sink (counted as storage reads, never cached); cached and partial pages
  * come from frames, so unflushed changes are seen; faults reach the caller. */
@@ -1063,7 +1045,7 @@ static void test_read_sink_bypasses_the_cache(void) {
   mm_pager *p = NULL;
   mm_pager_stats st;
   static uint8_t out[6 * PS], want[PS];
-  buf_sink sink = {{buf_put, buf_fill}, out, 0, 0};
+  count_sink sink = count_sink_into(out);
   MM_CHECK(fd >= 0 && s != NULL);
   MM_CHECK_EQ(file_write_pages(fd, 0, 6, 1), 0);
   MM_CHECK_EQ(ftruncate(fd, 5 * PS + 100), 0); /* the last page is partial */

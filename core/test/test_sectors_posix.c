@@ -17,6 +17,7 @@
 #include "mm/pager.h"
 #include "mm/storage.h"
 #include "mm/storage_fault.h"
+#include "count_sink.h"
 #include "mmtest.h"
 
 #define PAGE 65536u
@@ -189,6 +190,49 @@ static void test_normal_policy_notices_random_misses(void) {
   close(fd);
 }
 
+/*
+ * Reading at random, a copy out of a page that is not cached reads just its
+ * bytes around the cache; a second touch of that page soon after caches it.
+ * A second touch that comes only after more reads around the cache than the
+ * cache has frames reads around it again: had the page been cached at its
+ * first touch, it would have been evicted by then, so caching it now would
+ * cost a load and a copy for nothing.
+ */
+static void test_only_pages_touched_again_soon_are_cached(void) {
+  int fd = sectors_file(64);
+  mm_pager *p;
+  mm_pager_stats st;
+  static uint8_t out[SECTOR];
+  count_sink sink = count_sink_into(out);
+  unsigned i;
+  MM_CHECK(fd >= 0);
+  p = sectors_pager(fd, 16, NULL);
+  MM_CHECK(p != NULL);
+  MM_CHECK_EQ(mm_pager_set_policy(p, MM_ADVICE_RANDOM), 0);
+  MM_CHECK_EQ(mm_pager_read_sink(p, 3 * PAGE + 5 * SECTOR, SECTOR, &sink.base, 0), 0);
+  mm_pager_get_stats(p, &st);
+  MM_CHECK_EQ(st.resident, 0);
+  MM_CHECK_EQ(sink.fills, 1);
+  MM_CHECK_EQ(out[0], 0x11);
+  MM_CHECK_EQ(mm_pager_read_sink(p, 3 * PAGE + 6 * SECTOR, SECTOR, &sink.base, 0), 0);
+  mm_pager_get_stats(p, &st);
+  MM_CHECK_EQ(st.resident, 1);
+  MM_CHECK_EQ(sink.puts, 1);
+  MM_CHECK_EQ(mm_pager_is_whole(p, 3), 0); /* the sector it needed, not the page */
+  /* Page 10, then 17 other pages (more than the 16 frames), then page 10 again. Pages 38-54
+   * are chosen so that none shares page 10's slot in the pager's table of pages read around
+   * the cache (Fibonacci hashing into 32 slots), which would make it forget page 10 anyway. */
+  MM_CHECK_EQ(mm_pager_read_sink(p, 10 * PAGE, SECTOR, &sink.base, 0), 0);
+  for (i = 38; i < 55; i++) MM_CHECK_EQ(mm_pager_read_sink(p, (uint64_t)i * PAGE + SECTOR, 8, &sink.base, 0), 0);
+  MM_CHECK_EQ(mm_pager_read_sink(p, 10 * PAGE + SECTOR, SECTOR, &sink.base, 0), 0);
+  mm_pager_get_stats(p, &st);
+  MM_CHECK_EQ(st.resident, 1);
+  MM_CHECK_EQ(sink.fills, 1 + 1 + 17 + 1);
+  MM_CHECK_EQ(sink.puts, 1);
+  MM_CHECK_EQ(mm_pager_close(p), 0);
+  close(fd);
+}
+
 /* A failing sector load leaves no page behind that could be written back, and the pager usable. */
 static void test_failed_sector_load(void) {
   int fd = sectors_file(4);
@@ -356,6 +400,7 @@ int main(int argc, char **argv) {
   MM_RUN(test_whole_sector_writes_read_nothing);
   MM_RUN(test_pins_complete_a_partial_page);
   MM_RUN(test_normal_policy_notices_random_misses);
+  MM_RUN(test_only_pages_touched_again_soon_are_cached);
   MM_RUN(test_failed_sector_load);
   MM_RUN(test_write_around_uncached_pages);
   MM_RUN(test_sequential_reads_ahead);

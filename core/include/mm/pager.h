@@ -254,8 +254,8 @@ struct mm_pager_sink {
  * (not as a hit or a miss); the bytes of a short read past the storage's end
  * are put as zeros. While the pager reads at random (mm_pager_reads_at_random),
  * the first touch of a page missing from the cache is read the same way, just
- * the bytes asked for; a second touch soon after loads its sectors into the
- * cache. Other pages are loaded as by mm_pager_read. Errors as
+ * the bytes asked for; a second touch soon after (within as many reads around
+ * the cache as the cache has frames) loads its sectors into the cache. Other pages are loaded as by mm_pager_read. Errors as
  * mm_pager_read.
  */
 int mm_pager_read_sink(mm_pager *p, uint64_t offset, size_t n, mm_pager_sink *sink, uint64_t at);

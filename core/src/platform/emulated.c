@@ -152,42 +152,6 @@ void mm__plat_unlink(const char *path) {
   if (len <= INT_MAX) mm_js_unlink(path, (int)len);
 }
 
-/*
- * The pager chooses its page size per map (MM_PAGER_MIN_PAGE_SIZE and up), so
- * the granularity is the smallest page, as on most POSIX systems.
- */
-size_t mm__plat_granularity(void) { return 4096; }
-
-int mm__plat_map(intptr_t handle, uint64_t offset, size_t length,
-                 mm_access access, void **addr, int *stores_private, int *os_errno) {
-  *os_errno = 0;
-  return MM_EUNSUPPORTED;
-}
-
-int mm__plat_sync(intptr_t handle, void *addr, size_t length, int *os_errno) {
-  *os_errno = 0;
-  return MM_EUNSUPPORTED;
-}
-
-size_t mm__plat_page_size(void) { return 4096; }
-
-int mm__plat_advise(void *addr, size_t length, mm_access access, mm_advice advice, int *os_errno) {
-  *os_errno = 0;
-  return MM_EUNSUPPORTED;
-}
-
-int mm__plat_prefetch(void *addr, size_t length, int *os_errno) {
-  *os_errno = 0;
-  return MM_EUNSUPPORTED;
-}
-
-void mm__plat_unmap(void *addr, size_t length) {}
-
-int mm__plat_remap_inert(void *addr, size_t length, int *os_errno) {
-  *os_errno = 0;
-  return MM_EUNSUPPORTED; /* nothing is ever mapped here */
-}
-
 /* The storage over a JS file: the id is borrowed from the map that owns it. */
 typedef struct mm__js_storage {
   mm_storage base; /* first member: a mm__js_storage* is a mm_storage* */

@@ -37,38 +37,6 @@ void mm__plat_close(intptr_t handle) {}
 
 void mm__plat_unlink(const char *path) {}
 
-size_t mm__plat_granularity(void) { return 4096; }
-
-int mm__plat_map(intptr_t handle, uint64_t offset, size_t length,
-                 mm_access access, void **addr, int *stores_private, int *os_errno) {
-  *os_errno = 0;
-  return MM_EUNSUPPORTED;
-}
-
-int mm__plat_sync(intptr_t handle, void *addr, size_t length, int *os_errno) {
-  *os_errno = 0;
-  return MM_EUNSUPPORTED;
-}
-
-size_t mm__plat_page_size(void) { return 4096; }
-
-int mm__plat_advise(void *addr, size_t length, mm_access access, mm_advice advice, int *os_errno) {
-  *os_errno = 0;
-  return MM_EUNSUPPORTED;
-}
-
-int mm__plat_prefetch(void *addr, size_t length, int *os_errno) {
-  *os_errno = 0;
-  return MM_EUNSUPPORTED;
-}
-
-void mm__plat_unmap(void *addr, size_t length) {}
-
-int mm__plat_remap_inert(void *addr, size_t length, int *os_errno) {
-  *os_errno = 0;
-  return MM_EUNSUPPORTED; /* nothing is ever mapped here */
-}
-
 mm_pager_sink *mm__plat_sink(void) { return NULL; } /* all memory is addressable here */
 
 int mm__plat_storage(intptr_t handle, mm_storage **out, int *os_errno) {
