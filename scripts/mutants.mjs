@@ -10,54 +10,9 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MUTANTS } from './mutants-list.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-/**
- * file: where the bug goes; find / replace: the change (`find` must occur
- * exactly once); build: what to rebuild in the copy ('wasm', 'core tests',
- * 'addon'); ctest: run the core's C tests; mocha: the suites to run.
- */
-const MUTANTS = [
-  {
-    name: 'wasm-flush-noop',
-    what: 'flush on the wasm backend does nothing',
-    file: 'wasm/backend.ts',
-    find: '      this.#core.flushView(this.#handle);\n',
-    replace: '',
-    build: [],
-    mocha: ['test/12-contract.test.ts', 'test/26-paged-safety.test.ts', 'test/11-wasm-pager.test.ts'],
-  },
-  {
-    name: 'shared-inode-recheck-removed',
-    what: 'an opener of a named map does not check, once locked, that the name still names its object',
-    file: 'core/src/shared.c',
-    find: '  rc = mm__plat_lock(handle, MM__LOCK_SHARED, 0, os_errno);\n  if (rc < 0) return rc;\n  if (!mm__plat_shm_is_named(handle, name)) return 1;\n',
-    replace: '  rc = mm__plat_lock(handle, MM__LOCK_SHARED, 0, os_errno);\n  if (rc < 0) return rc;\n',
-    build: ['core tests', 'addon'],
-    ctest: true,
-    mocha: ['test/07-shared.test.ts', 'test/05-processes.test.ts'],
-  },
-  {
-    name: 'readArray-off-by-one',
-    what: 'readArray reads one element past the end of the view',
-    file: 'src/view-accessor.ts',
-    find: 'const n = Math.min(want, Math.floor((this.capacity - pos) / target.bytesPerElement));',
-    replace: 'const n = Math.min(want, Math.floor((this.capacity - pos + 1) / target.bytesPerElement));',
-    build: [],
-    mocha: ['test/02-accessor.test.ts', 'test/12-contract.test.ts'],
-  },
-  {
-    name: 'cow-write-reaches-shared-page',
-    what: "a copy-on-write view's write lands in the file's shared page",
-    file: 'core/src/paged.c',
-    find: '  if (v->own != NULL) {\n    /* Private pages',
-    replace: '  if (v->own != NULL && kind == MM_PIN_READ) {\n    /* Private pages',
-    build: ['wasm', 'core tests'],
-    ctest: true,
-    mocha: ['test/12-contract.test.ts', 'test/26-paged-safety.test.ts', 'test/10-wasm-core.test.ts'],
-  },
-];
 
 function run(title, cmd, args, cwd, env = {}) {
   console.log(`  ${title}: ${cmd} ${args.join(' ')}`);
@@ -131,7 +86,7 @@ for (const mutant of chosen) {
     const r = run('core unit tests', 'ctest', ['--test-dir', join(dir, 'build/ctest'), '--output-on-failure'], dir);
     if (!r.ok) killedBy.push('ctest');
   }
-  const mocha = run('mocha', process.execPath, [
+  const mocha = mutant.mocha.length === 0 ? { ok: true, out: '' } : run('mocha', process.execPath, [
     join(dir, 'node_modules/mocha/bin/mocha.js'), '--no-config', '--node-option', 'import=tsx', '--node-option', 'expose-gc',
     '--timeout', '120000', '--reporter', 'dot', ...mutant.mocha,
   ], dir, { MEMMAP_NATIVE_ADDON: join(mutant.build.includes('addon') ? dir : root, 'build/Release/memmap_native.node') });

@@ -53,8 +53,7 @@ export interface Threads {
 export const MAX_THREAD_ID = 2 ** 30 - 1;
 
 interface LockManagerLike {
-  request(name: string, options: { mode: 'exclusive' }, callback: () => Promise<void>): Promise<void>;
-  query(): Promise<{ held?: { name?: string }[]; pending?: { name?: string }[] }>;
+  request<T>(name: string, options: { mode: 'exclusive'; ifAvailable?: boolean }, callback: (lock: unknown) => T | Promise<T>): Promise<T>;
 }
 
 function lockManager(): LockManagerLike | undefined {
@@ -64,22 +63,31 @@ function lockManager(): LockManagerLike | undefined {
 const LOCK_PREFIX = 'memmap-thread-';
 
 /**
- * How long a thread's lock may take to show in `navigator.locks.query()`
- * after the thread asked for it: a request and a query are messages to the
- * browser's lock manager from two threads, and under load the query can
- * overtake the request. A thread is taken for dead only when two queries
- * this far apart both lack its lock.
+ * How long a thread's lock request may take to reach the lock manager after
+ * the thread made it: a request and a check are messages to the lock manager
+ * from two threads, and under load the check can overtake the request. A
+ * thread is taken for dead only when two checks this far apart both find its
+ * lock free.
  */
 const LOCK_SHOW_MS = 250;
+
+/**
+ * Whether lock `name` is held (or wanted) by someone: asked by requesting it
+ * only if it is free, which takes it for no time at all when it is. Not with
+ * `query()`, which Node (24) answers with the calling thread's locks only,
+ * while a request sees every thread's, as in browsers.
+ */
+function taken(locks: LockManagerLike, name: string): Promise<boolean> {
+  return locks.request(name, { mode: 'exclusive', ifAvailable: true }, (lock) => lock === null);
+}
 
 /**
  * Identity by a random id and liveness by Web Locks: the thread asks for an
  * exclusive lock `memmap-thread-<id>` as soon as this object is made (when
  * the module loads, long before the thread's id is written into any map)
  * and never lets it go; the lock ends with the thread (a terminated worker's
- * locks are released). A thread is alive while its lock is held or still
- * requested. Without `navigator.locks`, ids are still unique but liveness is
- * unknown.
+ * locks are released). A thread is alive while its lock is taken. Without
+ * `navigator.locks`, ids are still unique but liveness is unknown.
  */
 export function webLockThreads(): Threads {
   const random = new Uint32Array(1);
@@ -88,10 +96,6 @@ export function webLockThreads(): Threads {
   lockManager()
     ?.request(`${LOCK_PREFIX}${me.id}`, { mode: 'exclusive' }, () => new Promise<void>(() => {}))
     .catch(() => {});
-  const listed = async (locks: LockManagerLike, name: string): Promise<boolean> => {
-    const state = await locks.query();
-    return [...(state.held ?? []), ...(state.pending ?? [])].some((l) => l.name === name);
-  };
   return {
     get liveness(): LivenessKind {
       return lockManager() ? 'async' : 'none';
@@ -106,9 +110,9 @@ export function webLockThreads(): Threads {
       const locks = lockManager();
       if (!locks) return null;
       const name = `${LOCK_PREFIX}${id}`;
-      if (await listed(locks, name)) return true;
+      if (await taken(locks, name)) return true;
       await new Promise((resolve) => setTimeout(resolve, LOCK_SHOW_MS));
-      return listed(locks, name);
+      return taken(locks, name);
     },
   };
 }
