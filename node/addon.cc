@@ -190,7 +190,7 @@ struct Tables {
   Handles<ViewBox> views;
   // Set once the environment's thread can run no more JavaScript (a worker
   // being terminated, the process exiting): its prefetches stop at their next
-  // slice (see ProbeEnv). Read on the thread pool.
+  // slice (see EnvEnding). Read on the thread pool.
   std::atomic<bool> ending{false};
   // A prefetch's question to the JS thread is queued and not yet answered.
   std::atomic<bool> probing{false};
@@ -567,9 +567,10 @@ bool EnvEnding(Tables* tables, napi_threadsafe_function probe) {
 }
 
 // A prefetch on the thread pool: mm_prefetch over the span in slices, so that
-// closing the view, or the end of its environment (EnvEnding), stops it early. It holds a reference on the box (the
-// mapping stays, retired at worst, see EndView) and on the view's buffer
-// (whose finalizer would end the view).
+// closing the view, or the end of its environment (EnvEnding), stops it
+// early. It holds a reference on the box (the mapping stays, retired at
+// worst, see EndView) and on the view's buffer (whose finalizer would end
+// the view).
 class PrefetchWork : public Napi::AsyncWorker {
  public:
   PrefetchWork(Napi::Env env, ViewBox* box, void* addr, size_t span, Napi::ArrayBuffer buffer,
