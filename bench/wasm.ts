@@ -90,13 +90,12 @@ import {
   printSpeedup,
   randomPositions,
   rowsToJson,
-  runBench,
   runFigure,
   sinkValue,
-  writeJson,
   type Contender,
   type Row,
 } from './harness.js';
+import { runBench, writeJson } from './output.js';
 import { benchOptions, type BenchOptions } from './options.js';
 
 const KiB = 1024;
