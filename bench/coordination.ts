@@ -48,7 +48,8 @@ import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Channel, MemoryMappedFile, type ViewAccessor } from '../node/index.js';
-import { printFigure, printSpeedup, rowsToJson, runBench, runFigureAsync, sinkValue, writeJson, type Row } from './harness.js';
+import { printFigure, printSpeedup, rowsToJson, runFigureAsync, sinkValue, type Row } from './harness.js';
+import { runBench, writeJson } from './output.js';
 import { benchOptions } from './options.js';
 import type { Setup } from './coordination-peer.js';
 

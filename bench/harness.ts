@@ -21,8 +21,6 @@
  *
  * @module
  */
-import fs from 'node:fs';
-import path from 'node:path';
 
 /** A seeded 32-bit PRNG (mulberry32): same seed, same sequence, in every run. */
 export function mulberry32(seed: number): () => number {
@@ -274,26 +272,4 @@ export function rowsToJson(rows: readonly Row[]): object[] {
     spread: r.spread,
     target: r.target,
   }));
-}
-
-/**
- * Writes a benchmark's records to `jsonPath` as JSON (`--json PATH`), making
- * its folder, and says so; nothing when no path was given. `records` are the
- * rows (as {@link rowsToJson} makes them) and any records of the benchmark's own.
- */
-export function writeJson(jsonPath: string | undefined, records: readonly object[]): void {
-  if (jsonPath === undefined) return;
-  fs.mkdirSync(path.dirname(jsonPath), { recursive: true });
-  fs.writeFileSync(jsonPath, JSON.stringify(records, null, 2) + '\n');
-  console.log(`wrote ${jsonPath}`);
-}
-
-/** Runs a benchmark's main: an error, thrown or rejected, is printed and makes the exit code 1. */
-export async function runBench(main: () => unknown): Promise<void> {
-  try {
-    await main();
-  } catch (err) {
-    console.error(err);
-    process.exitCode = 1;
-  }
 }

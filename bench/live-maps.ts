@@ -33,7 +33,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { MemoryMappedFile } from '../node/index.js';
-import { printFigure, rowsOf, rowsToJson, runFigure, runFigureAsync, writeJson, type Contender, type Row } from './harness.js';
+import { printFigure, rowsOf, rowsToJson, runFigure, runFigureAsync, type Contender, type Row } from './harness.js';
+import { writeJson } from './output.js';
 import { benchOptions } from './options.js';
 
 const CHUNK = 4096;

@@ -51,12 +51,11 @@ import {
   printSpeedup,
   randomPositions,
   rowsToJson,
-  runBench,
   runFigure,
   sinkValue,
-  writeJson,
   type Row,
 } from './harness.js';
+import { runBench, writeJson } from './output.js';
 import { benchOptions, type BenchOptions } from './options.js';
 import { fillWithFloats, writeFileFully } from './data.js';
 import { PAGE, copyPages, readArrayPages, touchPages } from './page-copies.js';

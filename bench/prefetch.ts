@@ -34,8 +34,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { MemoryMappedFile, type BackendName, type ViewAccessor } from '../node/index.js';
-import { runBench, writeJson } from './harness.js';
 import { benchOptions } from './options.js';
+import { runBench, writeJson } from './output.js';
 
 const MiB = 1 << 20;
 const PAGE = 4096;

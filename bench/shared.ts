@@ -51,7 +51,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MemoryMappedFile, type ViewAccessor } from '../node/index.js';
-import { printFigure, printSpeedup, rowsToJson, runBench, runFigure, runFigureAsync, sinkValue, writeJson, type Row } from './harness.js';
+import { printFigure, printSpeedup, rowsToJson, runFigure, runFigureAsync, sinkValue, type Row } from './harness.js';
+import { runBench, writeJson } from './output.js';
 import { benchOptions, type BenchOptions } from './options.js';
 import { PING_CELL, spinUntil } from './spin.js';
 

@@ -36,7 +36,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { MemoryMappedFile, type ViewAccessor } from '../node/index.js';
 import { fillWithFloats, writeFileFully } from './data.js';
-import { printFigure, randomPositions, rowsToJson, runBench, runFigure, sinkValue, writeJson, type Row } from './harness.js';
+import { printFigure, randomPositions, rowsToJson, runFigure, sinkValue, type Row } from './harness.js';
+import { runBench, writeJson } from './output.js';
 import { benchOptions } from './options.js';
 import { PAGE, copyPages, readArrayPages, touchPages } from './page-copies.js';
 

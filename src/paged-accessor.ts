@@ -65,6 +65,8 @@ export class PagedViewAccessor extends ViewAccessor {
   #g8 = this.#fastBound(this.w8);
   readonly #scratch = new Uint8Array(8);
   readonly #scratchView = new DataView(this.#scratch.buffer);
+  /** The scratch buffer's first 1, 2, 4 and 8 bytes (index: log2 of the width), made once: no allocation per access. */
+  readonly #scratchBytes: readonly Uint8Array[] = [1, 2, 4, 8].map((n) => this.#scratch.subarray(0, n));
 
   #fastBound(limit: number): number {
     return this.#small && this.#port.direct ? Math.min(limit, FAST_LIMIT) : -1;
@@ -162,13 +164,13 @@ export class PagedViewAccessor extends ViewAccessor {
    * of the core.
    */
   #load(position: number, width: number): DataView {
-    this.#port.read(position, this.#scratch.subarray(0, width));
+    this.#port.read(position, this.#scratchBytes[31 - Math.clz32(width)] as Uint8Array);
     return this.#scratchView;
   }
 
   /** Writes the first `width` bytes of the scratch buffer at `position`, in one call of the core. */
   #store(position: number, width: number): void {
-    this.#port.write(position, this.#scratch.subarray(0, width));
+    this.#port.write(position, this.#scratchBytes[31 - Math.clz32(width)] as Uint8Array);
   }
 
   readBoolean(position: number, littleEndian?: boolean): boolean {

@@ -35,7 +35,8 @@ import { bundleForBrowser } from '../../scripts/bundle-browser.mjs';
 import { ENGINE_NAMES, launchBrowser } from '../../scripts/browsers.mjs';
 // @ts-expect-error: a plain .mjs script without declarations
 import { startServer } from '../../scripts/serve.mjs';
-import { printFigure, rowsOf, rowsToJson, runBench, writeJson, type Row } from '../harness.js';
+import { printFigure, rowsOf, rowsToJson, type Row } from '../harness.js';
+import { runBench, writeJson } from '../output.js';
 import { benchOptions } from '../options.js';
 import type { BenchMessage, BenchRequest, FigureResult } from './worker.js';
 
