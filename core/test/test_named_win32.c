@@ -14,6 +14,7 @@
 #include "mm/map.h"
 #include "mm/view.h"
 #include "mmtest.h"
+#include "spawn_win32.h"
 
 static char dir[256];
 static char name[64];
@@ -22,17 +23,11 @@ static char name[64];
 
 /* A holder killed (TerminateProcess, as a crash): the kernel closes its handles, and the name goes. */
 static void test_killed_holder(void) {
-  char cmd[MAX_PATH + 128], self[MAX_PATH];
-  STARTUPINFOA si;
   PROCESS_INFORMATION pi;
   mm_map *m = NULL;
   mm_view v;
   int e, waited = 0;
-  MM_CHECK(GetModuleFileNameA(NULL, self, sizeof self) > 0);
-  snprintf(cmd, sizeof cmd, "\"%s\" --hold %s", self, name);
-  memset(&si, 0, sizeof si);
-  si.cb = sizeof si;
-  MM_CHECK(CreateProcessA(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi));
+  MM_CHECK_EQ(spawn_self("--hold", name, &pi), 0);
   while (!mm_test_named_exists(name) && waited++ < 1000) Sleep(10);
   MM_CHECK(mm_test_named_exists(name));
   MM_CHECK(TerminateProcess(pi.hProcess, 9));

@@ -16,6 +16,7 @@
 #include "mm/sync.h"
 #include "mm/view.h"
 #include "mmtest.h"
+#include "spawn_win32.h"
 
 static char dir[256];
 static char name[64];
@@ -159,8 +160,6 @@ static void test_read_view_and_files(void) {
 
 /* Another process waits on the word; this one wakes it. */
 static void test_across_processes(void) {
-  char cmd[MAX_PATH + 128], self[MAX_PATH];
-  STARTUPINFOA si;
   PROCESS_INFORMATION pi;
   mm_map *m = NULL;
   mm_view v;
@@ -168,11 +167,7 @@ static void test_across_processes(void) {
   int e, tries;
   MM_CHECK_EQ(mm_map_open_shared(name, MM_SHARED_CREATE_NEW, 4096, MM_ACCESS_READ_WRITE, &m, &e), 0);
   MM_CHECK_EQ(mm_view_open(m, 0, 0, MM_ACCESS_READ_WRITE, &v, &e), 0);
-  MM_CHECK(GetModuleFileNameA(NULL, self, sizeof self) > 0);
-  snprintf(cmd, sizeof cmd, "\"%s\" --wait %s", self, name);
-  memset(&si, 0, sizeof si);
-  si.cb = sizeof si;
-  MM_CHECK(CreateProcessA(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi));
+  MM_CHECK_EQ(spawn_self("--wait", name, &pi), 0);
   /* The child says it is about to sleep by storing 1 at offset 4, then waits on offset 0. */
   for (tries = 0; tries < 1000 && *(volatile int32_t *)(mm_view_data(&v) + 4) != 1; tries++) Sleep(10);
   MM_CHECK_EQ(*(volatile int32_t *)(mm_view_data(&v) + 4), 1);
@@ -192,8 +187,6 @@ static void test_across_processes(void) {
  * notify counts it as woken, once. It never costs a live sleeper its wake.
  */
 static void test_killed_sleeper(void) {
-  char cmd[MAX_PATH + 128], self[MAX_PATH];
-  STARTUPINFOA si;
   PROCESS_INFORMATION pi;
   mm_map *m = NULL;
   mm_view v;
@@ -205,11 +198,7 @@ static void test_killed_sleeper(void) {
   snprintf(own, sizeof own, "%s-killed", name);
   MM_CHECK_EQ(mm_map_open_shared(own, MM_SHARED_CREATE_NEW, 4096, MM_ACCESS_READ_WRITE, &m, &e), 0);
   MM_CHECK_EQ(mm_view_open(m, 0, 0, MM_ACCESS_READ_WRITE, &v, &e), 0);
-  MM_CHECK(GetModuleFileNameA(NULL, self, sizeof self) > 0);
-  snprintf(cmd, sizeof cmd, "\"%s\" --wait %s", self, own);
-  memset(&si, 0, sizeof si);
-  si.cb = sizeof si;
-  MM_CHECK(CreateProcessA(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi));
+  MM_CHECK_EQ(spawn_self("--wait", own, &pi), 0);
   for (tries = 0; tries < 1000 && *(volatile int32_t *)(mm_view_data(&v) + 4) != 1; tries++) Sleep(10);
   Sleep(200); /* asleep in its wait by now */
   /* This process opens the word's wait objects too (a notify of 0 wakes nobody), so
