@@ -36,9 +36,13 @@ const bootstrap = `
 
 describe('thread liveness by Web Locks (Node with navigator.locks: 24 and later)', () => {
   const workers: Worker[] = [];
+  let canTell = false;
+  before(() => {
+    canTell = webLockThreads().liveness === 'async';
+  });
   beforeEach(function () {
     // skip reason: this Node has no navigator.locks (title); the threads say so themselves.
-    if (webLockThreads().liveness !== 'async') this.skip();
+    if (!canTell) this.skip();
   });
   afterEach(async () => {
     await Promise.all(workers.splice(0).map((w) => w.terminate()));
